@@ -1,0 +1,42 @@
+# kumuh — make run (nightly consolidation on data/sample) and make test, on a fresh machine.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+INPUT     ?= data/sample
+OUT       ?= data/out
+WAREHOUSE ?= data/warehouse/kumuh.duckdb
+
+export PREFECT_SERVER_ANALYTICS_ENABLED = false
+export DO_NOT_TRACK = 1
+export GX_ANALYTICS_ENABLED = false
+
+.PHONY: install run test lint sample bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+run: $(STAMP)
+	$(BIN)/kumuh run --input $(INPUT) --out $(OUT) --warehouse $(WAREHOUSE)
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+sample: $(STAMP)
+	$(BIN)/kumuh sample --out $(INPUT)
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_bench.py
+
+clean:
+	rm -rf $(OUT) data/warehouse .pytest_cache

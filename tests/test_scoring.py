@@ -1,0 +1,58 @@
+"""Scoring rules of spec §3 on the worked example and on the band edges."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests import worked_example as ex
+from transforms import scoring, spec
+
+
+def _example() -> pd.DataFrame:
+    return pd.DataFrame(ex.ROWS, columns=ex.COLUMNS).set_index("rt_rw")
+
+
+def test_worked_example_rts() -> None:
+    scored = scoring.score(_example())
+    for rt, expected in ex.NILAI.items():
+        if rt == "kelurahan":
+            continue
+        got = [int(scored.loc[rt, c.nilai]) for c in spec.criteria()]
+        assert got == expected, rt
+        assert scored.loc[rt, "total_nilai"] == ex.TOTAL[rt]
+        assert scored.loc[rt, "tingkat_kekumuhan"] == ex.TINGKAT[rt]
+
+
+def test_worked_example_kelurahan_is_ratio_of_sums() -> None:
+    summed = _example().sum(numeric_only=True).to_frame().T
+    scored = scoring.score(summed)
+    assert [int(scored[c.nilai].iloc[0]) for c in spec.criteria()] == ex.NILAI["kelurahan"]
+    assert scored["total_nilai"].iloc[0] == 44
+    assert scored["tingkat_kekumuhan"].iloc[0] == "Kumuh Sedang"
+    assert scored["persen_1a"].iloc[0] == pytest.approx(270 / 405 * 100)
+
+
+@pytest.mark.parametrize(
+    ("vol", "den", "nilai"),
+    [(5091, 10000, 1), (7591, 10000, 3), (75995, 100000, 5), (25, 100, 1), (24995, 100000, 1),
+     (2499, 10000, 0), (24995, 100000, 1), (249.95, 1000, 1), (50995, 100000, 3), (0, 0, 0)],
+)
+def test_band_edges_close_downwards(vol: float, den: float, nilai: int) -> None:
+    assert scoring.nilai_from_fraction(np.array([vol / den if den else 0.0]))[0] == nilai
+
+
+@pytest.mark.parametrize(("total", "tingkat"), [(15, "Tidak Kumuh"), (16, "Kumuh Ringan"),
+                                                (37, "Kumuh Ringan"), (38, "Kumuh Sedang"),
+                                                (59, "Kumuh Sedang"), (60, "Kumuh Berat")])
+def test_tingkat_bands(total: int, tingkat: str) -> None:
+    assert scoring.tingkat_from_total(np.array([total]))[0] == tingkat
+
+
+def test_zero_denominator_gives_zero_percent() -> None:
+    frame = _example().iloc[[1]].copy()
+    frame["panjang_jalan_ideal_m"] = 0
+    frame["vol_2a"] = 0
+    frame["vol_2b"] = 0
+    scored = scoring.score(frame)
+    assert scored["persen_2a"].iloc[0] == 0.0
+    assert scored["nilai_2b"].iloc[0] == 0

@@ -1,0 +1,142 @@
+"""Many read workbooks as three frames, so validation and scoring run once per batch.
+
+``workbooks`` has one row per file (identity, structure, provenance), ``rows`` one row per RT
+with its provenance columns, ``problems`` one row per cell that could not be read as a number.
+Every frame carries ``wb``, the workbook's id in the batch, so a failing row maps back to its file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from transforms import reference, spec
+from transforms.read_workbook import WorkbookRead, read_workbook
+
+PROBLEM_COLUMNS = ["wb", "baris", "kolom", "sel", "nilai", "kode"]
+PROVENANCE = ["wb", "sumber_file", "sha256", "sumber_sheet", "sumber_baris"]
+
+
+@dataclass
+class Batch:
+    """Frames of a set of read workbooks (see module docstring)."""
+
+    workbooks: pd.DataFrame
+    rows: pd.DataFrame
+    problems: pd.DataFrame
+    letters: dict[int, dict[str, str]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.workbooks)
+
+
+def _workbook_record(wb: int, r: WorkbookRead) -> dict[str, object]:
+    rec: dict[str, object] = {
+        "wb": wb,
+        "sumber_file": r.sumber_file,
+        "sha256": r.sha256,
+        "size": r.size,
+        "terbaca": r.readable,
+        "detail": r.read_error,
+        "rt_sheet": r.rt_sheet,
+        "header_row": r.header_row,
+        "tabel_rt_ditemukan": bool(r.readable and r.rt_sheet is not None
+                                   and r.header_row is not None),
+        "kolom_hilang": ",".join(r.missing_columns) if r.missing_columns else None,
+        "jumlah_baris_rt": len(r.rows),
+        "convention": r.convention,
+    }
+    for f in spec.identity_fields():
+        rec[f.field] = r.identity.get(f.field) if r.identity else None
+        rec[f"{f.field}_raw"] = (r.identity_raw or {}).get(f.field)
+        sheet_cell = (r.identity_cells or {}).get(f.field)
+        rec[f"{f.field}_sel"] = f"{sheet_cell[0]}!{sheet_cell[1]}" if sheet_cell else None
+    return rec
+
+
+def combine(reads: list[WorkbookRead], first_wb: int = 0) -> Batch:
+    """A batch of ``reads`` numbered from ``first_wb``."""
+    records, row_frames, problems, letters = [], [], [], {}
+    for i, r in enumerate(reads):
+        wb = first_wb + i
+        records.append(_workbook_record(wb, r))
+        letters[wb] = dict(r.columns or {})
+        if r.readable and len(r.rows):
+            rows = r.rows.copy()
+            rows.insert(0, "wb", wb)
+            rows.insert(1, "sumber_file", r.sumber_file)
+            rows.insert(2, "sha256", r.sha256)
+            rows.insert(3, "sumber_sheet", r.rt_sheet)
+            row_frames.append(rows)
+        problems.extend(
+            (wb, p.baris, p.kolom, f"{p.sheet}!{p.sel}", p.nilai, p.kode) for p in r.problems
+        )
+    workbooks = pd.DataFrame.from_records(records)
+    if row_frames:
+        rows = pd.concat(row_frames, ignore_index=True)
+    else:
+        rows = pd.DataFrame(columns=[*PROVENANCE, "rt", "rw", "kawasan",
+                                     *spec.numeric_columns()])
+    return Batch(workbooks, rows, pd.DataFrame(problems, columns=PROBLEM_COLUMNS), letters)
+
+
+def concat(batches: list[Batch]) -> Batch:
+    """One batch from several, renumbering workbook ids so they stay unique."""
+    parts_wb, parts_rows, parts_problems, letters = [], [], [], {}
+    offset = 0
+    for b in batches:
+        if b.workbooks.empty:
+            continue
+        shift = offset - int(b.workbooks["wb"].min())
+        parts_wb.append(b.workbooks.assign(wb=b.workbooks["wb"] + shift))
+        parts_rows.append(b.rows.assign(wb=b.rows["wb"] + shift))
+        parts_problems.append(b.problems.assign(wb=b.problems["wb"] + shift))
+        letters.update({wb + shift: cols for wb, cols in b.letters.items()})
+        offset += len(b.workbooks)
+    if not parts_wb:
+        return combine([])
+    return Batch(
+        pd.concat(parts_wb, ignore_index=True),
+        pd.concat([p for p in parts_rows if len(p)], ignore_index=True)
+        if any(len(p) for p in parts_rows) else parts_rows[0],
+        pd.concat(parts_problems, ignore_index=True),
+        letters,
+    )
+
+
+def with_reference(workbooks: pd.DataFrame, ref: reference.Reference) -> pd.DataFrame:
+    """Workbook frame plus the official hierarchy of its code (``*_resmi``), ``kode_dikenal``
+    (None when the code is malformed) and ``nama_*_cocok`` flags (None unless both names are
+    known) for the code rule and the name warning."""
+    official = ref.villages.add_suffix("_resmi").rename(
+        columns={"kode_kelurahan_resmi": "kode_kelurahan"})
+    out = workbooks.merge(official, on="kode_kelurahan", how="left")
+    well_formed = out["kode_kelurahan"].astype("string").str.fullmatch(
+        reference.KODE_KELURAHAN_PATTERN).fillna(False).astype(bool)
+    out["kode_dikenal"] = out["nama_kelurahan_resmi"].notna().where(well_formed, None)
+    for level in ("kelurahan", "kecamatan", "kabupaten"):
+        written = out[level].map(reference.norm_name)
+        resmi = out[f"nama_{level}_resmi"].map(reference.norm_name)
+        known = (written != "") & (resmi != "")
+        out[f"nama_{level}_cocok"] = (written == resmi).where(known, None).astype("object")
+    return out
+
+
+def read_files(root: Path, rels: list[str], first_wb: int = 0) -> Batch:
+    """Read the workbooks at ``root/rel`` (one process's share of a run) into a batch."""
+    return combine([read_workbook(root / rel, rel) for rel in rels], first_wb)
+
+
+def discover(root: Path, suffixes: tuple[str, ...]) -> list[str]:
+    """Workbook paths under ``root`` (recursive, relative, POSIX, sorted); hidden folders and
+    symlinked folders are not entered."""
+    found = []
+    for dirpath, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for f in files:
+            if f.lower().endswith(suffixes):
+                found.append((Path(dirpath) / f).relative_to(root).as_posix())
+    return sorted(found)

@@ -1,0 +1,78 @@
+"""Which workbooks are published: byte duplicates, errors and supersession (spec §5).
+
+Produces, for the ``pengiriman`` table and for publishing, one status per workbook:
+``diterima`` (published), ``ditolak`` (an error, or an undecidable pair for one
+kelurahan-year), ``digantikan`` (a later ``tanggal_pendataan`` won) or ``duplikat``
+(a byte-identical copy of a file earlier in path order), plus the findings these decisions add.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from transforms import findings
+
+DITERIMA, DITOLAK, DUPLIKAT, DIGANTIKAN = "diterima", "ditolak", "duplikat", "digantikan"
+
+
+def decide(workbooks: pd.DataFrame, found: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(statuses, findings): ``statuses`` has ``wb, status, jumlah_error, jumlah_warning``;
+    ``findings`` is ``found`` without the copies' findings plus the decision findings."""
+    wbs = workbooks.sort_values("sumber_file", kind="stable")
+    status = pd.Series(DITERIMA, index=wbs["wb"].to_numpy(), dtype="object")
+    added: list[findings.Finding] = []
+
+    first_of_hash: dict[str, pd.Series] = {}
+    for _, w in wbs.iterrows():
+        sha = w["sha256"]
+        if isinstance(sha, str) and sha in first_of_hash:
+            status[w["wb"]] = DUPLIKAT
+            added.append(findings.make("duplikat", **_who(w),
+                                       lainnya=first_of_hash[sha]["sumber_file"]))
+        elif isinstance(sha, str):
+            first_of_hash[sha] = w
+    duplicate_wbs = set(status.index[status == DUPLIKAT])
+    found = found[~found["wb"].isin(duplicate_wbs)]
+
+    with_error = set(found.loc[found["tingkat"] == "error", "wb"])
+    status[status.index.isin(with_error) & (status != DUPLIKAT)] = DITOLAK
+
+    candidates = wbs[wbs["wb"].map(status).eq(DITERIMA)]
+    for (kode, tahun), group in candidates.groupby(["kode_kelurahan", "tahun"], sort=False):
+        if len(group) > 1:
+            added.extend(_supersede(group, status, kode, int(tahun)))
+
+    all_findings = pd.concat([found, findings.to_frame(added)], ignore_index=True)
+    counts = all_findings.groupby(["wb", "tingkat"]).size().unstack(fill_value=0)
+    out = pd.DataFrame({"wb": status.index, "status": status.to_numpy()})
+    for tingkat in ("error", "warning"):
+        col = counts[tingkat] if tingkat in counts else pd.Series(dtype="int64")
+        out[f"jumlah_{tingkat}"] = out["wb"].map(col).fillna(0).astype("int32")
+    return out, all_findings
+
+
+def _who(w: pd.Series) -> dict[str, object]:
+    return {"wb": int(w["wb"]), "sumber_file": w["sumber_file"], "sha256": w["sha256"]}
+
+
+def _supersede(group: pd.DataFrame, status: pd.Series, kode: str,
+               tahun: int) -> list[findings.Finding]:
+    """Keep the one workbook with the latest date (dated beats undated); a tie rejects all."""
+    dates = pd.to_datetime(group["tanggal_pendataan"], errors="coerce")
+    latest = dates.max()
+    winners = group[dates == latest] if pd.notna(latest) else group
+    out = []
+    if len(winners) == 1:
+        winner = winners.iloc[0]
+        for _, w in group.iterrows():
+            if w["wb"] != winner["wb"]:
+                status[w["wb"]] = DIGANTIKAN
+                out.append(findings.make("digantikan", **_who(w),
+                                         lainnya=winner["sumber_file"]))
+        return out
+    for _, w in group.iterrows():
+        status[w["wb"]] = DITOLAK
+        others = ", ".join(sorted(set(group["sumber_file"]) - {w["sumber_file"]}))
+        out.append(findings.make("workbook_ganda", **_who(w), kolom="tanggal_pendataan",
+                                 kode=kode, tahun=tahun, lainnya=others))
+    return out
