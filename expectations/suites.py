@@ -57,7 +57,8 @@ def rt_row_expectations() -> list[gx.expectations.Expectation]:
 def workbook_expectations(today: dt.date | None = None) -> list[gx.expectations.Expectation]:
     """File-level rules: readable, RT table and required columns present, identity present,
     code well-formed and in the region list, year in range; warning: names match the list.
-    Expects the frame of :func:`transforms.batch.with_reference` (``kode_dikenal``, ``nama_*_cocok``)."""
+    Expects the frame of :func:`transforms.batch.with_reference` (``kode_dikenal``,
+    ``nama_*_cocok``)."""
     E = gx.expectations
     year = (today or dt.date.today()).year
     out: list[gx.expectations.Expectation] = [

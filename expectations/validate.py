@@ -8,6 +8,7 @@ workbook (``wb``), Excel row and column, and :mod:`transforms.findings` writes t
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from collections.abc import Callable, Iterator
 from functools import cache
@@ -19,6 +20,7 @@ from transforms import findings, spec
 from transforms.batch import Batch
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 import great_expectations as gx  # noqa: E402  (after the analytics switch)
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
@@ -87,7 +89,7 @@ def validator() -> Validator:
 # --- workbook-level findings ---------------------------------------------------------------
 
 def _workbook_findings(suite: _Suite, workbooks: pd.DataFrame) -> Iterator[findings.Finding]:
-    frame = workbooks.set_index("wb", drop=False)
+    frame = workbooks.set_index("wb", drop=False).rename_axis(None)
     unreadable = set(frame.index[~frame["terbaca"].astype(bool)])
     no_table = set(frame.index[~frame["tabel_rt_ditemukan"].astype(bool)])
     for meta, index in suite.failures(frame):

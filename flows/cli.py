@@ -64,7 +64,7 @@ def parser() -> argparse.ArgumentParser:
     sample.add_argument("--out", type=Path, default=config.DEFAULT_INPUT)
     sample.add_argument("--kabupaten", nargs="+", default=["33.75", "35.08"])
     sample.add_argument("--years", nargs="+", type=int, default=[2023, 2024])
-    sample.add_argument("--kelurahan", type=int, default=8,
+    sample.add_argument("--kelurahan", type=int, default=15,
                         help="kelurahan per kabupaten")
     sample.add_argument("--seed", type=int, default=2024)
     sample.add_argument("--no-errors", action="store_true",

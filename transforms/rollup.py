@@ -48,11 +48,11 @@ def _names(level: str) -> str:
 def kelurahan(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """``indikator_kelurahan``: summed RTs of each kelurahan-year, scored as one unit."""
     keys = ", ".join(_LEVELS["kelurahan"])
-    sums = con.sql(f"""
-        SELECT tahun, {keys},
-          {_sums_sql()}
-        FROM indikator_rt GROUP BY tahun, {keys}""")
     frame = con.sql(f"""
+        WITH sums AS (
+          SELECT tahun, {keys},
+            {_sums_sql()}
+          FROM indikator_rt GROUP BY tahun, {keys})
         SELECT s.*, n.* EXCLUDE ({keys}) FROM sums s
         JOIN ({_names("kelurahan")}) n USING ({keys})
         ORDER BY {keys}, tahun""").df()

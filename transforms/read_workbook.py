@@ -1,0 +1,949 @@
+"""Read one survey workbook into identity, RT rows and per-cell problems (spec §2).
+
+``read_workbook`` never raises for bad input: an unreadable file comes back with
+``readable=False`` and a short Bahasa Indonesia ``read_error``. Everything the validation step
+needs to point a clerk at a cell (sheet, Excel row, cell reference, raw value) is kept.
+
+python-calamine (0.9) returns Excel error cells (``#DIV/0!``) as empty strings, so for
+``.xlsx``/``.xlsm`` and ``.ods`` the error cells of the RT sheet are looked up in the file's XML;
+in a legacy ``.xls`` an error cell reads as empty (``kosong``, still an error).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import math
+import re
+import xml.etree.ElementTree as ET
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import python_calamine as pc
+
+from transforms import spec
+from transforms.numbers import EXCEL_ERRORS, Convention, detect_convention, parse_number
+from transforms.rtrw import normalise_code, parse_rt_rw
+
+Grid = list[list[Any]]
+MergeMap = dict[tuple[int, int], tuple[int, int, int, int]] | None
+
+#: Rows scanned for the header row and for identity labels (spec §2).
+HEADER_SCAN_ROWS = 40
+IDENTITY_SCAN_ROWS = 30
+#: Group-header rows above the header row a merged-down label may come from.
+GROUP_ROWS = 2
+MIN_HEADER_MATCHES = 3
+
+#: Normalised labels of the optional stored-result columns (not in the spec CSVs: they are
+#: read only to reconcile, never published).
+STORED_TOTAL_LABELS = frozenset({"totalnilai", "totalskor", "nilaitotal", "skortotal"})
+STORED_TINGKAT_LABELS = frozenset({"tingkat", "tingkatkekumuhan", "klasifikasikekumuhan"})
+#: Normalised sheet-name fragments of an identity sheet and of the RT sheet.
+IDENTITY_SHEET_WORDS = ("identitas", "cover")
+RT_SHEET_NAME = re.compile(r"(?<![a-z])rt(?![a-z])")  # the word "RT" in a sheet name
+
+MONTHS = {
+    "jan": 1, "januari": 1, "january": 1,
+    "feb": 2, "februari": 2, "pebruari": 2, "february": 2,
+    "mar": 3, "maret": 3, "march": 3,
+    "apr": 4, "april": 4,
+    "mei": 5, "may": 5,
+    "jun": 6, "juni": 6, "june": 6,
+    "jul": 7, "juli": 7, "july": 7,
+    "agu": 8, "agt": 8, "agustus": 8, "aug": 8, "august": 8,
+    "sep": 9, "sept": 9, "september": 9,
+    "okt": 10, "oktober": 10, "oct": 10, "october": 10,
+    "nov": 11, "nop": 11, "nopember": 11, "november": 11,
+    "des": 12, "desember": 12, "dec": 12, "december": 12,
+}  # fmt: skip
+
+
+@dataclass
+class CellProblem:
+    """A cell of an RT row that could not be read as required (for validation findings).
+
+    ``kode``: kosong | bukan_angka | ambigu | sel_error; ``baris``: Excel 1-based row;
+    ``sel``: cell reference (``H14``); ``kolom``: canonical column (``vol_1a``, ``rt``).
+    """
+
+    sheet: str
+    baris: int
+    kolom: str
+    sel: str
+    nilai: str
+    kode: str
+
+
+@dataclass
+class WorkbookRead:
+    """Everything read from one workbook, before validation."""
+
+    sumber_file: str
+    sha256: str
+    size: int
+    readable: bool
+    read_error: str | None
+    identity: dict[str, object] = field(default_factory=dict)
+    identity_raw: dict[str, str] = field(default_factory=dict)
+    identity_cells: dict[str, tuple[str, str]] = field(default_factory=dict)
+    rt_sheet: str | None = None
+    header_row: int | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+    missing_columns: list[str] = field(default_factory=list)
+    convention: str | None = None
+    rows: pd.DataFrame = field(default_factory=lambda: _empty_rows())
+    problems: list[CellProblem] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- cell helpers
+
+
+def column_letter(index0: int) -> str:
+    """Excel column letters of a 0-based column index (0 → ``A``, 26 → ``AA``)."""
+    letters = ""
+    n = index0 + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _column_index(letters: str) -> int:
+    """0-based column index of Excel column letters (``AA`` → 26)."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def cell_ref(row0: int, col0: int) -> str:
+    """Excel reference of a 0-based cell (0, 0 → ``A1``)."""
+    return f"{column_letter(col0)}{row0 + 1}"
+
+
+def _blank(value: object) -> bool:
+    """True for an empty cell (None, empty or whitespace-only text)."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _raw_text(value: object) -> str:
+    """A cell value as text for findings (whole floats without ``.0``, dates ISO)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _text_or_none(value: object) -> str | None:
+    """A text field (names, kawasan): stripped text, or None when empty."""
+    return None if _blank(value) else _raw_text(value)
+
+
+_norm = lru_cache(maxsize=32768)(spec.norm_label)
+
+
+# --------------------------------------------------------------------------- column labels
+
+_CODES = frozenset(c.kode for c in spec.criteria())
+_CODE_LABEL = re.compile(
+    r"^\s*(?:(?P<pre>%|persen(?:tase)?|nilai|skor)\s*[.:]?\s*)?"
+    r"(?:vol(?:ume)?\s*[.:]?\s*)?"
+    r"(?P<num>[0-9])\.?(?P<letter>[a-z])(?![0-9a-z])(?P<rest>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_STORED_REST = re.compile(r"%|\bpersen|\bnilai|\bskor", re.IGNORECASE)
+
+
+def _stored_kind(marker: str) -> str:
+    """``persen`` or ``nilai`` for a stored-result marker (``%``, ``Persen``, ``Skor`` …)."""
+    return "persen" if marker.lower() in ("%", "persen", "persentase") else "nilai"
+
+
+@lru_cache(maxsize=16384)
+def match_column_label(label: str) -> str | None:
+    """Canonical column of a header label (``'Vol. 2b'`` → ``vol_2b``, ``'% 1a'`` →
+    ``stored_persen_1a``, ``'JUMLAH KK'`` → ``jumlah_kk``), or None when unknown."""
+    if len(label) > 120:
+        return None
+    norm = _norm(label)
+    if not norm:
+        return None
+    base = spec.column_label_index().get(norm)
+    if base is not None:
+        return base
+    if norm in STORED_TOTAL_LABELS:
+        return "stored_total_nilai"
+    if norm in STORED_TINGKAT_LABELS:
+        return "stored_tingkat_kekumuhan"
+    m = _CODE_LABEL.match(label)
+    kode = f"{m.group('num')}{m.group('letter').lower()}" if m else ""
+    if m is None or kode not in _CODES:
+        return None
+    if m.group("pre"):
+        return f"stored_{_stored_kind(m.group('pre'))}_{kode}"
+    marker = _STORED_REST.search(m.group("rest"))
+    if marker:
+        return f"stored_{_stored_kind(marker.group(0).strip())}_{kode}"
+    return f"vol_{kode}"
+
+
+# --------------------------------------------------------------------------- workbook access
+
+
+class _ReadFailure(Exception):
+    """The file cannot be read as a workbook; carries the Bahasa Indonesia message."""
+
+
+def _calamine_message(exc: Exception) -> str:
+    """Bahasa Indonesia read_error for a calamine failure."""
+    if isinstance(exc, pc.PasswordError) or "password" in str(exc).lower():
+        return "Berkas terenkripsi atau dilindungi kata sandi; simpan ulang tanpa kata sandi."
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return f"Berkas tidak dapat dibaca sebagai workbook Excel/ODS: {reason}"
+
+
+class _Book:
+    """A parsed workbook: sheet names and sheets as grids, loaded once each."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        try:
+            self.book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+            self.names = [
+                m.name for m in self.book.sheets_metadata if m.typ == pc.SheetTypeEnum.WorkSheet
+            ]
+        except Exception as exc:  # calamine raises many types for bad input
+            raise _ReadFailure(_calamine_message(exc)) from exc
+        self._grids: dict[str, Grid] = {}
+        self._merges: dict[str, MergeMap] = {}
+
+    def grid(self, name: str) -> Grid:
+        """All cells of a sheet from A1, as calamine returns them ('' for empty)."""
+        if name not in self._grids:
+            try:
+                sheet = self.book.get_sheet_by_name(name)
+                self._grids[name] = sheet.to_python(skip_empty_area=False)
+                ranges = sheet.merged_cell_ranges
+            except Exception as exc:
+                raise _ReadFailure(_calamine_message(exc)) from exc
+            self._merges[name] = None if ranges is None else _merge_map(ranges)
+        return self._grids[name]
+
+    def merges(self, name: str) -> MergeMap:
+        """Merged ranges of a loaded sheet keyed by top-left cell (None: format has none)."""
+        self.grid(name)
+        return self._merges[name]
+
+    def error_cells(self, name: str) -> dict[tuple[int, int], str]:
+        """Excel error values of a sheet by 0-based (row, col), read from the file's XML."""
+        try:
+            with zipfile.ZipFile(io.BytesIO(self.data)) as zf:
+                members = set(zf.namelist())
+                if "xl/workbook.xml" in members:
+                    return _xlsx_error_cells(zf, name)
+                if "content.xml" in members:
+                    return _ods_error_cells(zf, name)
+        except (zipfile.BadZipFile, KeyError, ET.ParseError, ValueError):
+            return {}
+        return {}
+
+
+def _merge_map(ranges: Iterable[tuple[tuple[int, int], tuple[int, int]]]) -> MergeMap:
+    """Merged ranges keyed by their top-left cell: (row0, col0, row1, col1)."""
+    return {(r0, c0): (r0, c0, r1, c1) for (r0, c0), (r1, c1) in ranges}
+
+
+_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_NS_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_XLSX_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
+_XLSX_REF = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
+_XLSX_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+
+
+def _xlsx_sheet_path(zf: zipfile.ZipFile, name: str) -> str | None:
+    """Zip member of the worksheet called ``name`` in an xlsx/xlsm."""
+    book = ET.fromstring(zf.read("xl/workbook.xml"))
+    rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_NS_PKG}Relationship")}
+    for sheet in book.iter(f"{_NS_MAIN}sheet"):
+        if sheet.get("name") == name:
+            target = targets.get(sheet.get(f"{_NS_REL}id"), "")
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return None
+
+
+def _xlsx_error_cells(zf: zipfile.ZipFile, name: str) -> dict[tuple[int, int], str]:
+    """Error cells (``t="e"``) of one xlsx worksheet."""
+    path = _xlsx_sheet_path(zf, name)
+    if path is None:
+        return {}
+    xml = zf.read(path)
+    if b't="e"' not in xml:
+        return {}
+    out: dict[tuple[int, int], str] = {}
+    for m in _XLSX_CELL.finditer(xml):
+        attrs = m.group(1)
+        if b't="e"' not in attrs:
+            continue
+        ref = _XLSX_REF.search(attrs)
+        value = _XLSX_VALUE.search(m.group(2) or b"")
+        if ref:
+            text = value.group(1).decode() if value else "#VALUE!"
+            out[(int(ref.group(2)) - 1, _column_index(ref.group(1).decode()))] = text
+    return out
+
+
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_ODS_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+_ODS_CALCEXT = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}"
+
+
+def _ods_error_cells(zf: zipfile.ZipFile, name: str) -> dict[tuple[int, int], str]:
+    """Error cells (``calcext:value-type="error"``) of one ODS table."""
+    content = zf.read("content.xml")
+    if b'value-type="error"' not in content:
+        return {}
+    out: dict[tuple[int, int], str] = {}
+    for table in ET.fromstring(content).iter(f"{_ODS_TABLE}table"):
+        if table.get(f"{_ODS_TABLE}name") != name:
+            continue
+        row0 = 0
+        for row in table.iter(f"{_ODS_TABLE}table-row"):
+            col0 = 0
+            for cell in row:
+                span = int(cell.get(f"{_ODS_TABLE}number-columns-repeated", "1"))
+                if cell.get(f"{_ODS_CALCEXT}value-type") == "error":
+                    text = "".join(cell.itertext()).strip() or "#VALUE!"
+                    for c in range(col0, col0 + min(span, 1024)):
+                        out[(row0, c)] = text
+                col0 += span
+            row0 += int(row.get(f"{_ODS_TABLE}number-rows-repeated", "1"))
+    return out
+
+
+# --------------------------------------------------------------------------- header row
+
+
+@dataclass
+class _Header:
+    row: int  # 0-based header row (the lowest one)
+    top: int  # 0-based topmost row a label came from
+    columns: dict[str, int]  # canonical column -> 0-based column index
+
+
+def _label_above(grid: Grid, r: int, c: int, merges: MergeMap) -> tuple[object, int] | None:
+    """The label an empty header cell inherits from the nearest non-empty cell above it
+    (within GROUP_ROWS rows), unless that cell is a group title merged across columns."""
+    for ra in range(r - 1, max(r - 1 - GROUP_ROWS, -1), -1):
+        row = grid[ra]
+        value = row[c] if c < len(row) else ""
+        if _blank(value):
+            continue
+        merge = merges.get((ra, c)) if merges else None
+        if merge is not None and merge[3] > merge[1] and merge[2] < r:
+            return None
+        return value, ra
+    return None
+
+
+def _row_columns(grid: Grid, r: int, merges: MergeMap) -> tuple[dict[str, int], int]:
+    """Known columns a candidate header row names (first label wins) and the topmost row used."""
+    found: dict[str, int] = {}
+    top = r
+    for c, value in enumerate(grid[r]):
+        source = r
+        if _blank(value):
+            inherited = _label_above(grid, r, c, merges)
+            if inherited is None:
+                continue
+            value, source = inherited
+        if not isinstance(value, str):
+            continue
+        name = match_column_label(value)
+        if name is not None and name not in found:
+            found[name] = c
+            top = min(top, source)
+    return found, top
+
+
+def _names_own_column(row: list[Any]) -> bool:
+    """True when a row holds at least one known column label of its own (cheap pre-check)."""
+    return any(isinstance(v, str) and v and match_column_label(v) is not None for v in row)
+
+
+def _find_header(grid: Grid, merges: MergeMap) -> _Header | None:
+    """The row among the first HEADER_SCAN_ROWS naming the most known columns (>= 3);
+    on a tie the upper row wins."""
+    best: _Header | None = None
+    for r in range(min(HEADER_SCAN_ROWS, len(grid))):
+        if not _names_own_column(grid[r]):
+            continue  # a header row has at least one known label of its own
+        columns, top = _row_columns(grid, r, merges)
+        if len(columns) >= MIN_HEADER_MATCHES and (
+            best is None or len(columns) > len(best.columns)
+        ):
+            best = _Header(r, top, columns)
+    return best
+
+
+# --------------------------------------------------------------------------- sheet choice
+
+
+def _is_identity_sheet(name: str) -> bool:
+    """True for a sheet named like Identitas / Cover / Identitas Kelurahan."""
+    norm = _norm(name)
+    return any(word in norm for word in IDENTITY_SHEET_WORDS)
+
+
+def _choose_rt_sheet(book: _Book) -> tuple[str | None, _Header | None]:
+    """The RT sheet and its header: a sheet named with "RT", else the only non-identity
+    sheet, else the sheet whose header names the most known columns."""
+    named = [n for n in book.names if RT_SHEET_NAME.search(n.lower()) and not _is_identity_sheet(n)]
+    others = [n for n in book.names if not _is_identity_sheet(n)]
+    if named:
+        rounds = [named, [n for n in book.names if n not in named]]
+    elif len(others) == 1:
+        rounds = [others, [n for n in book.names if n not in others]]
+    else:
+        rounds = [book.names]
+    for candidates in rounds:
+        best: tuple[str, _Header] | None = None
+        for name in candidates:
+            header = _find_header(book.grid(name), book.merges(name))
+            if header and (best is None or len(header.columns) > len(best[1].columns)):
+                best = (name, header)
+        if best:
+            return best
+    fallback = named or (others if len(others) == 1 else [])
+    return (fallback[0] if fallback else None), None
+
+
+# --------------------------------------------------------------------------- identity
+
+_ENUMERATION = re.compile(r"^\s*(?:\d{1,2}|[a-zA-Z])[.)]\s+")
+_KODE = re.compile(r"^(\d{2})([.\s]?)(\d{2})\2(\d{2})\2(\d{4})$")
+_DATE_DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+_DATE_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DATE_TEXT = re.compile(r"^(\d{1,2})\s+([A-Za-z]+)\.?\s+(\d{4})$")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+@lru_cache(maxsize=8192)
+def _identity_label(text: str) -> tuple[str | None, str | None]:
+    """(identity field, value written in the same cell after ':') of a label cell."""
+    text = _ENUMERATION.sub("", text)
+    index = spec.identity_label_index()
+    head, colon, tail = text.partition(":")
+    if colon and tail.strip() and index.get(_norm(head)):
+        return index[_norm(head)], tail.strip()
+    return index.get(_norm(text)), None
+
+
+def _value_right_of(row: list[Any], c: int) -> tuple[object, int] | None:
+    """The next non-empty cell right of column c, skipping a lone ':' cell."""
+    for cc in range(c + 1, len(row)):
+        value = row[cc]
+        if _blank(value) or (isinstance(value, str) and value.strip() == ":"):
+            continue
+        return value, cc
+    return None
+
+
+def _scan_identity(
+    grid: Grid, sheet: str, max_rows: int, found: dict[str, tuple[object, str, str]]
+) -> None:
+    """Add label/value pairs of the first ``max_rows`` rows to ``found`` (first one wins)."""
+    for r in range(min(max_rows, len(grid))):
+        row = grid[r]
+        for c, value in enumerate(row):
+            if not isinstance(value, str) or not value:
+                continue
+            name, inline = _identity_label(value)
+            if name is None or name in found:
+                continue
+            if inline is not None:
+                found[name] = (inline, sheet, cell_ref(r, c))
+                continue
+            hit = _value_right_of(row, c)
+            if hit is None:
+                continue
+            cell_value, cc = hit
+            if isinstance(cell_value, str) and _identity_label(cell_value)[0] is not None:
+                continue  # the next cell is another label: this value is absent
+            found[name] = (cell_value, sheet, cell_ref(r, cc))
+
+
+def normalise_kode(value: object) -> str | None:
+    """Dotted Kemendagri code (``33.75.01.1001``) of a 10-digit code in any accepted form,
+    else the raw text as given (validation flags its format)."""
+    if _blank(value):
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if not float(value).is_integer():
+            return _raw_text(value)
+        text = str(int(value))
+    else:
+        text = _raw_text(value)
+    m = _KODE.match(text)
+    if not m:
+        return text
+    return f"{m.group(1)}.{m.group(3)}.{m.group(4)}.{m.group(5)}"
+
+
+def parse_tahun(value: object) -> int | None:
+    """Survey year as int from a number or 4-digit text, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return int(value) if float(value).is_integer() else None
+    if isinstance(value, str):
+        text = value.strip()
+        if re.fullmatch(r"\d{4}", text):
+            return int(text)
+    return None
+
+
+def _safe_date(year: int, month: int, day: int) -> dt.date | None:
+    """A date, or None when the parts do not form one."""
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def parse_tanggal(value: object) -> dt.date | None:
+    """Survey date from a date cell, an Excel serial, or text (``12-03-2024``, ``12/03/2024``,
+    ``2024-03-12``, ``12 Maret 2024``), else None."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if 20000 <= value <= 80000:  # an unformatted Excel date serial (1954 … 2119)
+            return _EXCEL_EPOCH + dt.timedelta(days=int(value))
+        return None
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if m := _DATE_DMY.match(text):
+        return _safe_date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+    if m := _DATE_YMD.match(text):
+        return _safe_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    if (m := _DATE_TEXT.match(text)) and m.group(2).lower() in MONTHS:
+        return _safe_date(int(m.group(3)), MONTHS[m.group(2).lower()], int(m.group(1)))
+    return None
+
+
+def _identity_value(name: str, value: object) -> object:
+    """Typed identity value of a field."""
+    if name == "kode_kelurahan":
+        return normalise_kode(value)
+    if name == "tahun":
+        return parse_tahun(value)
+    if name == "tanggal_pendataan":
+        return parse_tanggal(value)
+    return _text_or_none(value)
+
+
+def _read_identity(
+    book: _Book, rt_sheet: str | None, header: _Header | None
+) -> tuple[dict[str, object], dict[str, str], dict[str, tuple[str, str]]]:
+    """Identity from identity-named sheets, then from the rows above the RT table."""
+    found: dict[str, tuple[object, str, str]] = {}
+    for name in book.names:
+        if _is_identity_sheet(name):
+            _scan_identity(book.grid(name), name, IDENTITY_SCAN_ROWS, found)
+    if rt_sheet is not None:
+        limit = IDENTITY_SCAN_ROWS if header is None else min(IDENTITY_SCAN_ROWS, header.top)
+        _scan_identity(book.grid(rt_sheet), rt_sheet, limit, found)
+    identity: dict[str, object] = {}
+    raw: dict[str, str] = {}
+    cells: dict[str, tuple[str, str]] = {}
+    for f in spec.identity_fields():
+        hit = found.get(f.field)
+        identity[f.field] = None if hit is None else _identity_value(f.field, hit[0])
+        if hit is not None:
+            raw[f.field] = _raw_text(hit[0])
+            cells[f.field] = (hit[1], hit[2])
+    return identity, raw, cells
+
+
+# --------------------------------------------------------------------------- RT rows
+
+_NUMBERING = re.compile(r"^\(\s*(\d{1,3})\s*\)$")
+
+
+def _numbering_token(value: object) -> tuple[int, bool] | None:
+    """(n, parenthesised) for a column-numbering cell like ``(3)`` or 3, else None."""
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return (int(value), False) if float(value).is_integer() else None
+    if isinstance(value, str):
+        text = value.strip()
+        if m := _NUMBERING.match(text):
+            return int(m.group(1)), True
+        if text.isdigit():
+            return int(text), False
+    return None
+
+
+def _is_numbering_row(row: list[Any]) -> bool:
+    """True for a column-numbering row: (1) (2) … increasing, or 1 2 3 … consecutive."""
+    tokens = [_numbering_token(v) for v in row if not _blank(v)]
+    if len(tokens) < MIN_HEADER_MATCHES or any(t is None for t in tokens):
+        return False
+    numbers = [t[0] for t in tokens if t]
+    if all(t[1] for t in tokens if t):
+        return all(b > a for a, b in zip(numbers, numbers[1:], strict=False))
+    return numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+
+
+def _is_total_label(value: object) -> bool:
+    """True for a total-row label (Jumlah, Subtotal, Total, Jml, Rata-rata, Jumlah Total …)."""
+    if not isinstance(value, str):
+        return False
+    norm = _norm(value)
+    return bool(norm) and any(norm.startswith(label) for label in spec.TOTAL_ROW_LABELS)
+
+
+def _is_total_row(row: list[Any], key_col: int | None) -> bool:
+    """True when the RT cell or the first non-empty cell of a row is a total label."""
+    if key_col is not None and _is_total_label(row[key_col]):
+        return True
+    first = next((v for v in row if not _blank(v)), None)
+    return _is_total_label(first)
+
+
+def _looks_numeric(value: object) -> bool:
+    """True for a cell holding a number (convention-free check used to find the table end)."""
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return True
+    if isinstance(value, str) and value:
+        return parse_number(value, is_count=True, convention=None).value is not None
+    return False
+
+
+@dataclass
+class _Layout:
+    """Where the RT table's columns are (0-based indices)."""
+
+    rt: int | None
+    rw: int | None
+    rt_rw: int | None
+    kawasan: int | None
+    numeric: list[tuple[str, int, bool]]  # (column, index, is_count)
+    stored: list[tuple[str, int]]
+
+    @property
+    def key(self) -> int | None:
+        """Column holding the RT code (the RT column, else the combined RT/RW column)."""
+        return self.rt if self.rt is not None else self.rt_rw
+
+
+def _layout(columns: dict[str, int]) -> _Layout:
+    """Column positions of a header, numeric columns in spec order."""
+    counts = spec.count_columns()
+    numeric = [(n, columns[n], n in counts) for n in spec.numeric_columns() if n in columns]
+    return _Layout(
+        rt=columns.get("rt"),
+        rw=columns.get("rw"),
+        rt_rw=columns.get("rt_rw"),
+        kawasan=columns.get("kawasan"),
+        numeric=numeric,
+        stored=[(n, columns[n]) for n in _stored_columns() if n in columns],
+    )
+
+
+@lru_cache(maxsize=1)
+def _stored_columns() -> tuple[str, ...]:
+    """Stored-result columns in output order."""
+    codes = [c.kode for c in spec.criteria()]
+    return (
+        *(f"stored_persen_{k}" for k in codes),
+        *(f"stored_nilai_{k}" for k in codes),
+        "stored_total_nilai",
+        "stored_tingkat_kekumuhan",
+    )
+
+
+def _row_rt_rw(row: list[Any], lay: _Layout) -> tuple[str | None, str | None]:
+    """(rt, rw) of a data row from RT/RW columns or the combined column."""
+    rt = rw = None
+    if lay.rt is not None:
+        rt = normalise_code(row[lay.rt])
+        if rt is None:
+            rt, rw = parse_rt_rw(row[lay.rt])  # a combined value under an "RT" label
+    elif lay.rt_rw is not None:
+        rt, rw = parse_rt_rw(row[lay.rt_rw])
+    if lay.rw is not None:
+        rw = normalise_code(row[lay.rw]) or rw
+    elif rw is None and lay.rt_rw is not None and lay.rt is not None:
+        rw = parse_rt_rw(row[lay.rt_rw])[1]
+    return rt, rw
+
+
+def _data_rows(grid: Grid, header: _Header, lay: _Layout) -> list[int]:
+    """0-based indices of the RT rows under the header (spec §2 row rules)."""
+    out: list[int] = []
+    first = True
+    for r in range(header.row + 1, len(grid)):
+        row = grid[r]
+        if all(_blank(v) for v in row):
+            continue
+        if first:
+            first = False
+            if _is_numbering_row(row):
+                continue
+        if _is_total_row(row, lay.key):
+            continue
+        rt, _ = _row_rt_rw(row, lay)
+        if rt is None and not any(_looks_numeric(row[c]) for _, c, _ in lay.numeric):
+            break
+        out.append(r)
+    return out
+
+
+class _Rows:
+    """Column lists of the RT DataFrame, filled row by row."""
+
+    def __init__(self, lay: _Layout) -> None:
+        self.baris: list[int] = []
+        self.rt: list[str | None] = []
+        self.rw: list[str | None] = []
+        self.kawasan: list[str | None] = []
+        self.numeric: dict[str, list[float]] = {n: [] for n in spec.numeric_columns()}
+        self.stored: dict[str, list[Any]] = {n: [] for n, _ in lay.stored}
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as one DataFrame in contract column order."""
+        n = len(self.baris)
+        data: dict[str, Any] = {
+            "sumber_baris": np.array(self.baris, dtype=np.int64),
+            "rt": pd.Series(self.rt, dtype=object),
+            "rw": pd.Series(self.rw, dtype=object),
+            "kawasan": pd.Series(self.kawasan, dtype=object),
+        }
+        for name, values in self.numeric.items():
+            data[name] = np.array(values, dtype=np.float64) if values else np.full(n, np.nan)
+        for name, values in self.stored.items():
+            text = name == "stored_tingkat_kekumuhan"
+            data[name] = pd.Series(values, dtype=object) if text else np.array(values, float)
+        return pd.DataFrame(data)
+
+
+@lru_cache(maxsize=1)
+def _empty_template() -> pd.DataFrame:
+    return _Rows(_layout({})).frame()
+
+
+def _empty_rows() -> pd.DataFrame:
+    """An RT DataFrame with no rows and every always-present column."""
+    return _empty_template().copy()
+
+
+class _TableReader:
+    """Reads the RT rows of one sheet into column lists and cell problems."""
+
+    def __init__(self, book: _Book, sheet: str, header: _Header) -> None:
+        self.book = book
+        self.sheet = sheet
+        self.grid = book.grid(sheet)
+        self.header = header
+        self.lay = _layout(header.columns)
+        self.problems: list[CellProblem] = []
+        self._errors: dict[tuple[int, int], str] | None = None
+        self.convention: Convention | None = None
+
+    def _error_at(self, r: int, c: int) -> str | None:
+        """The Excel error value of a cell (error cells loaded from the XML on first need)."""
+        if self._errors is None:
+            self._errors = self.book.error_cells(self.sheet)
+        return self._errors.get((r, c))
+
+    def _cell(self, r: int, c: int) -> object:
+        """A cell value, with the Excel error text calamine drops put back."""
+        value = self.grid[r][c]
+        if value == "" or (type(value) is float and self._errors):
+            return self._error_at(r, c) or value
+        return value
+
+    def _problem(self, r: int, c: int, kolom: str, value: object, kode: str) -> None:
+        self.problems.append(
+            CellProblem(self.sheet, r + 1, kolom, cell_ref(r, c), _raw_text(value), kode)
+        )
+
+    def read(self) -> pd.DataFrame:
+        """Parse all RT rows; sets ``convention`` and ``problems``."""
+        rows = _data_rows(self.grid, self.header, self.lay)
+        if b"opendocument" in self.book.data[:100]:
+            self._errors = self.book.error_cells(self.sheet)  # ODS error cells may read as 0
+        self.convention = detect_convention(self._numeric_texts(rows))
+        out = _Rows(self.lay)
+        for r in rows:
+            self._read_row(r, out)
+        return out.frame()
+
+    def _numeric_texts(self, rows: Iterable[int]) -> Iterable[str]:
+        """Text cells of the known numeric columns (for convention detection)."""
+        for r in rows:
+            row = self.grid[r]
+            for _, c, _ in self.lay.numeric:
+                value = row[c]
+                if isinstance(value, str) and value:
+                    yield value
+
+    def _read_row(self, r: int, out: _Rows) -> None:
+        row = self.grid[r]
+        lay = self.lay
+        rt, rw = _row_rt_rw(row, lay)
+        self._check_code(r, lay.key, "rt", rt)  # a failed combined cell: one problem, "rt"
+        self._check_code(r, lay.rw, "rw", rw)
+        out.baris.append(r + 1)
+        out.rt.append(rt)
+        out.rw.append(rw)
+        out.kawasan.append(None if lay.kawasan is None else _text_or_none(row[lay.kawasan]))
+        convention = self.convention
+        for name, c, is_count in lay.numeric:
+            value = row[c]
+            if type(value) is float and not self._errors:
+                out.numeric[name].append(value)
+                continue
+            value = self._cell(r, c)
+            parsed = parse_number(value, is_count=is_count, convention=convention)
+            out.numeric[name].append(math.nan if parsed.value is None else parsed.value)
+            if parsed.problem is not None:
+                self._problem(r, c, name, value, parsed.problem)
+        self._read_stored(r, out)
+        for name in out.numeric.keys() - {n for n, _, _ in lay.numeric}:
+            out.numeric[name].append(math.nan)
+
+    def _check_code(self, r: int, c: int | None, kolom: str, code: str | None) -> None:
+        """Record a problem for an empty or unreadable RT/RW cell."""
+        if c is None or code is not None:
+            return
+        value = self._cell(r, c)
+        if _blank(value):
+            kode = "kosong"
+        elif isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
+            kode = "sel_error"
+        else:
+            kode = "bukan_angka"
+        self._problem(r, c, kolom, value, kode)
+
+    def _read_stored(self, r: int, out: _Rows) -> None:
+        """Stored percents/scores/total/tingkat: read for reconciliation, never a problem."""
+        row = self.grid[r]
+        for name, c in self.lay.stored:
+            value = row[c]
+            if name == "stored_tingkat_kekumuhan":
+                out.stored[name].append(_text_or_none(value))
+                continue
+            if isinstance(value, str):
+                value = value.strip().removesuffix("%").strip()
+            parsed = parse_number(value, is_count=False, convention=self.convention)
+            out.stored[name].append(math.nan if parsed.value is None else parsed.value)
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def _required_missing(columns: dict[str, int]) -> list[str]:
+    """Required RT-table columns not found (rt/rw satisfied by a combined rt_rw column)."""
+    required = [c.name for c in spec.base_columns() if c.required]
+    required += [c.name for c in spec.volume_columns()]
+    have = set(columns)
+    if "rt_rw" in have:
+        have |= {"rt", "rw"}
+    return [name for name in required if name not in have]
+
+
+def _unreadable(sumber_file: str, sha256: str, size: int, message: str) -> WorkbookRead:
+    """A WorkbookRead for a file that is not a readable workbook."""
+    return WorkbookRead(
+        sumber_file=sumber_file,
+        sha256=sha256,
+        size=size,
+        readable=False,
+        read_error=message,
+        identity={f.field: None for f in spec.identity_fields()},
+        missing_columns=_required_missing({}),
+    )
+
+
+def _read_book(book: _Book, result: WorkbookRead) -> None:
+    """Fill ``result`` from a parsed workbook."""
+    sheet, header = _choose_rt_sheet(book)
+    result.rt_sheet = sheet
+    result.identity, result.identity_raw, result.identity_cells = _read_identity(
+        book, sheet, header
+    )
+    if sheet is None or header is None:
+        result.missing_columns = _required_missing({})
+        return
+    result.header_row = header.row + 1
+    result.columns = {
+        name: column_letter(c) for name, c in sorted(header.columns.items(), key=lambda i: i[1])
+    }
+    result.missing_columns = _required_missing(header.columns)
+    table = _TableReader(book, sheet, header)
+    result.rows = table.read()
+    result.convention = table.convention
+    result.problems = table.problems
+
+
+_NO_ROWS = pd.DataFrame()
+
+
+def read_workbook(path: Path, sumber_file: str) -> WorkbookRead:
+    """Read one survey workbook (.xlsx/.xlsm/.xls/.ods) for validation and scoring.
+
+    Reads the bytes once (sha256, size), then identity, the RT table's rows as a DataFrame
+    (``sumber_baris``, ``rt``, ``rw``, ``kawasan``, numeric columns as float64, stored columns)
+    and the cells that could not be read. Never raises for bad input.
+    """
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return _unreadable(sumber_file, "", 0, f"Berkas tidak dapat dibuka: {exc.strerror}")
+    sha256 = hashlib.sha256(data).hexdigest()
+    if not data:
+        return _unreadable(sumber_file, sha256, 0, "Berkas kosong (0 byte).")
+    result = WorkbookRead(
+        sumber_file=sumber_file,
+        sha256=sha256,
+        size=len(data),
+        readable=True,
+        read_error=None,
+        rows=_NO_ROWS,  # replaced below; avoids building an empty frame per workbook
+    )
+    try:
+        _read_book(_Book(data), result)
+    except _ReadFailure as exc:
+        return _unreadable(sumber_file, sha256, len(data), str(exc))
+    if result.rows is _NO_ROWS:
+        result.rows = _empty_rows()
+    return result
+
+
+__all__: list[str] = [
+    "CellProblem",
+    "WorkbookRead",
+    "cell_ref",
+    "column_letter",
+    "match_column_label",
+    "normalise_kode",
+    "parse_tahun",
+    "parse_tanggal",
+    "read_workbook",
+]
