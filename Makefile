@@ -7,6 +7,7 @@ STAMP   = $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 INPUT     ?= data/sample
 OUT       ?= data/out
 WAREHOUSE ?= data/warehouse/kumuh.duckdb
+N         ?= 11000
 
 export PREFECT_SERVER_ANALYTICS_ENABLED = false
 export DO_NOT_TRACK = 1
@@ -36,7 +37,7 @@ sample: $(STAMP)
 	$(BIN)/kumuh sample --out $(INPUT)
 
 bench: $(STAMP)
-	$(BIN)/python bench/run_bench.py
+	$(BIN)/python bench/run_bench.py --n $(N)
 
 clean:
 	rm -rf $(OUT) data/warehouse .pytest_cache

@@ -3,8 +3,9 @@
 Two suites, each validated once per batch (a GX call costs ~0.4 s whatever the frame size):
 - ``rt_rows``: one row per RT of every workbook in the batch (value rules of spec §5);
 - ``workbooks``: one row per file (readability, structure, identity, code, year, names).
-Each expectation's ``meta`` carries the rule code (``aturan``, see ``transforms/spec/rules.csv``)
-and the column it speaks of, which :mod:`expectations.validate` turns into clerk findings.
+Each expectation's ``meta`` carries the rule code (``aturan``, see
+``transforms/spec_tables/rules.csv``) and the column it speaks of, which
+:mod:`expectations.validate` turns into clerk findings.
 """
 
 from __future__ import annotations

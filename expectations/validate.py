@@ -125,6 +125,9 @@ def _identity_finding(aturan: str, meta: dict, w: pd.Series) -> Iterator[finding
 
 
 def _unreadable(aturan: str, meta: dict, w: pd.Series) -> Iterator[findings.Finding]:
+    specific = w.get("alasan")
+    if isinstance(specific, str) and specific in findings.rules():
+        aturan = specific
     yield findings.make(aturan, **_base(w), detail=w.get("detail") or "format tidak dikenal")
 
 

@@ -16,6 +16,9 @@ config.quiet_environment()
 
 
 def _run(args: argparse.Namespace) -> int:
+    if not args.input.is_dir():
+        print(f"kumuh: folder masukan tidak ada atau bukan folder: {args.input}", file=sys.stderr)
+        return 2
     from flows.nightly import nightly_consolidation
 
     s = nightly_consolidation(input_dir=str(args.input), out=str(args.out),

@@ -41,6 +41,7 @@ def _workbook_record(wb: int, r: WorkbookRead) -> dict[str, object]:
         "size": r.size,
         "terbaca": r.readable,
         "detail": r.read_error,
+        "alasan": r.read_error_code,
         "rt_sheet": r.rt_sheet,
         "header_row": r.header_row,
         "tabel_rt_ditemukan": bool(r.readable and r.rt_sheet is not None

@@ -1,7 +1,7 @@
 """The output contract (spec §6) as data: every published table, column, type and description.
 
-``spec/tables.csv`` lists each table's columns; a row whose column starts with ``@`` is a group
-expanded here from the criteria and input-column tables (codes, names, denominators, vol_*,
+``spec_tables/tables.csv`` lists each table's columns; a row whose column starts with ``@`` is a
+group expanded here from the criteria and input-column tables (codes, names, denominators, vol_*,
 persen_*, nilai_*, counts by tingkat, luas kumuh, completeness). The Parquet schemas, the DuckDB
 tables and the data dictionary are all derived from :func:`tables`.
 """

@@ -1,6 +1,6 @@
 """Validation findings a data clerk can act on: rule catalogue and Indonesian messages.
 
-The catalogue is data (``spec/rules.csv``: rule code, error/warning, message template). Every
+The catalogue is data (``spec_tables/rules.csv``: rule code, error/warning, message template). Every
 finding names the file, sheet, Excel row, canonical column, the value as written and the rule,
 and its message says what to change, in Bahasa Indonesia.
 """

@@ -91,6 +91,8 @@ class WorkbookRead:
     size: int
     readable: bool
     read_error: str | None
+    #: Rule code (transforms/spec_tables/rules.csv) of an unreadable file; None = tidak_terbaca.
+    read_error_code: str | None = None
     identity: dict[str, object] = field(default_factory=dict)
     identity_raw: dict[str, str] = field(default_factory=dict)
     identity_cells: dict[str, tuple[str, str]] = field(default_factory=dict)

@@ -1,7 +1,7 @@
 """The domain spec as data: criteria, input columns, identity labels and scoring bands.
 
 Everything that reads, scores, validates or publishes asks this module what the columns are,
-so a rule lives in one CSV row (``transforms/spec/*.csv``), never in sixteen hand-written
+so a rule lives in one CSV row (``transforms/spec_tables/*.csv``), never in sixteen hand-written
 branches. ``criteria.csv`` is a byte copy of ``shared/spec/criteria.csv``.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-SPEC_DIR = Path(__file__).parent / "spec"
+SPEC_DIR = Path(__file__).parent / "spec_tables"
 
 #: Spec version of the scoring rules; raise when scoring changes (invalidates outputs).
 RULES_VERSION = "permen-pupr-14-2018/kotaku-1"
