@@ -1,15 +1,18 @@
-"""The nightly consolidation flow: discover → read → validate → decide → score → publish.
+"""The consolidation flow: inventory → read → validate → decide → store → publish → report.
 
 Thin wiring only: every step body is a function of :mod:`transforms` (or the GX suites of
-:mod:`expectations`); this module chooses chunking, parallelism, retries and what is reported.
+:mod:`expectations`); this module chooses chunking, parallelism, retries, locking and what is
+reported. The same flow serves the nightly run (everything that changed), scoped reruns
+(``kabupaten``/``kecamatan``/``kelurahan``/``tahun``) and withdrawals.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
 from multiprocessing import get_context
 from pathlib import Path
@@ -19,102 +22,163 @@ from flows.config import Settings, quiet_environment
 quiet_environment()
 
 import pandas as pd  # noqa: E402
-import pyarrow as pa  # noqa: E402
-from prefect import flow, task  # noqa: E402
+from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from transforms import batch as batches  # noqa: E402
-from transforms import decide, indicators, outputs, publish, reference, spec, warehouse  # noqa: E402
+from transforms import (  # noqa: E402
+    contract,
+    decide,
+    findings,
+    indicators,
+    inventory,
+    lock,
+    outputs,
+    publish,
+    reference,
+    spec,
+    warehouse,
+)
 
 _POOL: ProcessPoolExecutor | None = None
 
 
 @dataclass
 class RunSummary:
-    """What a run did, for the CLI, the logs and tests."""
+    """What a run did, for the CLI, the run manifest JSON, the logs and tests."""
 
     run_id: str
-    workbooks: int
+    scope: str
+    started: str
+    seconds: float
+    files_present: int
+    files_read: int
+    new: int
+    changed: int
+    unchanged: int
+    vanished: int
     diterima: int
     ditolak: int
     duplikat: int
     digantikan: int
-    rt_published: int
-    kelurahan: int
-    years: list[int]
     errors: int
     warnings: int
-    out: str
-    warehouse: str
-    seconds: float
+    groups_published: int
+    published: bool
+    rows: dict[str, int] = field(default_factory=dict)
+    years: list[int] = field(default_factory=list)
+    out: str = ""
+    warehouse: str = ""
+    rules_version: str = spec.RULES_VERSION
+    reference_edition: str = reference.EDITION
+    kumuh_version: str = ""
 
 
 def new_run_id(now: dt.datetime) -> str:
     """Sortable, unique run id: UTC time plus a short random suffix."""
-    return now.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+    return now.strftime("%Y%m%dT%H%M%S%fZ")[:-4] + "-" + uuid.uuid4().hex[:6]
 
+
+def fingerprint(ref: reference.Reference) -> str:
+    """Everything outputs depend on besides the inputs: rules, region list, kumuh version."""
+    return f"{spec.rules_fingerprint()}/{ref.fingerprint}/{version('kumuh')}"
+
+
+# --- tasks ----------------------------------------------------------------------------------
 
 @task(cache_policy=NO_CACHE)
-def discover_workbooks(root: Path) -> list[str]:
-    """Every workbook under the input folder, relative and sorted."""
-    return batches.discover(root, (".xlsx", ".xlsm", ".xls", ".ods"))
+def take_inventory(root: Path) -> list[inventory.InputFile]:
+    """Every workbook under the input folder with its size and mtime."""
+    return inventory.discover(root)
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10])
-def read_chunk(root: Path, rels: list[str], first_wb: int) -> batches.Batch:
-    """Read one chunk of workbooks, in the process pool when there is one."""
+def read_chunk(root: Path, files: list[inventory.InputFile], first_wb: int) -> batches.Batch:
+    """Read one chunk of workbooks (in the process pool when there is one). Retried: a
+    network share can fail transiently; bad content never raises, so it is never retried."""
     if _POOL is None:
-        return batches.read_files(root, rels, first_wb)
-    return _POOL.submit(batches.read_files, root, rels, first_wb).result()
+        return batches.read_files(root, files, first_wb)
+    return _POOL.submit(batches.read_files, root, files, first_wb).result()
 
 
 @task(cache_policy=NO_CACHE)
 def validate_batch(batch: batches.Batch, ref: reference.Reference
                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(reference-joined workbook frame, findings) from the GX suites, one call per suite."""
-    from expectations.validate import validator
-
     checked = batches.with_reference(batch.workbooks, ref)
+    if checked.empty:
+        return checked, findings.to_frame([])
+    from expectations.validate import validator  # GX import costs ~2.5 s: only when needed
+
     return checked, validator().validate(batch, checked)
 
 
 @task(cache_policy=NO_CACHE)
-def decide_submissions(checked: pd.DataFrame, found: pd.DataFrame
+def decide_submissions(checked: pd.DataFrame, found: pd.DataFrame, published: pd.DataFrame
                        ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Status of every workbook (diterima/ditolak/duplikat/digantikan) and all findings."""
-    return decide.decide(checked, found)
+    statuses, found = decide.decide(checked, found)
+    kept = findings.to_frame(decide.kept_versions(statuses, checked, published))
+    found = pd.concat([found, kept], ignore_index=True)
+    return decide.with_counts(statuses, found), found
 
 
 @task(cache_policy=NO_CACHE)
-def publish_run(settings: Settings, ref: reference.Reference, rt: pd.DataFrame,
-                temuan: pd.DataFrame, pengiriman: pd.DataFrame, run: dict) -> dict[str, int]:
-    """Store the run in the warehouse (one transaction), then publish every table as Parquet
-    (atomic switch). Returns the published row count per table."""
+def store(settings: Settings, ref: reference.Reference, **changes) -> pd.DataFrame:
+    """Apply the run to the warehouse in one transaction; the groups it changed."""
     con = warehouse.connect(settings.warehouse)
     try:
-        warehouse.store_run(con, villages=ref.villages, rt=rt, temuan=temuan,
-                            pengiriman=pengiriman, run=run)
-        metadata = {"run_id": run["run_id"], "rules_version": spec.RULES_VERSION,
-                    "reference_edition": ref.edition, "reference_attribution":
-                    reference.ATTRIBUTION, "kumuh_version": run["versi_kumuh"]}
-        tables: dict[str, pa.Table] = {
-            name: publish.to_arrow(name, con.sql(warehouse.table_query(name)).arrow()
-                                   .read_all(), metadata)
-            for name in indicators.contract.tables()
-        }
+        return warehouse.store_run(con, villages=ref.villages, **changes)
     finally:
         con.close()
-    publish.publish(settings.out, run["run_id"], tables)
-    return {name: t.num_rows for name, t in tables.items()}
 
 
-def _read_all(settings: Settings, rels: list[str]) -> batches.Batch:
+@task(cache_policy=NO_CACHE)
+def publish_tables(settings: Settings, ref: reference.Reference, run_id: str) -> dict[str, int]:
+    """Publish every queued group (this run's and any left by a crash) as Parquet, switch
+    the tables atomically, then clear the queue. Returns rows per published table."""
+    con = warehouse.connect(settings.warehouse)
+    try:
+        queued = warehouse.pending_groups(con)
+        if queued.empty:
+            return {}
+        meta = {"run_id": run_id, "rules_version": spec.RULES_VERSION,
+                "reference_edition": ref.edition, "reference_attribution":
+                reference.ATTRIBUTION, "kumuh_version": version("kumuh")}
+        groups = queued[queued["kode_kabupaten"] != warehouse.FLAT]
+        changed, keep, rows = {}, {}, {}
+        for name in contract.PARTITIONED:
+            data = warehouse.query_groups(con, name, groups).arrow().read_all()
+            changed[name] = publish.to_arrow(name, data, meta)
+            everything = warehouse.all_groups(con, name)
+            keep[name] = {(int(t), k) for t, k in everything.itertuples(index=False)}
+            rows[name] = int(con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
+        flat = {}
+        if (queued["kode_kabupaten"] == warehouse.FLAT).any() or not publish.current_version(
+                settings.out, "pengiriman"):
+            for name in contract.tables():
+                if name not in contract.PARTITIONED:
+                    data = warehouse.query_groups(con, name, None).arrow().read_all()
+                    flat[name] = publish.to_arrow(name, data, meta)
+                    rows[name] = flat[name].num_rows
+        publish.publish(settings.out, run_id, changed=changed, keep=keep, flat=flat)
+        warehouse.clear_queue(con, run_id)
+        return rows
+    finally:
+        con.close()
+
+
+# --- wiring ---------------------------------------------------------------------------------
+
+def _read(settings: Settings, files: list[inventory.InputFile], first: int) -> batches.Batch:
+    """Read ``files`` in chunks of tasks; a process pool when there is more than one chunk."""
     global _POOL
-    chunks = [rels[i:i + settings.chunk_size] for i in range(0, len(rels), settings.chunk_size)]
+    size = settings.chunk_size
+    chunks = [files[i:i + size] for i in range(0, len(files), size)]
     if len(chunks) > 1 and settings.workers > 1:
         _POOL = ProcessPoolExecutor(settings.workers, mp_context=get_context("spawn"))
     try:
-        futures = [read_chunk.submit(settings.input, chunk, i * settings.chunk_size)
+        futures = [read_chunk.submit(settings.input, chunk, first + i * size)
                    for i, chunk in enumerate(chunks)]
         return batches.concat([f.result() for f in futures])
     finally:
@@ -123,44 +187,143 @@ def _read_all(settings: Settings, rels: list[str]) -> batches.Batch:
             _POOL = None
 
 
+def _read_with_competitors(settings: Settings, plan: inventory.Plan,
+                           manifest: pd.DataFrame, scope: inventory.Scope) -> batches.Batch:
+    """Read what changed (and, for a scoped rerun, the scope's files), then the unchanged
+    files of the same kelurahan-years, which compete with them in supersession."""
+    first = plan.to_read
+    if not scope.is_all:
+        in_scope = {r.sumber_file for r in manifest.itertuples()
+                    if scope.matches(r.kode_kelurahan, r.tahun)}
+        wanted = {f.rel for f in plan.to_read} | in_scope
+        first = [f for f in plan.present if f.rel in wanted]
+    batch = _read(settings, first, 0)
+    keys = batch.workbooks[["kode_kelurahan", "tahun"]].dropna()
+    by_rel = {f.rel: f for f in plan.present}
+    more = inventory.siblings(manifest, keys, {f.rel for f in first}, set(by_rel))
+    if more:
+        batch = batches.concat([batch, _read(settings, [by_rel[r] for r in more], len(first))])
+    if not scope.is_all:
+        batch = batches.select(batch, [scope.matches(k, t) for k, t in
+                                       zip(batch.workbooks["kode_kelurahan"],
+                                           batch.workbooks["tahun"], strict=True)])
+    return batch
+
+
 @flow(name="nightly-consolidation", log_prints=True)
 def nightly_consolidation(input_dir: str = "data/sample", out: str = "data/out",
                           warehouse_path: str = "data/warehouse/kumuh.duckdb",
-                          workers: int | None = None) -> dict:
-    """Consolidate every workbook under ``input_dir`` into the warehouse and the Parquet
-    tables under ``out``. Bad workbooks are held back with findings; the run goes on."""
+                          workers: int | None = None, full: bool = False,
+                          kabupaten: str | None = None, kecamatan: str | None = None,
+                          kelurahan: str | None = None, tahun: int | None = None,
+                          force: bool = False, lock_timeout: float | None = None,
+                          withdraw: list[tuple[str, int]] | None = None) -> dict:
+    """Consolidate the workbooks under ``input_dir`` into the warehouse and the Parquet tables
+    under ``out``: only new or changed files (all with ``full``), or one scope re-read
+    (``kabupaten``/``kecamatan``/``kelurahan``/``tahun``; ``force`` republishes it even if
+    unchanged). Bad workbooks are held back with findings; the run goes on."""
     started = dt.datetime.now(dt.UTC)
     settings = Settings(input=Path(input_dir), out=Path(out), warehouse=Path(warehouse_path),
                         **({"workers": workers} if workers else {}))
+    scope = inventory.Scope(kabupaten, kecamatan, kelurahan, tahun)
     run_id = new_run_id(started)
-    ref = reference.Reference(settings.reference)
+    logger = get_run_logger()
+    with lock.writer_lock(settings.warehouse.with_suffix(".lock"), lock_timeout,
+                          lambda who: logger.warning("Menunggu run lain selesai: %s", who)):
+        return asdict(_consolidate(settings, scope, run_id, started, full=full, force=force,
+                                   withdraw=withdraw or []))
 
-    rels = discover_workbooks(settings.input)
-    batch = _read_all(settings, rels)
+
+def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
+                 started: dt.datetime, *, full: bool, force: bool,
+                 withdraw: list[tuple[str, int]]) -> RunSummary:
+    ref = reference.Reference(settings.reference)
+    con = warehouse.connect(settings.warehouse)
+    try:
+        known = warehouse.manifest(con)
+        published = warehouse.published_sha(con)
+        full = full or warehouse.get_state(con, "fingerprint") != fingerprint(ref)
+    finally:
+        con.close()
+
+    present = take_inventory(settings.input)
+    returned = set(known.loc[~known["ada"].astype(bool), "sumber_file"])
+    plan = inventory.plan(present, known, force=full, retry=returned)
+    batch = _read_with_competitors(settings, plan, known, scope)
     checked, found = validate_batch(batch, ref)
-    statuses, found = decide_submissions(checked, found)
+    statuses, found = decide_submissions(checked, found, published)
+
     accepted = set(statuses.loc[statuses["status"] == decide.DITERIMA, "wb"])
     rt = indicators.rt_indicators(batch.rows, checked, accepted, run_id)
-    temuan = outputs.temuan_table(found, checked, run_id)
-    pengiriman = outputs.pengiriman_table(statuses, checked, run_id, started)
-
+    vanished = plan.vanished[plan.vanished["ada"].astype(bool)] if scope.is_all else \
+        plan.vanished.iloc[0:0]
+    gone = findings.to_frame(outputs.vanished_findings(vanished))
+    gone["tahun"] = vanished["tahun"].to_numpy()
+    temuan = pd.concat([outputs.temuan_table(found, checked, run_id),
+                        outputs.temuan_table(gone, checked, run_id)], ignore_index=True)
+    files = {f.rel: f for f in plan.present}
+    processed = outputs.manifest_rows(statuses, checked, found, files, run_id, started)
+    force_groups = _force_groups(settings, scope, full, force, withdraw)
     counts = statuses["status"].value_counts()
+    new = sum(1 for f in plan.to_read if f.rel not in set(known["sumber_file"]))
     run = {"run_id": run_id, "mulai": started, "selesai": dt.datetime.now(dt.UTC),
-           "input": str(settings.input), "jumlah_workbook": len(statuses),
+           "lingkup": scope.describe(), "input": str(settings.input),
+           "workbook_ada": len(plan.present), "dibaca": len(statuses), "baru": new,
+           "berubah": len(plan.to_read) - new, "tidak_berubah": len(plan.unchanged),
+           "hilang": len(vanished),
            **{s: int(counts.get(s, 0)) for s in (decide.DITERIMA, decide.DITOLAK,
                                                   decide.DUPLIKAT, decide.DIGANTIKAN)},
-           "jumlah_rt_diterbitkan": len(rt), "versi_aturan": spec.RULES_VERSION,
-           "edisi_referensi": ref.edition, "versi_kumuh": version("kumuh")}
-    published = publish_run(settings, ref, rt, temuan, pengiriman, run)
+           "rt_diganti": len(rt), "versi_aturan": spec.RULES_VERSION,
+           "edisi_referensi": ref.edition, "versi_kumuh": version("kumuh"),
+           "status": "disimpan"}
+    groups = store(settings, ref, rt=rt, processed=processed, temuan=temuan,
+                   present=[f.rel for f in plan.present],
+                   withdrawn=pd.DataFrame(withdraw, columns=["kode_kelurahan", "tahun"]),
+                   force_groups=force_groups, run=run,
+                   state={"fingerprint": fingerprint(ref)})
+    rows = publish_tables(settings, ref, run_id)
 
     summary = RunSummary(
-        run_id=run_id, workbooks=len(statuses),
-        diterima=run[decide.DITERIMA], ditolak=run[decide.DITOLAK],
+        run_id=run_id, scope=scope.describe(), started=started.isoformat(),
+        seconds=(dt.datetime.now(dt.UTC) - started).total_seconds(),
+        files_present=len(plan.present), files_read=len(statuses), new=new,
+        changed=len(plan.to_read) - new, unchanged=len(plan.unchanged),
+        vanished=len(vanished), diterima=run[decide.DITERIMA], ditolak=run[decide.DITOLAK],
         duplikat=run[decide.DUPLIKAT], digantikan=run[decide.DIGANTIKAN],
-        rt_published=published["indikator_rt"], kelurahan=published["indikator_kelurahan"],
-        years=sorted(int(y) for y in rt["tahun"].dropna().unique()),
         errors=int((temuan["tingkat"] == "error").sum()),
         warnings=int((temuan["tingkat"] == "warning").sum()),
+        groups_published=len(groups), published=bool(rows), rows=rows,
+        years=sorted({int(y) for y in rt["tahun"].dropna()}),
         out=str(settings.out), warehouse=str(settings.warehouse),
-        seconds=(dt.datetime.now(dt.UTC) - started).total_seconds())
-    return asdict(summary)
+        kumuh_version=version("kumuh"))
+    _write_run_manifest(settings.out, summary)
+    return summary
+
+
+def _force_groups(settings: Settings, scope: inventory.Scope, full: bool, force: bool,
+                  withdraw: list[tuple[str, int]]) -> pd.DataFrame:
+    """Groups to recompute and republish whatever the inputs say: all on a full run (rules,
+    reference or kumuh changed), the scope's on a forced rerun."""
+    if not (full or force):
+        return pd.DataFrame({"tahun": pd.Series(dtype="int16"),
+                             "kode_kabupaten": pd.Series(dtype="object")})
+    con = warehouse.connect(settings.warehouse, read_only=False)
+    try:
+        groups = con.sql("SELECT DISTINCT tahun, kode_kabupaten, kode_kelurahan "
+                         "FROM indikator_rt").df()
+    finally:
+        con.close()
+    if force and not full:
+        groups = groups[[scope.matches(k, t) for k, t in
+                         zip(groups["kode_kelurahan"], groups["tahun"], strict=True)]]
+    return groups[["tahun", "kode_kabupaten"]].drop_duplicates().astype(
+        {"tahun": "int16"}).reset_index(drop=True)
+
+
+def _write_run_manifest(out: Path, summary: RunSummary) -> None:
+    """``<out>/runs/<run_id>.json``: the run's summary for operators and auditors."""
+    folder = out / "runs"
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{summary.run_id}.json.tmp"
+    tmp.write_text(json.dumps(asdict(summary), indent=2, default=str))
+    tmp.replace(folder / f"{summary.run_id}.json")

@@ -108,7 +108,7 @@ def test_rt_rows_match_the_workbooks(generated, published) -> None:
                 assert r[k] == (pytest.approx(v) if isinstance(v, float) else v), (k, w.path)
             assert r["sumber_file"] == w.path.relative_to(w.path.parents[2]).as_posix()
             n += 1
-    assert len(rows) == n == summary["rt_published"]
+    assert len(rows) == n == summary["rows"]["indikator_rt"]
 
 
 def test_kelurahan_and_kabupaten_are_ratios_of_sums(generated, published) -> None:

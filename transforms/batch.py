@@ -7,13 +7,13 @@ Every frame carries ``wb``, the workbook's id in the batch, so a failing row map
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from transforms import reference, spec
+from transforms.inventory import InputFile, is_temp_file
 from transforms.read_workbook import WorkbookRead, read_workbook
 
 PROBLEM_COLUMNS = ["wb", "baris", "kolom", "sel", "nilai", "kode"]
@@ -75,7 +75,8 @@ def combine(reads: list[WorkbookRead], first_wb: int = 0) -> Batch:
         problems.extend(
             (wb, p.baris, p.kolom, f"{p.sheet}!{p.sel}", p.nilai, p.kode) for p in r.problems
         )
-    workbooks = pd.DataFrame.from_records(records)
+    columns = list(_workbook_record(0, WorkbookRead("", "", 0, False, None)))
+    workbooks = pd.DataFrame.from_records(records, columns=columns)
     if row_frames:
         rows = pd.concat(row_frames, ignore_index=True)
     else:
@@ -108,6 +109,15 @@ def concat(batches: list[Batch]) -> Batch:
     )
 
 
+def select(batch: Batch, keep: list[bool]) -> Batch:
+    """The workbooks of ``batch`` whose flag in ``keep`` (one per workbook row) is true."""
+    wbs = set(batch.workbooks.loc[keep, "wb"])
+    return Batch(batch.workbooks[batch.workbooks["wb"].isin(wbs)].reset_index(drop=True),
+                 batch.rows[batch.rows["wb"].isin(wbs)].reset_index(drop=True),
+                 batch.problems[batch.problems["wb"].isin(wbs)].reset_index(drop=True),
+                 {wb: cols for wb, cols in batch.letters.items() if wb in wbs})
+
+
 def with_reference(workbooks: pd.DataFrame, ref: reference.Reference) -> pd.DataFrame:
     """Workbook frame plus the official hierarchy of its code (``*_resmi``), ``kode_dikenal``
     (None when the code is malformed) and ``nama_*_cocok`` flags (None unless both names are
@@ -126,18 +136,25 @@ def with_reference(workbooks: pd.DataFrame, ref: reference.Reference) -> pd.Data
     return out
 
 
-def read_files(root: Path, rels: list[str], first_wb: int = 0) -> Batch:
-    """Read the workbooks at ``root/rel`` (one process's share of a run) into a batch."""
-    return combine([read_workbook(root / rel, rel) for rel in rels], first_wb)
+def read_files(root: Path, files: list[InputFile], first_wb: int = 0) -> Batch:
+    """Read the workbooks ``files`` under ``root`` (one process's share of a run) into a batch.
+    An Excel lock file is not read; a file whose size or mtime changed since it was listed is
+    reported as still being copied (it is read again next run)."""
+    return combine([_read_one(root, f) for f in files], first_wb)
 
 
-def discover(root: Path, suffixes: tuple[str, ...]) -> list[str]:
-    """Workbook paths under ``root`` (recursive, relative, POSIX, sorted); hidden folders and
-    symlinked folders are not entered."""
-    found = []
-    for dirpath, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for f in files:
-            if f.lower().endswith(suffixes):
-                found.append((Path(dirpath) / f).relative_to(root).as_posix())
-    return sorted(found)
+def _read_one(root: Path, f: InputFile) -> WorkbookRead:
+    if is_temp_file(f.rel):
+        return WorkbookRead(sumber_file=f.rel, sha256="", size=max(f.size, 0), readable=False,
+                            read_error=Path(f.rel).name, read_error_code="berkas_sementara")
+    read = read_workbook(root / f.rel, f.rel)
+    try:
+        st = (root / f.rel).stat()
+        moved = (st.st_size, st.st_mtime_ns) != (f.size, f.mtime_ns) or read.size != f.size
+    except OSError:
+        moved = True
+    if moved:
+        return WorkbookRead(sumber_file=f.rel, sha256=read.sha256, size=read.size,
+                            readable=False, read_error="ukuran/waktu ubah berganti",
+                            read_error_code="sedang_disalin")
+    return read

@@ -43,12 +43,30 @@ def decide(workbooks: pd.DataFrame, found: pd.DataFrame) -> tuple[pd.DataFrame, 
             added.extend(_supersede(group, status, kode, int(tahun)))
 
     all_findings = pd.concat([found, findings.to_frame(added)], ignore_index=True)
-    counts = all_findings.groupby(["wb", "tingkat"]).size().unstack(fill_value=0)
     out = pd.DataFrame({"wb": status.index, "status": status.to_numpy()})
+    return with_counts(out, all_findings), all_findings
+
+
+def with_counts(statuses: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
+    """``statuses`` with ``jumlah_error`` and ``jumlah_warning`` per workbook from ``found``."""
+    counts = found.groupby(["wb", "tingkat"]).size().unstack(fill_value=0)
+    out = statuses.drop(columns=["jumlah_error", "jumlah_warning"], errors="ignore")
     for tingkat in ("error", "warning"):
         col = counts[tingkat] if tingkat in counts else pd.Series(dtype="int64")
         out[f"jumlah_{tingkat}"] = out["wb"].map(col).fillna(0).astype("int32")
-    return out, all_findings
+    return out
+
+
+def kept_versions(statuses: pd.DataFrame, workbooks: pd.DataFrame,
+                  published: pd.DataFrame) -> list[findings.Finding]:
+    """For each rejected workbook of a kelurahan-year that already has published data: a
+    warning that the earlier valid version stays published (``versi_lama_tetap``)."""
+    rejected = workbooks.merge(statuses[statuses["status"] == DITOLAK][["wb"]], on="wb")
+    hits = rejected.merge(published, on=["kode_kelurahan", "tahun"], suffixes=("", "_terbit"))
+    return [findings.make("versi_lama_tetap", wb=int(w.wb), sumber_file=w.sumber_file,
+                          sha256=w.sha256, kode=w.kode_kelurahan, tahun=int(w.tahun),
+                          lainnya=w.sumber_file_terbit)
+            for w in hits.drop_duplicates("wb").itertuples()]
 
 
 def _who(w: pd.Series) -> dict[str, object]:

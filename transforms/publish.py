@@ -1,25 +1,32 @@
-"""Publish the contract tables as Parquet datasets that readers never see half-written.
+"""Publish the contract tables as Parquet that readers never see half-written.
 
-Each run writes every table into ``<out>/.versions/<run_id>/<table>/`` and then points
-``<out>/<table>`` at it by atomically replacing a symbolic link, so a BI reader globbing
-``<out>/indikator_rt/**/*.parquet`` sees either the previous run's complete table or the new
-one. The four ``indikator_*`` tables are hive-partitioned by ``tahun``.
+Layout: ``<out>/<table>/tahun=<Y>/<kode_kabupaten>.parquet`` for the four ``indikator_*``
+tables (hive-partitioned by ``tahun``; one file per kabupaten/kota so a rerun of one kabupaten
+leaves every other file byte-identical) and ``<out>/<table>/part-0.parquet`` for the flat ones.
+
+Each publish builds a complete new version under ``<out>/.versions/<run_id>/``: files of the
+groups the run changed are written, the others are hard-linked from the current version (same
+bytes, same inode). Then ``<out>/<table>`` — a symbolic link — is atomically replaced to point
+at the new version, so a reader globbing ``<out>/indikator_rt/**/*.parquet`` sees the previous
+complete table or the new one. A run that changed nothing publishes nothing.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.dataset as ds
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from transforms import contract
 
 VERSIONS = ".versions"
 KEEP_VERSIONS = 3
+ROW_GROUP_SIZE = 128 * 1024
 
 
 def to_arrow(table: str, data: pa.Table, metadata: dict[str, str]) -> pa.Table:
@@ -28,25 +35,81 @@ def to_arrow(table: str, data: pa.Table, metadata: dict[str, str]) -> pa.Table:
     return data.select(schema.names).cast(schema)
 
 
-def write_version(out: Path, run_id: str, tables: dict[str, pa.Table]) -> Path:
-    """Write all tables under ``<out>/.versions/<run_id>/`` (not yet visible to readers)."""
+def group_file(tahun: int, kode_kabupaten: str) -> str:
+    """Relative path of one group's file inside a partitioned table."""
+    return f"tahun={int(tahun)}/{kode_kabupaten}.parquet"
+
+
+def current_version(out: Path, table: str) -> Path | None:
+    """The folder ``<out>/<table>`` points at now, or None before the first publish."""
+    link = out / table
+    return link.resolve() if link.is_symlink() and link.exists() else None
+
+
+def _write(path: Path, table: pa.Table) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if "tahun" in table.schema.names and path.parent.name.startswith("tahun="):
+        table = table.drop_columns(["tahun"])  # the hive path carries it
+    pq.write_table(table, path, row_group_size=ROW_GROUP_SIZE, compression="zstd")
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _split_groups(table: pa.Table) -> Iterable[tuple[int, str, pa.Table]]:
+    """(tahun, kode_kabupaten, rows) for each group of a table sorted by those two columns."""
+    if table.num_rows == 0:
+        return
+    keys = pc.binary_join_element_wise(pc.cast(table["tahun"], pa.string()),
+                                       table["kode_kabupaten"], "|")
+    starts = [0]
+    values = keys.to_pylist()
+    starts += [i for i in range(1, len(values)) if values[i] != values[i - 1]]
+    starts.append(len(values))
+    for a, b in zip(starts[:-1], starts[1:], strict=True):
+        tahun, kab = values[a].split("|", 1)
+        yield int(tahun), kab, table.slice(a, b - a)
+
+
+def build_version(out: Path, run_id: str, *, changed: dict[str, pa.Table],
+                  keep: dict[str, set[tuple[int, str]]], flat: dict[str, pa.Table]) -> Path:
+    """Write ``<out>/.versions/<run_id>/``: for each partitioned table, the changed groups'
+    rows from ``changed`` and hard links for the groups in ``keep``; the ``flat`` tables whole,
+    or linked from the current version when not given."""
     root = out / VERSIONS / run_id
     if root.exists():
         shutil.rmtree(root)
-    for name, table in tables.items():
+    for name in contract.tables():
         target = root / name
+        target.mkdir(parents=True)
+        previous = current_version(out, name)
         if name in contract.PARTITIONED:
-            part = ds.partitioning(pa.schema([table.schema.field("tahun")]), flavor="hive")
-            ds.write_dataset(table, target, format="parquet", partitioning=part,
-                             basename_template="part-{i}.parquet",
-                             max_rows_per_group=128 * 1024, existing_data_behavior="error")
+            written = set()
+            for tahun, kab, rows in _split_groups(changed.get(name, _empty(name))):
+                _write(target / group_file(tahun, kab), rows)
+                written.add((tahun, kab))
+            for tahun, kab in sorted(keep.get(name, set()) - written):
+                src = previous / group_file(tahun, kab) if previous else None
+                if src is None or not src.exists():
+                    raise FileNotFoundError(f"cannot carry {name} {tahun}/{kab}: no source")
+                _link_or_copy(src, target / group_file(tahun, kab))
+        elif name in flat:
+            _write(target / "part-0.parquet", flat[name])
+        elif previous and (previous / "part-0.parquet").exists():
+            _link_or_copy(previous / "part-0.parquet", target / "part-0.parquet")
         else:
-            target.mkdir(parents=True)
-            pq.write_table(table, target / "part-0.parquet")
-        if not table.num_rows and name in contract.PARTITIONED:
-            target.mkdir(parents=True, exist_ok=True)
+            _write(target / "part-0.parquet", _empty(name))
     _fsync_tree(root)
     return root
+
+
+def _empty(name: str) -> pa.Table:
+    return contract.arrow_schema(name).empty_table()
 
 
 def _fsync_tree(root: Path) -> None:
@@ -59,35 +122,49 @@ def _fsync_tree(root: Path) -> None:
                 os.close(fd)
 
 
-def switch(out: Path, run_id: str, names: list[str]) -> None:
+def switch(out: Path, run_id: str, names: Iterable[str]) -> None:
     """Point every ``<out>/<table>`` at the run's version, one atomic rename per table."""
     for name in names:
         link = out / name
         if link.exists() and not link.is_symlink():
-            shutil.move(str(link), str(out / VERSIONS / f"legacy-{name}"))
+            shutil.move(str(link), str(out / VERSIONS / f"legacy-{name}-{run_id}"))
         tmp = out / f".{name}.{run_id}.tmp"
         if tmp.is_symlink() or tmp.exists():
             tmp.unlink()
         tmp.symlink_to(Path(VERSIONS) / run_id / name, target_is_directory=True)
         os.replace(tmp, link)
+    _fsync_dir(out)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def prune(out: Path, keep: int = KEEP_VERSIONS) -> None:
-    """Delete old versions no link points at, keeping the newest ``keep``."""
+    """Delete versions no link points at, keeping the newest ``keep`` (readers that opened an
+    older file keep it open safely: unlinking does not disturb an open file)."""
     base = out / VERSIONS
     if not base.exists():
         return
     live = {Path(os.readlink(p)).parts[1] for p in out.iterdir() if p.is_symlink()}
-    versions = sorted((p for p in base.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    versions = sorted((p for p in base.iterdir() if p.is_dir()), key=lambda p: p.name)
     for old in versions[:-keep]:
         if old.name not in live:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def publish(out: Path, run_id: str, tables: dict[str, pa.Table]) -> Path:
-    """Write then switch: the run's tables become the published ones; returns the version."""
+def publish(out: Path, run_id: str, *, changed: dict[str, pa.Table],
+            keep: dict[str, set[tuple[int, str]]], flat: dict[str, pa.Table],
+            after_write: Callable[[], None] | None = None) -> Path:
+    """Build the run's version, then switch every table to it; returns the version folder."""
     out.mkdir(parents=True, exist_ok=True)
-    root = write_version(out, run_id, tables)
-    switch(out, run_id, list(tables))
+    root = build_version(out, run_id, changed=changed, keep=keep, flat=flat)
+    if after_write:
+        after_write()
+    switch(out, run_id, contract.tables())
     prune(out)
     return root

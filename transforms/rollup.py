@@ -45,27 +45,30 @@ def _names(level: str) -> str:
     return f"SELECT DISTINCT {cols} FROM ref"
 
 
-def kelurahan(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """``indikator_kelurahan``: summed RTs of each kelurahan-year, scored as one unit."""
+def kelurahan(con: duckdb.DuckDBPyConnection, source: str = "indikator_rt") -> pd.DataFrame:
+    """``indikator_kelurahan``: summed RTs of each kelurahan-year in ``source`` (a table or
+    view of indikator_rt rows), scored as one unit."""
     keys = ", ".join(_LEVELS["kelurahan"])
     frame = con.sql(f"""
         WITH sums AS (
           SELECT tahun, {keys},
             {_sums_sql()}
-          FROM indikator_rt GROUP BY tahun, {keys})
+          FROM {source} GROUP BY tahun, {keys})
         SELECT s.*, n.* EXCLUDE ({keys}) FROM sums s
         JOIN ({_names("kelurahan")}) n USING ({keys})
         ORDER BY {keys}, tahun""").df()
     return indicators.conform(scoring.score(frame), "indikator_kelurahan")
 
 
-def region(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:
-    """``indikator_kecamatan`` or ``indikator_kabupaten``: ratio-of-sums percents, RT counts
-    and luas kumuh by tingkat, and completeness against the reference list."""
+def region(con: duckdb.DuckDBPyConnection, level: str,
+           source: str = "indikator_rt") -> pd.DataFrame:
+    """``indikator_kecamatan`` or ``indikator_kabupaten`` for the kabupaten-years in
+    ``source``: ratio-of-sums percents, RT counts and luas kumuh by tingkat, and completeness
+    against the reference list."""
     keys = _LEVELS[level]
     key_sql = ", ".join(keys)
     frame = con.sql(f"""
-        WITH reported_kab AS (SELECT DISTINCT tahun, kode_kabupaten FROM indikator_rt),
+        WITH reported_kab AS (SELECT DISTINCT tahun, kode_kabupaten FROM {source}),
         units AS (
           SELECT y.tahun, {", ".join("r." + k for k in keys)},
                  count(DISTINCT r.kode_kelurahan)::BIGINT AS jumlah_kelurahan_referensi
@@ -75,7 +78,7 @@ def region(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:
           SELECT tahun, {key_sql},
                  count(DISTINCT kode_kelurahan)::BIGINT AS jumlah_kelurahan_dilaporkan,
                  {_sums_sql()}
-          FROM indikator_rt GROUP BY tahun, {key_sql})
+          FROM {source} GROUP BY tahun, {key_sql})
         SELECT u.*, n.* EXCLUDE ({key_sql}),
                coalesce(s.jumlah_kelurahan_dilaporkan, 0) AS jumlah_kelurahan_dilaporkan,
                100.0 * coalesce(s.jumlah_kelurahan_dilaporkan, 0) / u.jumlah_kelurahan_referensi

@@ -1,0 +1,133 @@
+"""What is in the input folder and what changed since the last run (the manifest).
+
+Produces, for the nightly operator, the list of workbooks to read: new files, files whose size
+or mtime changed (read means hashed: the reader hashes the bytes it parses), and everything
+when forced; files that vanished are reported, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+#: Excel's lock file for an open workbook (``~$Data RT.xlsx``): never a submission.
+TEMP_PREFIX = "~$"
+
+MANIFEST_COLUMNS = ["sumber_file", "size", "mtime_ns", "sha256", "kode_kelurahan", "tahun",
+                    "tanggal_pendataan", "status", "error_validasi", "jumlah_error",
+                    "jumlah_warning", "run_id", "diproses_pada"]
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A workbook found under the input root: relative POSIX path, size and mtime (ns)."""
+
+    rel: str
+    size: int
+    mtime_ns: int
+
+
+def discover(root: Path, suffixes: tuple[str, ...] = WORKBOOK_SUFFIXES) -> list[InputFile]:
+    """Workbook files under ``root``, recursively, sorted by path. Hidden folders are skipped
+    and symlinked folders are not entered (no loops); a file that vanishes while listing is
+    left for the next run."""
+    found = []
+    for dirpath, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in files:
+            if not name.lower().endswith(suffixes):
+                continue
+            path = Path(dirpath) / name
+            try:
+                st = path.stat()
+            except OSError:
+                st = None
+            rel = path.relative_to(root).as_posix()
+            found.append(InputFile(rel, st.st_size if st else -1, st.st_mtime_ns if st else -1))
+    return sorted(found, key=lambda f: f.rel)
+
+
+def is_temp_file(rel: str) -> bool:
+    """True for an Excel/Office lock file left next to an open workbook."""
+    return Path(rel).name.startswith(TEMP_PREFIX)
+
+
+@dataclass
+class Plan:
+    """The inventory compared with the manifest."""
+
+    present: list[InputFile]
+    to_read: list[InputFile]
+    unchanged: list[str]
+    vanished: pd.DataFrame  # manifest rows of files no longer present
+    changed: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.changed = bool(self.to_read) or not self.vanished.empty
+
+
+def plan(present: list[InputFile], manifest: pd.DataFrame, *, force: bool = False,
+         retry: set[str] | None = None) -> Plan:
+    """Which files to read: new ones, those whose size or mtime changed, those in ``retry``
+    (not settled last time), or all when ``force``."""
+    known = {r.sumber_file: r for r in manifest.itertuples(index=False)}
+    retry = retry or set()
+    to_read, unchanged = [], []
+    for f in present:
+        m = known.get(f.rel)
+        same = m is not None and m.size == f.size and m.mtime_ns == f.mtime_ns
+        if force or not same or f.rel in retry:
+            to_read.append(f)
+        else:
+            unchanged.append(f.rel)
+    names = {f.rel for f in present}
+    vanished = manifest[~manifest["sumber_file"].isin(names)].reset_index(drop=True)
+    return Plan(present, to_read, unchanged, vanished)
+
+
+def siblings(manifest: pd.DataFrame, keys: pd.DataFrame, already: set[str],
+             present: set[str]) -> list[str]:
+    """Present, unread manifest files of the kelurahan-years in ``keys`` (kode_kelurahan,
+    tahun): they compete with the new files in supersession, so they are read again."""
+    if keys.empty or manifest.empty:
+        return []
+    m = manifest.merge(keys.drop_duplicates(), on=["kode_kelurahan", "tahun"])
+    return sorted({f for f in m["sumber_file"] if f not in already and f in present})
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Part of the data a rerun touches: a region (kabupaten, kecamatan or kelurahan code)
+    and/or a survey year. The empty scope is everything."""
+
+    kabupaten: str | None = None
+    kecamatan: str | None = None
+    kelurahan: str | None = None
+    tahun: int | None = None
+
+    @property
+    def prefix(self) -> str | None:
+        """The most specific region code given (``33.75.01`` …), or None."""
+        return self.kelurahan or self.kecamatan or self.kabupaten
+
+    @property
+    def is_all(self) -> bool:
+        return self.prefix is None and self.tahun is None
+
+    def matches(self, kode: object, tahun: object) -> bool:
+        """Whether a kelurahan-year lies in the scope."""
+        if self.tahun is not None and (pd.isna(tahun) or int(tahun) != self.tahun):
+            return False
+        p = self.prefix
+        return p is None or (isinstance(kode, str) and (kode == p or kode.startswith(p + ".")))
+
+    def describe(self) -> str:
+        """Human summary (``semua`` for everything)."""
+        parts = [f"wilayah {self.prefix}"] if self.prefix else []
+        if self.tahun is not None:
+            parts.append(f"tahun {self.tahun}")
+        return ", ".join(parts) or "semua"
