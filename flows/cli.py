@@ -35,19 +35,32 @@ def _print_summary(s: dict) -> None:
     )
 
 
+def _locked(args: argparse.Namespace):
+    """The writer lock for the run, taken before Prefect starts (clean message on timeout)."""
+    from flows.nightly import lock_path
+    from transforms.lock import writer_lock
+
+    def waiting(who: str) -> None:
+        print(f"kumuh: menunggu run lain selesai ({who}) ...", file=sys.stderr, flush=True)
+
+    return writer_lock(lock_path(args.warehouse), args.lock_timeout, waiting)
+
+
 def _run(args: argparse.Namespace) -> int:
     if not args.input.is_dir():
         print(f"kumuh: folder masukan tidak ada atau bukan folder: {args.input}", file=sys.stderr)
         return 2
-    from flows.nightly import nightly_consolidation
     from transforms.lock import LockTimeout
 
     try:
-        s = nightly_consolidation(
-            input_dir=str(args.input), out=str(args.out), warehouse_path=str(args.warehouse),
-            workers=args.workers, full=args.full, kabupaten=args.kabupaten,
-            kecamatan=args.kecamatan, kelurahan=args.kelurahan, tahun=args.tahun,
-            force=args.force, lock_timeout=args.lock_timeout)
+        with _locked(args):
+            from flows.nightly import nightly_consolidation
+
+            s = nightly_consolidation(
+                input_dir=str(args.input), out=str(args.out),
+                warehouse_path=str(args.warehouse), workers=args.workers, full=args.full,
+                kabupaten=args.kabupaten, kecamatan=args.kecamatan, kelurahan=args.kelurahan,
+                tahun=args.tahun, force=args.force, take_lock=False)
     except LockTimeout as exc:
         print(f"kumuh: {exc}", file=sys.stderr)
         return 3
@@ -56,12 +69,18 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _withdraw(args: argparse.Namespace) -> int:
-    from flows.nightly import nightly_consolidation
+    from transforms.lock import LockTimeout
 
-    s = nightly_consolidation(input_dir=str(args.input), out=str(args.out),
-                              warehouse_path=str(args.warehouse),
-                              withdraw=[(args.kelurahan, args.tahun)],
-                              lock_timeout=args.lock_timeout)
+    try:
+        with _locked(args):
+            from flows.nightly import nightly_consolidation
+
+            s = nightly_consolidation(input_dir=str(args.input), out=str(args.out),
+                                      warehouse_path=str(args.warehouse),
+                                      withdraw=[(args.kelurahan, args.tahun)], take_lock=False)
+    except LockTimeout as exc:
+        print(f"kumuh: {exc}", file=sys.stderr)
+        return 3
     print(f"Data kelurahan {args.kelurahan} tahun {args.tahun} ditarik dari terbitan "
           f"(run {s['run_id']}).")
     return 0

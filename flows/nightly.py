@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import uuid
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
 from multiprocessing import get_context
@@ -217,21 +218,30 @@ def nightly_consolidation(input_dir: str = "data/sample", out: str = "data/out",
                           kabupaten: str | None = None, kecamatan: str | None = None,
                           kelurahan: str | None = None, tahun: int | None = None,
                           force: bool = False, lock_timeout: float | None = None,
-                          withdraw: list[tuple[str, int]] | None = None) -> dict:
+                          withdraw: list[tuple[str, int]] | None = None,
+                          take_lock: bool = True) -> dict:
     """Consolidate the workbooks under ``input_dir`` into the warehouse and the Parquet tables
     under ``out``: only new or changed files (all with ``full``), or one scope re-read
     (``kabupaten``/``kecamatan``/``kelurahan``/``tahun``; ``force`` republishes it even if
-    unchanged). Bad workbooks are held back with findings; the run goes on."""
+    unchanged). Bad workbooks are held back with findings; the run goes on. The writer lock
+    is taken here unless the caller (the CLI) already holds it (``take_lock=False``)."""
     started = dt.datetime.now(dt.UTC)
     settings = Settings(input=Path(input_dir), out=Path(out), warehouse=Path(warehouse_path),
                         **({"workers": workers} if workers else {}))
     scope = inventory.Scope(kabupaten, kecamatan, kelurahan, tahun)
     run_id = new_run_id(started)
     logger = get_run_logger()
-    with lock.writer_lock(settings.warehouse.with_suffix(".lock"), lock_timeout,
-                          lambda who: logger.warning("Menunggu run lain selesai: %s", who)):
+    guard = (lock.writer_lock(lock_path(settings.warehouse), lock_timeout,
+                              lambda who: logger.warning("Menunggu run lain selesai: %s", who))
+             if take_lock else nullcontext())
+    with guard:
         return asdict(_consolidate(settings, scope, run_id, started, full=full, force=force,
                                    withdraw=withdraw or []))
+
+
+def lock_path(warehouse_file: Path) -> Path:
+    """The writer lock beside the warehouse file."""
+    return warehouse_file.with_suffix(".lock")
 
 
 def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,

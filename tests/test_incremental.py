@@ -1,0 +1,134 @@
+"""Nightly operation: incremental runs, scoped reruns, vanished files, withdrawals (issues 3, 4)."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import REFERENCE, read_table
+from transforms import sample
+
+pytestmark = pytest.mark.slow
+
+
+def _digests(out: Path) -> dict[str, str]:
+    """sha256 of every published Parquet file, by its path under the table link."""
+    return {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(out.glob("*/**/*.parquet")) if ".versions" not in p.parts}
+
+
+@pytest.fixture
+def world(tmp_path: Path, run_flow):
+    """Two kabupaten × two years of valid workbooks, consolidated once."""
+    made = sample.generate_sample(tmp_path / "in", REFERENCE, kabupaten=("33.75", "35.08"),
+                                  kelurahan_per_kabupaten=3, rts_per_kelurahan=(4, 8),
+                                  seed=5, with_errors=False)
+    summary, out, wh = run_flow(tmp_path / "in")
+    assert summary["diterima"] == len(made) == 12
+    return tmp_path, made, out, wh, run_flow
+
+
+def _rewrite(w: sample.SampleWorkbook, seed: int) -> None:
+    import random
+
+    rts = sample.generate_rts(random.Random(seed), len(w.rts))
+    sample.write_workbook(w.path, w.identity, rts, w.layout)
+
+
+def test_no_change_run_reads_nothing_and_publishes_nothing(world) -> None:
+    tmp, _, out, wh, run_flow = world
+    before = _digests(out)
+    summary, _, _ = run_flow(tmp / "in", out=out, warehouse=wh)
+    assert summary["files_read"] == 0 and summary["unchanged"] == 12
+    assert not summary["published"]
+    assert _digests(out) == before
+
+
+def test_one_changed_workbook_recomputes_only_its_kabupaten_year(world) -> None:
+    tmp, made, out, wh, run_flow = world
+    before = _digests(out)
+    rt_before = {(r["kode_kelurahan"], r["tahun"], r["rt"], r["rw"]): r
+                 for r in read_table(out, "indikator_rt")}
+    target = made[0]
+    _rewrite(target, 99)
+    summary, _, _ = run_flow(tmp / "in", out=out, warehouse=wh)
+    assert summary["files_read"] == 1 and summary["changed"] == 1
+    after = _digests(out)
+    group = f"tahun={target.tahun}/{target.kode_kabupaten}.parquet"
+    for path, digest in after.items():
+        if path.endswith(group):
+            assert digest != before[path], path
+        elif path.split("/")[0] not in ("temuan_validasi", "pengiriman"):
+            assert digest == before[path], path
+    rows = read_table(out, "indikator_rt")
+    for r in rows:
+        key = (r["kode_kelurahan"], r["tahun"], r["rt"], r["rw"])
+        if r["kode_kelurahan"] != target.kode_kelurahan or r["tahun"] != target.tahun:
+            assert r == rt_before[key]
+
+
+def test_scoped_rerun_leaves_everything_outside_byte_identical(world) -> None:
+    tmp, made, out, wh, run_flow = world
+    before = _digests(out)
+    summary, _, _ = run_flow(tmp / "in", out=out, warehouse=wh, kabupaten="33.75",
+                             tahun=2024, force=True)
+    inside = [w for w in made if w.kode_kabupaten == "33.75" and w.tahun == 2024]
+    assert summary["files_read"] == len(inside) == 3
+    after = _digests(out)
+    for path, digest in after.items():
+        if path.split("/")[0] in ("temuan_validasi", "pengiriman"):
+            continue
+        if path.endswith("tahun=2024/33.75.parquet"):
+            continue  # rewritten (same rows)
+        assert digest == before[path], path
+
+
+def test_rules_change_triggers_a_full_recompute(world) -> None:
+    tmp, _, out, wh, run_flow = world
+    con = duckdb.connect(str(wh))
+    con.execute("UPDATE state SET value = 'aturan-lama' WHERE key = 'fingerprint'")
+    con.close()
+    summary, _, _ = run_flow(tmp / "in", out=out, warehouse=wh)
+    assert summary["files_read"] == 12 and summary["groups_published"] == 4
+
+
+def test_vanished_file_stays_published_until_withdrawn(world) -> None:
+    tmp, made, out, wh, run_flow = world
+    gone = made[0]
+    rel = gone.path.relative_to(tmp / "in").as_posix()
+    gone.path.unlink()
+    summary, _, _ = run_flow(tmp / "in", out=out, warehouse=wh)
+    assert summary["vanished"] == 1
+    kept = [r for r in read_table(out, "indikator_rt") if r["sumber_file"] == rel]
+    assert len(kept) == len(gone.rts)
+    (notice,) = [f for f in read_table(out, "temuan_validasi") if f["sumber_file"] == rel]
+    assert notice["aturan"] == "berkas_hilang" and notice["tingkat"] == "warning"
+    assert "kumuh withdraw" in notice["pesan"]
+    assert rel not in {r["sumber_file"] for r in read_table(out, "pengiriman")}
+
+    summary, _, _ = run_flow(tmp / "in", out=out, warehouse=wh,
+                             withdraw=[(gone.kode_kelurahan, gone.tahun)])
+    assert not [r for r in read_table(out, "indikator_rt") if r["sumber_file"] == rel]
+    assert not [f for f in read_table(out, "temuan_validasi") if f["sumber_file"] == rel]
+    kel = {(r["kode_kelurahan"], r["tahun"]) for r in read_table(out, "indikator_kelurahan")}
+    assert (gone.kode_kelurahan, gone.tahun) not in kel
+
+
+def test_temp_files_and_symlink_loops(world) -> None:
+    tmp, made, out, wh, run_flow = world
+    lockfile = made[0].path.with_name("~$" + made[0].path.name)
+    lockfile.write_bytes(b"\x00" * 165)
+    (tmp / "in" / "loop").symlink_to(tmp / "in", target_is_directory=True)
+    shutil.copy(made[1].path, tmp / "in" / "Salinan Ñandú – é.xlsx")
+    summary, _, _ = run_flow(tmp / "in", out=out, warehouse=wh)
+    assert summary["files_present"] == 14 and summary["files_read"] >= 2
+    status = {r["sumber_file"]: r["status"] for r in read_table(out, "pengiriman")}
+    rel = lockfile.relative_to(tmp / "in").as_posix()
+    assert status[rel] == "ditolak"
+    assert status["Salinan Ñandú – é.xlsx"] in ("duplikat", "diterima")
+    (f,) = [f for f in read_table(out, "temuan_validasi") if f["sumber_file"] == rel]
+    assert f["aturan"] == "berkas_sementara"
