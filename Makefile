@@ -13,7 +13,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED = false
 export DO_NOT_TRACK = 1
 export GX_ANALYTICS_ENABLED = false
 
-.PHONY: install run test lint sample bench clean
+.PHONY: install run test lint sample bench clean docs
 
 install: $(STAMP)
 
@@ -35,6 +35,9 @@ lint: $(STAMP)
 
 sample: $(STAMP)
 	$(BIN)/kumuh sample --out $(INPUT)
+
+docs: $(STAMP)
+	$(BIN)/python -m transforms.dictionary > docs/data-dictionary.md
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_bench.py --n $(N)

@@ -196,9 +196,9 @@ def _row_findings(suite: _Suite, batch: Batch,
                 yield findings.make(rule, **kw, nilai=p.nilai)
             elif aturan in ("volume_melebihi_penyebut", "penduduk_kurang_dari_kk"):
                 den = meta["penyebut"]
-                if aturan == "volume_melebihi_penyebut" and r[den] == 0:
-                    aturan = "penyebut_nol"
-                yield findings.make(aturan, **kw, nilai=r[col], nilai_penyebut=r[den],
+                rule = ("penyebut_nol" if aturan == "volume_melebihi_penyebut" and r[den] == 0
+                        else aturan)
+                yield findings.make(rule, **kw, nilai=r[col], nilai_penyebut=r[den],
                                     label_penyebut=findings.column_label(den))
             elif aturan == "penyebut_nol_nol":
                 uses = ", ".join(c.kode for c in spec.criteria() if c.penyebut == col)

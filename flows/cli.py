@@ -60,7 +60,8 @@ def _run(args: argparse.Namespace) -> int:
                 input_dir=str(args.input), out=str(args.out),
                 warehouse_path=str(args.warehouse), workers=args.workers, full=args.full,
                 kabupaten=args.kabupaten, kecamatan=args.kecamatan, kelurahan=args.kelurahan,
-                tahun=args.tahun, force=args.force, take_lock=False)
+                tahun=args.tahun, force=args.force, take_lock=False,
+                settle_seconds=args.settle_seconds)
     except LockTimeout as exc:
         print(f"kumuh: {exc}", file=sys.stderr)
         return 3
@@ -120,6 +121,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--kecamatan", help="rerun one kecamatan, e.g. 33.75.01")
     run.add_argument("--kelurahan", help="rerun one kelurahan/desa, e.g. 33.75.01.1003")
     run.add_argument("--tahun", type=int, help="rerun one survey year")
+    run.add_argument("--settle-seconds", type=float, default=0.0,
+                     help="leave files modified less than this long ago for the next run")
     run.add_argument("--force", action="store_true",
                      help="with a scope: recompute and republish it even if nothing changed")
     run.set_defaults(func=_run)

@@ -37,6 +37,8 @@ class Settings:
     warehouse: Path = DEFAULT_WAREHOUSE
     reference: Path = REFERENCE_DIR
     chunk_size: int = CHUNK_SIZE
+    #: A file modified less than this many seconds ago is left for the next run.
+    settle_seconds: float = 0.0
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
 
 

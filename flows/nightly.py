@@ -24,10 +24,12 @@ quiet_environment()
 
 import pandas as pd  # noqa: E402
 from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from transforms import batch as batches  # noqa: E402
 from transforms import (  # noqa: E402
+    bi,
     contract,
     decide,
     findings,
@@ -37,6 +39,8 @@ from transforms import (  # noqa: E402
     outputs,
     publish,
     reference,
+    report_charts,
+    report_clerk,
     spec,
     warehouse,
 )
@@ -88,9 +92,9 @@ def fingerprint(ref: reference.Reference) -> str:
 # --- tasks ----------------------------------------------------------------------------------
 
 @task(cache_policy=NO_CACHE)
-def take_inventory(root: Path) -> list[inventory.InputFile]:
+def take_inventory(root: Path, settle_seconds: float) -> list[inventory.InputFile]:
     """Every workbook under the input folder with its size and mtime."""
-    return inventory.discover(root)
+    return inventory.discover(root, settle_seconds=settle_seconds)
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10])
@@ -169,6 +173,39 @@ def publish_tables(settings: Settings, ref: reference.Reference, run_id: str) ->
         con.close()
 
 
+@task(cache_policy=NO_CACHE)
+def write_reports(settings: Settings, ref: reference.Reference, run_id: str) -> str:
+    """The clerk's findings report (Markdown + HTML), the indicator report with charts and
+    the BI file, from the published state; returns the clerk report's Markdown."""
+    con = warehouse.connect(settings.warehouse)
+    try:
+        frames = {name: con.sql(f"SELECT * FROM {name}").df()
+                  for name in ("temuan_validasi", "pengiriman", "indikator_kabupaten",
+                               "indikator_kecamatan", "indikator_kelurahan")}
+    finally:
+        con.close()
+    md, html = report_clerk.render_clerk_report(frames["temuan_validasi"], frames["pengiriman"],
+                                                ref.villages, run_id)
+    publish.write_text_atomic(settings.out / "temuan" / "index.md", md)
+    publish.write_text_atomic(settings.out / "temuan" / "index.html", html)
+    page = report_charts.render_report({k: v for k, v in frames.items()
+                                        if k.startswith("indikator_")}, run_id)
+    publish.write_text_atomic(settings.out / "laporan" / "index.html", page)
+    bi.write_bi_database(settings.out)
+    return md
+
+
+def _artifacts(summary: RunSummary, clerk_md: str | None) -> None:
+    """Prefect artifacts: the run summary as a table, the clerk's report as Markdown."""
+    rows = [{"ukuran": k, "nilai": str(v)} for k, v in asdict(summary).items() if k != "rows"]
+    rows += [{"ukuran": f"baris {k}", "nilai": str(v)} for k, v in summary.rows.items()]
+    create_table_artifact(rows, key="ringkasan-run",
+                          description=f"Ringkasan run {summary.run_id}")
+    if clerk_md:
+        create_markdown_artifact(clerk_md, key="temuan-validasi",
+                                 description="Laporan temuan untuk petugas data")
+
+
 # --- wiring ---------------------------------------------------------------------------------
 
 def _read(settings: Settings, files: list[inventory.InputFile], first: int) -> batches.Batch:
@@ -219,7 +256,7 @@ def nightly_consolidation(input_dir: str = "data/sample", out: str = "data/out",
                           kelurahan: str | None = None, tahun: int | None = None,
                           force: bool = False, lock_timeout: float | None = None,
                           withdraw: list[tuple[str, int]] | None = None,
-                          take_lock: bool = True) -> dict:
+                          take_lock: bool = True, settle_seconds: float = 0.0) -> dict:
     """Consolidate the workbooks under ``input_dir`` into the warehouse and the Parquet tables
     under ``out``: only new or changed files (all with ``full``), or one scope re-read
     (``kabupaten``/``kecamatan``/``kelurahan``/``tahun``; ``force`` republishes it even if
@@ -227,6 +264,7 @@ def nightly_consolidation(input_dir: str = "data/sample", out: str = "data/out",
     is taken here unless the caller (the CLI) already holds it (``take_lock=False``)."""
     started = dt.datetime.now(dt.UTC)
     settings = Settings(input=Path(input_dir), out=Path(out), warehouse=Path(warehouse_path),
+                        settle_seconds=settle_seconds,
                         **({"workers": workers} if workers else {}))
     scope = inventory.Scope(kabupaten, kecamatan, kelurahan, tahun)
     run_id = new_run_id(started)
@@ -256,7 +294,7 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
     finally:
         con.close()
 
-    present = take_inventory(settings.input)
+    present = take_inventory(settings.input, settings.settle_seconds)
     returned = set(known.loc[~known["ada"].astype(bool), "sumber_file"])
     plan = inventory.plan(present, known, force=full, retry=returned)
     batch = _read_with_competitors(settings, plan, known, scope)
@@ -292,6 +330,7 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
                    force_groups=force_groups, run=run,
                    state={"fingerprint": fingerprint(ref)})
     rows = publish_tables(settings, ref, run_id)
+    clerk_md = write_reports(settings, ref, run_id) if rows else None
 
     summary = RunSummary(
         run_id=run_id, scope=scope.describe(), started=started.isoformat(),
@@ -307,6 +346,7 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
         out=str(settings.out), warehouse=str(settings.warehouse),
         kumuh_version=version("kumuh"))
     _write_run_manifest(settings.out, summary)
+    _artifacts(summary, clerk_md)
     return summary
 
 

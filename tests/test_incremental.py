@@ -132,3 +132,42 @@ def test_temp_files_and_symlink_loops(world) -> None:
     assert status["Salinan Ñandú – é.xlsx"] in ("duplikat", "diterima")
     (f,) = [f for f in read_table(out, "temuan_validasi") if f["sumber_file"] == rel]
     assert f["aturan"] == "berkas_sementara"
+
+
+def test_file_still_being_copied_is_skipped_then_picked_up(world) -> None:
+    import threading
+    import time
+
+    tmp, made, out, wh, run_flow = world
+    source = made[0].path.read_bytes()
+    target = tmp / "in" / "sedang disalin.xlsx"
+    target.write_bytes(source[: len(source) // 2])
+    done = threading.Event()
+
+    def dribble() -> None:  # a slow network copy: a few bytes every 20 ms
+        pos = len(source) // 2
+        with target.open("ab") as fh:
+            while not done.is_set() and pos < len(source) - 1:
+                fh.write(source[pos:pos + 1])
+                fh.flush()
+                pos += 1
+                time.sleep(0.02)
+            done.wait()
+            fh.write(source[pos:])
+
+    writer = threading.Thread(target=dribble)
+    writer.start()
+    try:
+        summary, _, _ = run_flow(tmp / "in", out=out, warehouse=wh, settle_seconds=5)
+    finally:
+        done.set()
+        writer.join()
+    status = {r["sumber_file"]: r["status"] for r in read_table(out, "pengiriman")}
+    assert status["sedang disalin.xlsx"] == "ditolak"
+    (f,) = [f for f in read_table(out, "temuan_validasi")
+            if f["sumber_file"] == "sedang disalin.xlsx"]
+    assert f["aturan"] == "sedang_disalin"
+    summary, _, _ = run_flow(tmp / "in", out=out, warehouse=wh)
+    assert summary["files_read"] >= 1
+    status = {r["sumber_file"]: r["status"] for r in read_table(out, "pengiriman")}
+    assert status["sedang disalin.xlsx"] == "duplikat"  # a byte copy of made[0], now complete

@@ -77,6 +77,7 @@ def combine(reads: list[WorkbookRead], first_wb: int = 0) -> Batch:
         )
     columns = list(_workbook_record(0, WorkbookRead("", "", 0, False, None)))
     workbooks = pd.DataFrame.from_records(records, columns=columns)
+    workbooks["tahun"] = pd.to_numeric(workbooks["tahun"], errors="coerce").astype("Int64")
     if row_frames:
         rows = pd.concat(row_frames, ignore_index=True)
     else:
@@ -147,6 +148,9 @@ def _read_one(root: Path, f: InputFile) -> WorkbookRead:
     if is_temp_file(f.rel):
         return WorkbookRead(sumber_file=f.rel, sha256="", size=max(f.size, 0), readable=False,
                             read_error=Path(f.rel).name, read_error_code="berkas_sementara")
+    if not f.settled:
+        return WorkbookRead(sumber_file=f.rel, sha256="", size=max(f.size, 0), readable=False,
+                            read_error="baru saja diubah", read_error_code="sedang_disalin")
     read = read_workbook(root / f.rel, f.rel)
     try:
         st = (root / f.rel).stat()

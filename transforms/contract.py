@@ -78,7 +78,7 @@ def _penyebut() -> list[Column]:
     for name in spec.denominators():
         c = spec.input_columns()[name]
         typ = "int64" if c.is_count else "float64"
-        out.append(Column(name, typ, c.unit, f"{c.description_id} (jumlah)", c.description_en))
+        out.append(Column(name, typ, c.unit, c.description_id, c.description_en))
     return out
 
 

@@ -60,6 +60,14 @@ def format_value(value: object) -> str:
     return str(value)
 
 
+class _Fields(dict):
+    """Message fields; a field a template names but the caller did not give reads ``?``
+    (a clerk still gets the rest of the message, and the run never fails on wording)."""
+
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
 @dataclass(frozen=True)
 class Finding:
     """One finding, ready for ``temuan_validasi`` (with ``wb`` = workbook id in the batch)."""
@@ -87,7 +95,7 @@ def make(aturan: str, *, wb: int, sumber_file: str, sha256: str | None, sheet: s
     return Finding(wb=wb, sumber_file=sumber_file, sha256=sha256, sheet=sheet,
                    baris=None if baris is None else int(baris), kolom=kolom,
                    nilai=format_value(nilai), aturan=aturan, tingkat=rule.tingkat,
-                   pesan=rule.pesan.format_map(fields))
+                   pesan=rule.pesan.format_map(_Fields(fields)))
 
 
 def to_frame(findings: list[Finding]) -> pd.DataFrame:

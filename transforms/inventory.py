@@ -8,6 +8,7 @@ when forced; files that vanished are reported, never silently dropped.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,12 +30,16 @@ class InputFile:
     rel: str
     size: int
     mtime_ns: int
+    #: False when the file was modified less than the settle time ago (likely mid-copy).
+    settled: bool = True
 
 
-def discover(root: Path, suffixes: tuple[str, ...] = WORKBOOK_SUFFIXES) -> list[InputFile]:
+def discover(root: Path, suffixes: tuple[str, ...] = WORKBOOK_SUFFIXES,
+             settle_seconds: float = 0.0) -> list[InputFile]:
     """Workbook files under ``root``, recursively, sorted by path. Hidden folders are skipped
-    and symlinked folders are not entered (no loops); a file that vanishes while listing is
-    left for the next run."""
+    and symlinked folders are not entered (no loops). A file modified less than
+    ``settle_seconds`` ago is marked unsettled (it is probably still being copied)."""
+    young = time.time_ns() - int(settle_seconds * 1e9)
     found = []
     for dirpath, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -47,7 +52,11 @@ def discover(root: Path, suffixes: tuple[str, ...] = WORKBOOK_SUFFIXES) -> list[
             except OSError:
                 st = None
             rel = path.relative_to(root).as_posix()
-            found.append(InputFile(rel, st.st_size if st else -1, st.st_mtime_ns if st else -1))
+            if st is None:
+                found.append(InputFile(rel, -1, -1, settled=False))
+            else:
+                found.append(InputFile(rel, st.st_size, st.st_mtime_ns,
+                                       settled=settle_seconds <= 0 or st.st_mtime_ns < young))
     return sorted(found, key=lambda f: f.rel)
 
 

@@ -168,3 +168,11 @@ def publish(out: Path, run_id: str, *, changed: dict[str, pa.Table],
     switch(out, run_id, contract.tables())
     prune(out)
     return root
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` in one rename (readers see the old or the new page)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
