@@ -1,18 +1,23 @@
-"""The ``kumuh`` command: ``kumuh run`` (nightly consolidation) and ``kumuh sample``.
+"""The ``kumuh`` command: run, withdraw, status, config, serve and sample.
 
-Exit code 0 when the run completed, even if workbooks were rejected (they are reported);
-non-zero only when the run itself failed.
+Locations and schedule come from :func:`flows.config.resolve` (default < kumuh.toml <
+``KUMUH_*`` < flag). ``kumuh run`` exits 0 when the run completed, even if workbooks were
+rejected (they are reported); 2 for a bad input folder, 3 when another run held the lock past
+``--lock-timeout``; other non-zero codes only when the run itself failed.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from flows import config
 
 config.quiet_environment()
+
+EXIT_BAD_INPUT, EXIT_LOCKED = 2, 3
 
 
 def _print_summary(s: dict) -> None:
@@ -27,63 +32,92 @@ def _print_summary(s: dict) -> None:
         f"  workbook      : {s['diterima']} diterima, {s['ditolak']} ditolak, "
         f"{s['duplikat']} duplikat, {s['digantikan']} digantikan\n"
         f"  temuan        : {s['errors']} error, {s['warnings']} warning "
-        f"(lihat temuan_validasi)\n"
+        f"(lihat temuan_validasi dan {Path(s['out']).resolve()}/temuan/index.html)\n"
         f"  diterbitkan   : {published}; tahun data baru: {years}\n"
         f"  baris         : {rows}\n"
         f"  Parquet       : {Path(s['out']).resolve()}/<tabel>/\n"
+        f"  laporan       : {Path(s['out']).resolve()}/laporan/index.html\n"
         f"  warehouse     : {Path(s['warehouse']).resolve()}"
     )
 
 
-def _locked(args: argparse.Namespace):
-    """The writer lock for the run, taken before Prefect starts (clean message on timeout)."""
+def _settings(args: argparse.Namespace) -> config.Settings:
+    flags = {name: getattr(args, name, None) for name in config.CONFIGURABLE}
+    settings, _ = config.resolve(flags, config=args.config)
+    return settings
+
+
+def _locked(settings: config.Settings) -> AbstractContextManager:
+    """The writer lock, taken before Prefect starts (a clean message, no traceback)."""
     from flows.nightly import lock_path
     from transforms.lock import writer_lock
 
     def waiting(who: str) -> None:
         print(f"kumuh: menunggu run lain selesai ({who}) ...", file=sys.stderr, flush=True)
 
-    return writer_lock(lock_path(args.warehouse), args.lock_timeout, waiting)
+    return writer_lock(lock_path(settings.warehouse), settings.lock_timeout, waiting)
 
 
-def _run(args: argparse.Namespace) -> int:
-    if not args.input.is_dir():
-        print(f"kumuh: folder masukan tidak ada atau bukan folder: {args.input}", file=sys.stderr)
-        return 2
+def _consolidate(settings: config.Settings, **params) -> dict | int:
     from transforms.lock import LockTimeout
 
     try:
-        with _locked(args):
+        with _locked(settings):
             from flows.nightly import nightly_consolidation
 
-            s = nightly_consolidation(
-                input_dir=str(args.input), out=str(args.out),
-                warehouse_path=str(args.warehouse), workers=args.workers, full=args.full,
-                kabupaten=args.kabupaten, kecamatan=args.kecamatan, kelurahan=args.kelurahan,
-                tahun=args.tahun, force=args.force, take_lock=False,
-                settle_seconds=args.settle_seconds)
+            return nightly_consolidation(
+                input_dir=str(settings.input), out=str(settings.out),
+                warehouse_path=str(settings.warehouse), workers=settings.workers,
+                settle_seconds=settings.settle_seconds, take_lock=False, **params)
     except LockTimeout as exc:
         print(f"kumuh: {exc}", file=sys.stderr)
-        return 3
+        return EXIT_LOCKED
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if not settings.input.is_dir():
+        print(f"kumuh: folder masukan tidak ada atau bukan folder: {settings.input}",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    s = _consolidate(settings, full=args.full, kabupaten=args.kabupaten,
+                     kecamatan=args.kecamatan, kelurahan=args.kelurahan, tahun=args.tahun,
+                     force=args.force)
+    if isinstance(s, int):
+        return s
     _print_summary(s)
     return 0
 
 
 def _withdraw(args: argparse.Namespace) -> int:
-    from transforms.lock import LockTimeout
-
-    try:
-        with _locked(args):
-            from flows.nightly import nightly_consolidation
-
-            s = nightly_consolidation(input_dir=str(args.input), out=str(args.out),
-                                      warehouse_path=str(args.warehouse),
-                                      withdraw=[(args.kelurahan, args.tahun)], take_lock=False)
-    except LockTimeout as exc:
-        print(f"kumuh: {exc}", file=sys.stderr)
-        return 3
+    settings = _settings(args)
+    s = _consolidate(settings, withdraw=[(args.kelurahan, args.tahun)])
+    if isinstance(s, int):
+        return s
     print(f"Data kelurahan {args.kelurahan} tahun {args.tahun} ditarik dari terbitan "
           f"(run {s['run_id']}).")
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from flows.status import status_text
+
+    print(status_text(_settings(args), last=args.last))
+    return 0
+
+
+def _config(args: argparse.Namespace) -> int:
+    flags = {name: getattr(args, name, None) for name in config.CONFIGURABLE}
+    settings, sources = config.resolve(flags, config=args.config)
+    for name in config.CONFIGURABLE:
+        print(f"{name:<15} = {getattr(settings, name)!s:<40} ({sources[name]})")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from flows.serve import serve_forever
+
+    serve_forever(_settings(args))
     return 0
 
 
@@ -99,12 +133,22 @@ def _sample(args: argparse.Namespace) -> int:
     return 0
 
 
-def _locations(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--input", type=Path, default=config.DEFAULT_INPUT)
-    p.add_argument("--out", type=Path, default=config.DEFAULT_OUT)
-    p.add_argument("--warehouse", type=Path, default=config.DEFAULT_WAREHOUSE)
+def _common(p: argparse.ArgumentParser, *, schedule: bool = False) -> None:
+    """Flags of the configurable settings (None = not given, so lower layers apply)."""
+    p.add_argument("--config", type=Path, default=None, help="kumuh.toml to use")
+    p.add_argument("--input", default=None, help="folder of workbooks (default data/sample)")
+    p.add_argument("--out", default=None, help="publish root (default data/out)")
+    p.add_argument("--warehouse", default=None,
+                   help="DuckDB warehouse file (default data/warehouse/kumuh.duckdb)")
     p.add_argument("--lock-timeout", type=float, default=None,
                    help="seconds to wait for another run (default: wait)")
+    p.add_argument("--settle-seconds", type=float, default=None,
+                   help="leave files modified less than this long ago for the next run")
+    p.add_argument("--workers", type=int, default=None,
+                   help="processes for reading (default: all cores)")
+    if schedule:
+        p.add_argument("--schedule", default=None, help="cron (default '0 2 * * *')")
+        p.add_argument("--timezone", default=None, help="default Asia/Jakarta")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -113,32 +157,40 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="consolidate every new or changed workbook and publish")
-    _locations(run)
-    run.add_argument("--workers", type=int, default=None,
-                     help="processes for reading (default: all cores)")
+    _common(run)
     run.add_argument("--full", action="store_true", help="re-read and republish everything")
     run.add_argument("--kabupaten", help="rerun one kabupaten/kota, e.g. 33.75")
     run.add_argument("--kecamatan", help="rerun one kecamatan, e.g. 33.75.01")
     run.add_argument("--kelurahan", help="rerun one kelurahan/desa, e.g. 33.75.01.1003")
     run.add_argument("--tahun", type=int, help="rerun one survey year")
-    run.add_argument("--settle-seconds", type=float, default=0.0,
-                     help="leave files modified less than this long ago for the next run")
     run.add_argument("--force", action="store_true",
                      help="with a scope: recompute and republish it even if nothing changed")
     run.set_defaults(func=_run)
 
     withdraw = sub.add_parser("withdraw", help="remove a kelurahan-year whose file is gone")
-    _locations(withdraw)
+    _common(withdraw)
     withdraw.add_argument("--kelurahan", required=True)
     withdraw.add_argument("--tahun", type=int, required=True)
     withdraw.set_defaults(func=_withdraw)
+
+    status = sub.add_parser("status", help="last runs and open problems")
+    _common(status)
+    status.add_argument("--last", type=int, default=10)
+    status.set_defaults(func=_status)
+
+    cfg = sub.add_parser("config", help="effective settings and where each comes from")
+    _common(cfg, schedule=True)
+    cfg.set_defaults(func=_config)
+
+    serve = sub.add_parser("serve", help="serve the nightly and rerun Prefect deployments")
+    _common(serve, schedule=True)
+    serve.set_defaults(func=_serve)
 
     sample = sub.add_parser("sample", help="generate realistic sample workbooks")
     sample.add_argument("--out", type=Path, default=config.DEFAULT_INPUT)
     sample.add_argument("--kabupaten", nargs="+", default=["33.75", "35.08"])
     sample.add_argument("--years", nargs="+", type=int, default=[2023, 2024])
-    sample.add_argument("--kelurahan", type=int, default=15,
-                        help="kelurahan per kabupaten")
+    sample.add_argument("--kelurahan", type=int, default=15, help="kelurahan per kabupaten")
     sample.add_argument("--seed", type=int, default=2024)
     sample.add_argument("--no-errors", action="store_true",
                         help="do not add the deliberately defective workbooks")

@@ -1,15 +1,20 @@
-"""Where kumuh reads and writes, chosen in one place.
+"""Where kumuh reads and writes and when it runs, chosen in one place.
 
-Paths are derived once here; the flows and the CLI take a :class:`Settings` and hand plain
-paths to the transforms. Environment switches that must precede the Prefect and GX imports
+Each setting is resolved in this order, later winning: built-in default < ``kumuh.toml``
+(``--config FILE``, ``$KUMUH_CONFIG`` or ``./kumuh.toml``) < environment (``KUMUH_INPUT``,
+``KUMUH_OUT`` …) < command-line flag. :func:`resolve` also says where each value came from
+(``kumuh config`` prints it). Environment switches that must precede the Prefect and GX imports
 (no telemetry: this network has no internet) are set by :func:`quiet_environment`.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 import transforms
 
@@ -25,21 +30,74 @@ DEFAULT_WAREHOUSE = Path("data/warehouse/kumuh.duckdb")
 #: Prefect server is never flooded (a task per workbook overflows its event queue).
 CHUNK_SIZE = 100
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
-
 
 @dataclass(frozen=True)
 class Settings:
-    """One run's locations and tuning."""
+    """One run's locations, schedule and tuning (see the module docstring for precedence)."""
 
     input: Path = DEFAULT_INPUT
     out: Path = DEFAULT_OUT
     warehouse: Path = DEFAULT_WAREHOUSE
-    reference: Path = REFERENCE_DIR
-    chunk_size: int = CHUNK_SIZE
-    #: A file modified less than this many seconds ago is left for the next run.
+    schedule: str = "0 2 * * *"
+    timezone: str = "Asia/Jakarta"
+    lock_timeout: float | None = None
     settle_seconds: float = 0.0
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    reference: Path = REFERENCE_DIR
+    chunk_size: int = CHUNK_SIZE
+
+
+#: Settings an operator may set (file, environment, flag); the rest are internal.
+CONFIGURABLE = ("input", "out", "warehouse", "schedule", "timezone", "lock_timeout",
+                "settle_seconds", "workers")
+
+
+def _convert(name: str, value: Any) -> Any:
+    if value is None or value == "":
+        return None
+    kind = {f.name: f.type for f in fields(Settings)}[name]
+    if "Path" in str(kind):
+        return Path(value)
+    if "float" in str(kind):
+        return float(value)
+    if "int" in str(kind):
+        return int(value)
+    return str(value)
+
+
+def config_file(explicit: Path | None, env: Mapping[str, str]) -> Path | None:
+    """The kumuh.toml in force: the flag, ``$KUMUH_CONFIG``, or ./kumuh.toml if present."""
+    if explicit:
+        return explicit
+    if env.get("KUMUH_CONFIG"):
+        return Path(env["KUMUH_CONFIG"])
+    local = Path("kumuh.toml")
+    return local if local.exists() else None
+
+
+def resolve(flags: Mapping[str, Any] | None = None, *, config: Path | None = None,
+            env: Mapping[str, str] | None = None) -> tuple[Settings, dict[str, str]]:
+    """(settings, source of each configurable value: default, file path, env var or flag)."""
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    sources = dict.fromkeys(CONFIGURABLE, "bawaan")
+    path = config_file(config, env)
+    if path is not None:
+        with path.open("rb") as fh:
+            table = tomllib.load(fh)
+        table = table.get("kumuh", table)
+        for name in CONFIGURABLE:
+            if name in table:
+                values[name], sources[name] = _convert(name, table[name]), str(path)
+    for name in CONFIGURABLE:
+        var = f"KUMUH_{name.upper()}"
+        if env.get(var):
+            values[name], sources[name] = _convert(name, env[var]), f"${var}"
+    for name, value in (flags or {}).items():
+        if name in CONFIGURABLE and value is not None:
+            values[name] = _convert(name, value)
+            sources[name] = "--" + name.replace("_", "-")
+    return Settings(**values), sources
 
 
 def quiet_environment() -> None:

@@ -19,6 +19,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from flows.config import Settings, quiet_environment
+from flows.progress import Progress
 
 quiet_environment()
 
@@ -46,6 +47,7 @@ from transforms import (  # noqa: E402
 )
 
 _POOL: ProcessPoolExecutor | None = None
+PROGRESS = Progress()
 
 
 @dataclass
@@ -218,7 +220,11 @@ def _read(settings: Settings, files: list[inventory.InputFile], first: int) -> b
     try:
         futures = [read_chunk.submit(settings.input, chunk, first + i * size)
                    for i, chunk in enumerate(chunks)]
-        return batches.concat([f.result() for f in futures])
+        parts = []
+        for f in futures:
+            parts.append(f.result())
+            PROGRESS.count(sum(len(p) for p in parts), len(files))
+        return batches.concat(parts)
     finally:
         if _POOL is not None:
             _POOL.shutdown()
@@ -294,10 +300,13 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
     finally:
         con.close()
 
+    PROGRESS.stage("inventaris berkas")
     present = take_inventory(settings.input, settings.settle_seconds)
     returned = set(known.loc[~known["ada"].astype(bool), "sumber_file"])
     plan = inventory.plan(present, known, force=full, retry=returned)
+    PROGRESS.stage("membaca workbook")
     batch = _read_with_competitors(settings, plan, known, scope)
+    PROGRESS.stage("validasi (Great Expectations)")
     checked, found = validate_batch(batch, ref)
     statuses, found = decide_submissions(checked, found, published)
 
@@ -324,11 +333,13 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
            "rt_diganti": len(rt), "versi_aturan": spec.RULES_VERSION,
            "edisi_referensi": ref.edition, "versi_kumuh": version("kumuh"),
            "status": "disimpan"}
+    PROGRESS.stage("menyimpan ke warehouse")
     groups = store(settings, ref, rt=rt, processed=processed, temuan=temuan,
                    present=[f.rel for f in plan.present],
                    withdrawn=pd.DataFrame(withdraw, columns=["kode_kelurahan", "tahun"]),
                    force_groups=force_groups, run=run,
                    state={"fingerprint": fingerprint(ref)})
+    PROGRESS.stage("menerbitkan Parquet")
     rows = publish_tables(settings, ref, run_id)
     clerk_md = write_reports(settings, ref, run_id) if rows else None
 
@@ -347,6 +358,7 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
         kumuh_version=version("kumuh"))
     _write_run_manifest(settings.out, summary)
     _artifacts(summary, clerk_md)
+    PROGRESS.close()
     return summary
 
 
