@@ -24,8 +24,8 @@ def _meta(aturan: str, kolom: str, **extra: str) -> dict[str, str]:
 
 
 def rt_row_expectations() -> list[gx.expectations.Expectation]:
-    """Value rules per RT row: required, non-negative, whole counts, volume ≤ denominator,
-    unique RT per workbook; warnings: penduduk ≥ KK and zero denominators."""
+    """Value rules per RT row: required, non-negative, plausible magnitude, whole counts,
+    volume ≤ denominator, unique RT per workbook; warnings: penduduk ≥ KK and zero denominators."""
     E = gx.expectations
     out: list[gx.expectations.Expectation] = [
         E.ExpectColumnValuesToNotBeNull(column="rt", meta=_meta("rt_kosong", "rt")),
@@ -37,6 +37,12 @@ def rt_row_expectations() -> list[gx.expectations.Expectation]:
         out.append(E.ExpectColumnValuesToNotBeNull(column=col, meta=_meta("nilai_kosong", col)))
         out.append(E.ExpectColumnValuesToBeBetween(column=col, min_value=0,
                                                    meta=_meta("nilai_negatif", col)))
+    for col in spec.numeric_columns():
+        maks = spec.input_columns()[col].max_plausible
+        if maks is not None:
+            out.append(E.ExpectColumnValuesToBeBetween(
+                column=col, max_value=maks,
+                meta=_meta("nilai_tidak_wajar", col, maks=f"{maks:g}")))
     for col in sorted(spec.count_columns()):
         out.append(E.ExpectColumnValuesToBeInSet(column=col + INTEGER_SUFFIX, value_set=[0.0],
                                                  meta=_meta("bukan_bilangan_bulat", col)))

@@ -204,7 +204,7 @@ def _row_findings(suite: _Suite, batch: Batch,
                 uses = ", ".join(c.kode for c in spec.criteria() if c.penyebut == col)
                 yield findings.make(aturan, **kw, nilai=r[col], kriteria=uses)
             else:
-                yield findings.make(aturan, **kw, nilai=r[col],
+                yield findings.make(aturan, **kw, nilai=r[col], maks=meta.get("maks"),
                                     satuan=spec.input_columns()[col].unit)
 
 

@@ -39,9 +39,11 @@ from transforms import (  # noqa: E402
     lock,
     outputs,
     publish,
+    reconcile,
     reference,
     report_charts,
     report_clerk,
+    scoring,
     spec,
     warehouse,
 )
@@ -111,13 +113,16 @@ def read_chunk(root: Path, files: list[inventory.InputFile], first_wb: int) -> b
 @task(cache_policy=NO_CACHE)
 def validate_batch(batch: batches.Batch, ref: reference.Reference
                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(reference-joined workbook frame, findings) from the GX suites, one call per suite."""
+    """(reference-joined workbook frame, findings): the GX suites, one call per suite, and the
+    stored percents/scores that disagree with the recomputed ones (warnings)."""
     checked = batches.with_reference(batch.workbooks, ref)
     if checked.empty:
         return checked, findings.to_frame([])
     from expectations.validate import validator  # GX import costs ~2.5 s: only when needed
 
-    return checked, validator().validate(batch, checked)
+    found = validator().validate(batch, checked)
+    stored = reconcile.stored_disagreements(scoring.score(batch.rows), batch.letters)
+    return checked, pd.concat([found, findings.to_frame(stored)], ignore_index=True)
 
 
 @task(cache_policy=NO_CACHE)

@@ -15,6 +15,7 @@ from xml.sax.saxutils import escape
 import pytest
 import xlsxwriter
 
+from transforms import read_workbook as reader
 from transforms import spec
 from transforms.read_workbook import (
     CellProblem,
@@ -771,7 +772,8 @@ def test_csv_renamed_xlsx(tmp_path: Path) -> None:
     result = read(path)
     assert not result.readable
     assert result.read_error is not None
-    assert result.read_error.startswith("Berkas tidak dapat dibaca sebagai workbook Excel/ODS")
+    assert result.read_error == "Berkas ini berisi teks CSV, bukan workbook Excel/ODS"
+    assert result.read_error_code == "bukan_workbook"
     assert result.size == path.stat().st_size and len(result.sha256) == 64
     assert result.identity == {f.field: None for f in spec.identity_fields()}
     assert len(result.rows) == 0
@@ -795,6 +797,92 @@ def test_corrupt_zip_and_missing_file(tmp_path: Path) -> None:
     missing = read_workbook(tmp_path / "none.xlsx", "none.xlsx")
     assert not missing.readable
     assert missing.read_error is not None and missing.read_error.startswith("Berkas tidak dapat")
+
+
+# --------------------------------------------------------------------------- caps
+
+
+@pytest.mark.parametrize(
+    ("cap", "value", "detail"),
+    [
+        ("MAX_SHEET_CELLS", 50, "sel"),
+        ("MAX_BOOK_CELLS", 200, "seluruh sheet"),
+        ("MAX_UNCOMPRESSED_BYTES", 5_000, "mengembang"),
+        ("MAX_FILE_BYTES", 1_000, "ukurannya"),
+        ("MAX_ZIP_MEMBERS", 3, "bagian"),
+    ],
+)
+def test_caps_reject_before_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cap: str, value: int, detail: str
+) -> None:
+    path = tmp_path / "wb.xlsx"
+    build(path)
+    assert read(path).readable
+    monkeypatch.setattr(reader, cap, value)
+    result = read(path)
+    assert not result.readable and result.read_error_code == "berkas_terlalu_besar"
+    assert result.read_error is not None and detail in result.read_error
+    assert len(result.sha256) == 64 and result.size == path.stat().st_size
+
+
+@pytest.mark.parametrize(
+    ("xml", "cells"),
+    [
+        (b'<row r="2"><c r="B2"><v>1</v></c><c r="D2" t="s"><v>0</v></c></row>', 2 * 4),
+        (b'<row r="1"><c r="A1"><v>1</v></c></row><row r="9"><c r="AA9" s="1"/></row>', 9 * 27),
+        (b'<x:row r="3"><x:c r="C3"><x:v>1</x:v></x:c></x:row>', 3 * 3),
+        (b"<row><c><v>1</v></c><c><v>2</v></c></row><row><c><v>3</v></c></row>", 2 * 2),
+        (b'<row r="5"><c s="1"><v>1</v></c><c r="E5"><v>1</v></c><c><v>1</v></c></row>', 5 * 6),
+    ],
+)
+def test_xlsx_grid_size_from_xml(xml: bytes, cells: int) -> None:
+    assert reader._xlsx_grid_cells(xml) == cells
+
+
+def test_far_away_styled_empty_cell_does_not_count() -> None:
+    xml = b'<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576" s="2"/></row>'
+    assert reader._xlsx_grid_cells(xml) == 1
+
+
+def test_ods_grid_size_ignores_empty_trailing_repeats() -> None:
+    rows = (
+        '<table:table-row><table:table-cell office:value-type="float" office:value="1">'
+        "<text:p>1</text:p></table:table-cell><table:table-cell/>"
+        '<table:table-cell office:value-type="string"><text:p>a</text:p></table:table-cell>'
+        '<table:table-cell table:number-columns-repeated="1020"/></table:table-row>'
+        '<table:table-row table:number-rows-repeated="1048570">'
+        '<table:table-cell table:number-columns-repeated="1024"/></table:table-row>'
+    )
+    content = (
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+        ' xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+        ' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body>'
+        f'<office:spreadsheet><table:table table:name="T">{rows}</table:table>'
+        "</office:spreadsheet></office:body></office:document-content>"
+    )
+    assert reader._ods_grid_cells(content.encode()) == {"T": 3}
+
+
+@pytest.mark.parametrize(
+    ("data", "code", "says"),
+    [
+        (b"", "berkas_kosong", "kosong"),
+        (b"RT;RW;Luas\n001;002;1,5\n", "bukan_workbook", "CSV"),
+        (b"<!DOCTYPE html><html><body><table><tr><td>1</td></tr></table>", "bukan_workbook",
+         "HTML"),
+        ("RT\tRW\n1\t2\n".encode("utf-16"), "bukan_workbook", "CSV"),
+        (b"%PDF-1.7 ...", "bukan_workbook", "PDF"),
+        (b"\x00\x01\x02\x03" * 300, "bukan_workbook", "biner"),
+        (b"PK\x03\x04" + b"\x00" * 100, "berkas_rusak", "zip"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "berkas_rusak", "diurai"),
+    ],
+)
+def test_not_a_workbook_says_what_it_is(tmp_path: Path, data: bytes, code: str, says: str) -> None:
+    path = tmp_path / "wb.xlsx"
+    path.write_bytes(data)
+    result = read(path)
+    assert not result.readable and result.read_error_code == code
+    assert result.read_error is not None and says in result.read_error
 
 
 def test_xlsm_extension(tmp_path: Path) -> None:

@@ -59,7 +59,11 @@ UNITS = frozenset(
     }
 )
 
-_NUMBER = re.compile(r"([+-]?)([0-9.,]*[0-9][0-9.,]*)")
+#: Longest cell text read as a number; longer text is not a number (and is never cached).
+MAX_NUMBER_CHARS = 100
+
+_NUMBER = re.compile(r"([+-]?)([0-9.,]+)")  # linear: a digit is checked separately
+_DIGIT = re.compile(r"[0-9]")
 _UNIT_TAIL = re.compile(r"^(.*?[0-9.,])\s*([A-Za-z]+)\.?$")
 _GROUPED_TAIL = re.compile(r"[0-9]{3}")
 _LEAD_GROUP = re.compile(r"[1-9][0-9]{0,2}")
@@ -119,7 +123,7 @@ def _numeric_body(text: str) -> tuple[str, str] | None:
             return None
         text = m.group(1).rstrip()
     m = _NUMBER.fullmatch(text)
-    if not m:
+    if not m or not _DIGIT.search(m.group(2)):
         return None
     return m.group(1), m.group(2)
 
@@ -131,6 +135,8 @@ def _clean(text: str) -> str:
 
 def _text_convention(text: str) -> Convention | None:
     """The convention a single text proves, if any (``0,85`` → id, ``1.309`` → None)."""
+    if len(text) > MAX_NUMBER_CHARS:
+        return None
     parts = _numeric_body(_clean(text))
     if parts is None:
         return None
@@ -223,6 +229,8 @@ def parse_number(value: object, *, is_count: bool, convention: Convention | None
             return ParsedNumber(number, None)
         return ParsedNumber(None, "bukan_angka")
     if isinstance(value, str):
+        if len(value) > MAX_NUMBER_CHARS:
+            return ParsedNumber(None, "bukan_angka" if value.strip() else "kosong")
         return _parse_text(value, is_count, convention)
     if isinstance(value, dt.date | dt.time | dt.timedelta):
         return ParsedNumber(None, "bukan_angka")

@@ -4,6 +4,13 @@
 ``readable=False`` and a short Bahasa Indonesia ``read_error``. Everything the validation step
 needs to point a clerk at a cell (sheet, Excel row, cell reference, raw value) is kept.
 
+Before calamine sees a file it is sniffed (empty, zip, OLE2, or text/HTML/CSV/PDF that is no
+workbook) and checked against caps: file size, the real inflated size of every zip member (not the
+declared one: a zip bomb stops here), and the grid size of each sheet measured from its XML
+before the sheet is built (``MAX_*``). Each refusal carries a rule code of
+``spec_tables/rules.csv`` in ``read_error_code`` (``berkas_kosong``, ``bukan_workbook``,
+``berkas_rusak``, ``berkas_terenkripsi``, ``berkas_terlalu_besar``).
+
 python-calamine (0.9) returns Excel error cells (``#DIV/0!``) as empty strings, so for
 ``.xlsx``/``.xlsm`` and ``.ods`` the error cells of the RT sheet are looked up in the file's XML;
 in a legacy ``.xls`` an error cell reads as empty (``kosong``, still an error).
@@ -16,8 +23,10 @@ import hashlib
 import io
 import math
 import re
+import struct
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -41,6 +50,8 @@ IDENTITY_SCAN_ROWS = 30
 #: Group-header rows above the header row a merged-down label may come from.
 GROUP_ROWS = 2
 MIN_HEADER_MATCHES = 3
+#: Longest text looked at as a column, identity or total-row label (longer is never one).
+MAX_LABEL_CHARS = 120
 
 #: Normalised labels of the optional stored-result columns (not in the spec CSVs: they are
 #: read only to reconcile, never published).
@@ -176,7 +187,7 @@ def _stored_kind(marker: str) -> str:
 def match_column_label(label: str) -> str | None:
     """Canonical column of a header label (``'Vol. 2b'`` → ``vol_2b``, ``'% 1a'`` →
     ``stored_persen_1a``, ``'JUMLAH KK'`` → ``jumlah_kk``), or None when unknown."""
-    if len(label) > 120:
+    if len(label) > MAX_LABEL_CHARS:
         return None
     norm = _norm(label)
     if not norm:
@@ -204,41 +215,383 @@ def match_column_label(label: str) -> str | None:
 
 
 class _ReadFailure(Exception):
-    """The file cannot be read as a workbook; carries the Bahasa Indonesia message."""
+    """The file cannot be read as a workbook: a rule code (rules.csv) and a Bahasa Indonesia
+    detail for the clerk."""
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
-def _calamine_message(exc: Exception) -> str:
-    """Bahasa Indonesia read_error for a calamine failure."""
-    if isinstance(exc, pc.PasswordError) or "password" in str(exc).lower():
-        return "Berkas terenkripsi atau dilindungi kata sandi; simpan ulang tanpa kata sandi."
+# --------------------------------------------------------------------------- caps and sniffing
+
+#: Largest file read at all (bytes on disk).
+MAX_FILE_BYTES = 100 * 1024**2
+#: Largest total of the zip members as actually inflated (a zip bomb stops here).
+MAX_UNCOMPRESSED_BYTES = 200 * 1024**2
+#: Largest sheet as a grid from A1 (rows × columns up to the last non-empty cell).
+MAX_SHEET_CELLS = 3_000_000
+#: Largest total of the grids loaded from one workbook.
+MAX_BOOK_CELLS = 6_000_000
+#: Most parts in a zip container (a 50-sheet workbook has about 60; zip64 counts read 65535).
+MAX_ZIP_MEMBERS = 10_000
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+_ENCRYPTED_OLE = "EncryptedPackage".encode("utf-16-le")
+_INFLATE_CHUNK = 1 << 20
+
+
+def _mb(n: float) -> str:
+    """A byte count as ``12,3 MB`` (Indonesian decimal comma)."""
+    return f"{n / 1024**2:.1f} MB".replace(".", ",")
+
+
+def _count(n: int) -> str:
+    """A count with Indonesian thousands dots (``3.000.000``)."""
+    return f"{n:,}".replace(",", ".")
+
+
+def _too_big(detail: str) -> _ReadFailure:
+    return _ReadFailure(detail, "berkas_terlalu_besar")
+
+
+def _not_workbook(looks_like: str) -> _ReadFailure:
+    return _ReadFailure(f"Berkas ini berisi {looks_like}, bukan workbook Excel/ODS",
+                        "bukan_workbook")
+
+
+def _looks_like_text(head: bytes) -> str | None:
+    """What a non-workbook file holds, judged from its first bytes (None: binary)."""
+    if head.startswith(b"%PDF"):
+        return "dokumen PDF"
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"),
+                       (b"\xfe\xff", "utf-16-be")):
+        if head.startswith(bom):
+            return _text_kind(head[len(bom):].decode(codec, "ignore"))
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
+            text = head.decode("cp1252", "replace")
+            if sum(ch in "\ufffd\x00" or (ch < " " and ch not in "\r\n\t") for ch in text) > 8:
+                return None
+        else:
+            text = head[: exc.start].decode("utf-8")
+    return _text_kind(text)
+
+
+def _text_kind(text: str) -> str | None:
+    """Name of the text format of a file's beginning (HTML, XML, CSV, plain text)."""
+    if any(ch == "\x00" or (ch < " " and ch not in "\r\n\t\f") for ch in text[:2048]):
+        return None
+    low = text.lstrip().lower()
+    if low.startswith(("<!doctype html", "<html", "<table", "<meta", "<head", "<body")) or (
+        "<html" in low[:2048] or "<table" in low[:2048]
+    ):
+        return "teks HTML (halaman web yang disimpan dengan nama .xls/.xlsx)"
+    if low.startswith("<?xml") or low.startswith("<"):
+        if "urn:schemas-microsoft-com:office:spreadsheet" in low:
+            return "XML Spreadsheet 2003"
+        return "teks XML"
+    lines = [line for line in text.splitlines()[:20] if line.strip()]
+    if lines and sum(any(sep in line for sep in ",;\t|") for line in lines) >= len(lines) / 2:
+        return "teks CSV"
+    return "teks biasa"
+
+
+def _sniff(data: bytes) -> str:
+    """``zip`` or ``ole`` (the containers calamine reads), else raise ``bukan_workbook``."""
+    if data.startswith(_ZIP_MAGICS):
+        return "zip"
+    if data.startswith(_OLE_MAGIC):
+        return "ole"
+    looks = _looks_like_text(data[:4096])
+    raise _not_workbook(looks or "data biner yang tidak dikenal (bukan Excel/ODS)")
+
+
+def _check_ole(data: bytes) -> None:
+    """An OLE2 file is a legacy .xls or an encrypted Office file (``EncryptedPackage``)."""
+    if _ENCRYPTED_OLE in data:
+        raise _ReadFailure("berkas dilindungi kata sandi", "berkas_terenkripsi")
+
+
+def _raw_member(data: bytes, info: zipfile.ZipInfo) -> memoryview:
+    """The compressed bytes of a zip member, located through its local header."""
+    off = info.header_offset
+    if data[off:off + 4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile("local header missing")
+    name_len, extra_len = struct.unpack("<HH", data[off + 26:off + 30])
+    start = off + 30 + name_len + extra_len
+    return memoryview(data)[start:start + info.compress_size]
+
+
+def _inflated_size(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, budget: int) -> int:
+    """The member's real uncompressed size (not the declared one), stopping past ``budget``."""
+    if info.compress_type == zipfile.ZIP_STORED:
+        return info.compress_size
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        size = 0
+        with zf.open(info) as fh:
+            while size <= budget and (chunk := fh.read(_INFLATE_CHUNK)):
+                size += len(chunk)
+        return size
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    raw = _raw_member(data, info)
+    size = 0
+    pending = bytes(raw)
+    while pending and size <= budget:
+        size += len(inflater.decompress(pending, _INFLATE_CHUNK))
+        pending = inflater.unconsumed_tail
+    return size + (0 if size > budget else len(inflater.flush()))
+
+
+def _zip_entries(data: bytes) -> int | None:
+    """Entry count of a zip's end-of-central-directory record (None when there is none);
+    read before zipfile builds one object per entry."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 66_000))
+    if end < 0 or end + 22 > len(data):
+        return None
+    return struct.unpack("<H", data[end + 10:end + 12])[0]
+
+
+def _check_zip(data: bytes) -> str:
+    """Open a zip container and check it before calamine: ``xlsx``, ``ods`` or ``xlsb``.
+    Raises berkas_rusak, berkas_terenkripsi, bukan_workbook or berkas_terlalu_besar."""
+    entries = _zip_entries(data)
+    if entries is not None and entries > MAX_ZIP_MEMBERS:
+        raise _too_big(f"arsipnya berisi {_count(entries)} bagian, batasnya "
+                       f"{_count(MAX_ZIP_MEMBERS)}")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+            kind = _zip_kind({i.filename for i in infos})
+            if any(i.flag_bits & 0x1 for i in infos):
+                raise _ReadFailure("isi zip dilindungi kata sandi", "berkas_terenkripsi")
+            total = 0
+            for info in infos:
+                total += _inflated_size(zf, data, info, MAX_UNCOMPRESSED_BYTES - total)
+                if total > MAX_UNCOMPRESSED_BYTES:
+                    raise _too_big(f"isinya mengembang menjadi lebih dari "
+                                   f"{_mb(MAX_UNCOMPRESSED_BYTES)} saat dibuka")
+    except (zipfile.BadZipFile, zlib.error, struct.error, EOFError, OSError,
+            NotImplementedError, RuntimeError) as exc:
+        raise _ReadFailure("arsip zip terpotong atau tidak utuh", "berkas_rusak") from exc
+    return kind
+
+
+def _zip_kind(names: set[str]) -> str:
+    """Which workbook a zip holds, from its member names (raise bukan_workbook otherwise)."""
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    if "xl/workbook.bin" in names:
+        return "xlsb"
+    if "content.xml" in names:
+        return "ods"
+    if not names:
+        raise _ReadFailure("arsip zip kosong", "berkas_rusak")
+    if "word/document.xml" in names:
+        raise _not_workbook("dokumen Word (.docx)")
+    if any(n.startswith("ppt/") for n in names):
+        raise _not_workbook("presentasi PowerPoint (.pptx)")
+    raise _not_workbook("arsip ZIP berisi berkas lain")
+
+
+# xlsx cell positions: every ``r="B12"`` attribute (rows and cells) found with numpy for the
+# fast bound; cells without ``r`` or with a namespace prefix take the sequential scan.
+_R_ATTR = np.frombuffer(b' r="', dtype="<u4")[0]
+_XLSX_TAG = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*?)(/?)>")
+_XLSX_ATTR_REF = re.compile(rb'\br="([A-Z]{0,3})([0-9]{0,7})"')
+
+
+def _attr_starts(xml: bytes) -> np.ndarray:
+    """Offsets just after every `` r="`` of the XML (a 4-byte match at each alignment)."""
+    parts = [np.zeros(0, dtype=np.int64)]
+    for offset in range(4):
+        n = (len(xml) - offset) // 4
+        if n > 0:
+            words = np.frombuffer(xml, dtype="<u4", count=n, offset=offset)
+            parts.append(np.flatnonzero(words == _R_ATTR) * 4 + offset + 4)
+    return np.concatenate(parts)
+
+
+def _parse_run(a: np.ndarray, pos: np.ndarray, lo: int, hi: int, base: int,
+               width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Value of the run of bytes in [lo, hi] at each position (letters base 26 from 1, digits
+    base 10) and the positions after it, vectorised."""
+    value = np.zeros(len(pos), dtype=np.int64)
+    live = np.ones(len(pos), dtype=bool)
+    zero = 64 if base == 26 else 48
+    for _ in range(width):
+        ch = a[pos]
+        live = live & (ch >= lo) & (ch <= hi)
+        value = np.where(live, value * base + (ch.astype(np.int64) - zero), value)
+        pos = pos + live
+    return value, pos
+
+
+def _xlsx_ref_bounds(xml: bytes) -> tuple[int, int]:
+    """(largest row, largest column), 1-based, over every ``r`` attribute of a sheet's XML."""
+    a = np.frombuffer(xml + b"\0" * 12, dtype=np.uint8)
+    cols, pos = _parse_run(a, _attr_starts(xml), 65, 90, 26, 3)
+    rows, _ = _parse_run(a, pos, 48, 57, 10, 7)
+    return int(rows.max(initial=0)), int(cols.max(initial=0))
+
+
+def _xlsx_grid_cells(xml: bytes) -> int:
+    """Cells of an xlsx sheet read as a grid from A1 (rows × columns up to the last cell
+    holding something), from its XML without building the sheet. The fast bound counts
+    every referenced cell; when it passes the cap, empty styled cells are left out."""
+    plain = b"<c>" not in xml and b":c " not in xml and b":c>" not in xml
+    if plain and xml.count(b"<c ") == xml.count(b'<c r="'):
+        rows, cols = _xlsx_ref_bounds(xml)
+        if rows * cols <= MAX_SHEET_CELLS:
+            return rows * cols
+    return _xlsx_grid_cells_sequential(xml)
+
+
+def _xlsx_grid_cells_sequential(xml: bytes) -> int:
+    """:func:`_xlsx_grid_cells` following row and cell order (for cells without ``r``)."""
+    row = col = -1
+    max_row = max_col = -1
+    for m in _XLSX_TAG.finditer(xml):
+        ref = _XLSX_ATTR_REF.search(m.group(2))
+        if m.group(1) == b"row":
+            row = int(ref.group(2)) - 1 if ref and ref.group(2) else row + 1
+            col = -1
+            continue
+        if ref and ref.group(1):
+            col = _column_index(ref.group(1).decode())
+            row = int(ref.group(2)) - 1 if ref.group(2) else row
+        else:
+            col += 1
+        if not m.group(3):
+            max_row, max_col = max(max_row, row), max(max_col, col)
+    return (max_row + 1) * (max_col + 1)
+
+
+def _ods_grid_cells(content: bytes) -> dict[str, int]:
+    """Cells of each ODS table read as a grid from A1 (repeated rows/columns expanded, empty
+    trailing repeats ignored), streaming through content.xml."""
+    out: dict[str, int] = {}
+    name, row, max_row, max_col = "", 0, 0, 0
+    for event, el in ET.iterparse(io.BytesIO(content), events=("start", "end")):
+        if event == "start":
+            if el.tag == f"{_ODS_TABLE}table":
+                name, row, max_row, max_col = el.get(f"{_ODS_TABLE}name", ""), 0, 0, 0
+            continue
+        if el.tag == f"{_ODS_TABLE}table-row":
+            repeat = int(el.get(f"{_ODS_TABLE}number-rows-repeated", "1"))
+            width = _ods_row_width(el)
+            if width:
+                max_row, max_col = row + repeat, max(max_col, width)
+            row += repeat
+            el.clear()
+        elif el.tag == f"{_ODS_TABLE}table":
+            out[name] = max_row * max_col
+            el.clear()
+    return out
+
+
+def _ods_row_width(row: ET.Element) -> int:
+    """Columns of an ODS row up to its last cell holding something (0: empty row)."""
+    col = width = 0
+    for cell in row:
+        span = int(cell.get(f"{_ODS_TABLE}number-columns-repeated", "1"))
+        col += span
+        if len(cell) or cell.get(f"{_ODS_OFFICE}value-type"):
+            width = col
+    return width
+
+
+_OLE_WORD = "WordDocument".encode("utf-16-le")
+_OLE_POWERPOINT = "PowerPoint Document".encode("utf-16-le")
+
+
+def _calamine_failure(exc: Exception, data: bytes) -> _ReadFailure:
+    """The read failure of a calamine exception on a file that passed the container checks:
+    a password, an old Word/PowerPoint file, else a damaged workbook."""
     reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return f"Berkas tidak dapat dibaca sebagai workbook Excel/ODS: {reason}"
+    if isinstance(exc, pc.PasswordError) or "password" in reason.lower():
+        return _ReadFailure("berkas dilindungi kata sandi", "berkas_terenkripsi")
+    if data.startswith(_OLE_MAGIC) and _OLE_WORD in data:
+        return _not_workbook("dokumen Word 97-2003 (.doc)")
+    if data.startswith(_OLE_MAGIC) and _OLE_POWERPOINT in data:
+        return _not_workbook("presentasi PowerPoint 97-2003 (.ppt)")
+    return _ReadFailure("isi workbook tidak dapat diurai", "berkas_rusak")
 
 
 class _Book:
-    """A parsed workbook: sheet names and sheets as grids, loaded once each."""
+    """A parsed workbook: sheet names and sheets as grids, loaded once each, never past the
+    caps (``MAX_*``): the container is checked before calamine opens it, and each sheet's grid
+    size is measured from its XML before calamine builds it."""
 
     def __init__(self, data: bytes) -> None:
         self.data = data
+        self.kind = _sniff(data)
+        if self.kind == "ole":
+            _check_ole(data)
+        else:
+            self.kind = _check_zip(data)
+        self._cells_loaded = 0
+        if self.kind == "ods":  # calamine builds every ODS table when it opens the file
+            for name, cells in self._ods_grid_cells().items():
+                self._reserve(name, cells)
         try:
             self.book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
             self.names = [
                 m.name for m in self.book.sheets_metadata if m.typ == pc.SheetTypeEnum.WorkSheet
             ]
         except Exception as exc:  # calamine raises many types for bad input
-            raise _ReadFailure(_calamine_message(exc)) from exc
+            raise _calamine_failure(exc, self.data) from exc
         self._grids: dict[str, Grid] = {}
         self._merges: dict[str, MergeMap] = {}
+
+    def _reserve(self, name: str, cells: int) -> None:
+        """Count ``cells`` against the caps before a sheet of that size is built."""
+        if cells > MAX_SHEET_CELLS:
+            raise _too_big(f"sheet '{name}' memuat {_count(cells)} sel (baris × kolom sampai "
+                           f"sel terisi terakhir), batasnya {_count(MAX_SHEET_CELLS)} sel")
+        self._cells_loaded += cells
+        if self._cells_loaded > MAX_BOOK_CELLS:
+            raise _too_big(f"seluruh sheet memuat lebih dari {_count(MAX_BOOK_CELLS)} sel")
+
+    def _ods_grid_cells(self) -> dict[str, int]:
+        """Grid size of every ODS table, from content.xml."""
+        try:
+            with zipfile.ZipFile(io.BytesIO(self.data)) as zf:
+                return _ods_grid_cells(zf.read("content.xml"))
+        except (zipfile.BadZipFile, KeyError, ET.ParseError, ValueError, OSError) as exc:
+            raise _ReadFailure("isi XML workbook tidak utuh", "berkas_rusak") from exc
+
+    def _xlsx_grid_cells(self, name: str) -> int:
+        """Grid size of an xlsx sheet, from its XML part."""
+        try:
+            with zipfile.ZipFile(io.BytesIO(self.data)) as zf:
+                path, members = _xlsx_sheet_path(zf, name), zf.namelist()
+                if path is not None and path not in members:
+                    raise _ReadFailure(f"sheet '{name}' tidak ada di dalam arsip", "berkas_rusak")
+                paths = [path] if path else [n for n in members if n.startswith("xl/worksheets/")]
+                return max((_xlsx_grid_cells(zf.read(p)) for p in paths), default=0)
+        except (zipfile.BadZipFile, KeyError, ET.ParseError, ValueError, OSError) as exc:
+            raise _ReadFailure("isi XML workbook tidak utuh", "berkas_rusak") from exc
 
     def grid(self, name: str) -> Grid:
         """All cells of a sheet from A1, as calamine returns them ('' for empty)."""
         if name not in self._grids:
+            if self.kind == "xlsx":
+                self._reserve(name, self._xlsx_grid_cells(name))
             try:
                 sheet = self.book.get_sheet_by_name(name)
+                if self.kind in ("ole", "xlsb"):  # no XML to measure: check calamine's range
+                    end = sheet.end
+                    self._reserve(name, 0 if end is None else (end[0] + 1) * (end[1] + 1))
                 self._grids[name] = sheet.to_python(skip_empty_area=False)
                 ranges = sheet.merged_cell_ranges
+            except _ReadFailure:
+                raise
             except Exception as exc:
-                raise _ReadFailure(_calamine_message(exc)) from exc
+                raise _calamine_failure(exc, self.data) from exc
             self._merges[name] = None if ranges is None else _merge_map(ranges)
         return self._grids[name]
 
@@ -308,6 +661,7 @@ def _xlsx_error_cells(zf: zipfile.ZipFile, name: str) -> dict[tuple[int, int], s
 
 
 _ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_ODS_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 _ODS_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 _ODS_CALCEXT = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}"
 
@@ -442,9 +796,15 @@ _DATE_TEXT = re.compile(r"^(\d{1,2})\s+([A-Za-z]+)\.?\s+(\d{4})$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
-@lru_cache(maxsize=8192)
 def _identity_label(text: str) -> tuple[str | None, str | None]:
     """(identity field, value written in the same cell after ':') of a label cell."""
+    if len(text) > MAX_LABEL_CHARS:
+        return None, None
+    return _identity_label_cached(text)
+
+
+@lru_cache(maxsize=8192)
+def _identity_label_cached(text: str) -> tuple[str | None, str | None]:
     text = _ENUMERATION.sub("", text)
     index = spec.identity_label_index()
     head, colon, tail = text.partition(":")
@@ -613,7 +973,7 @@ def _is_numbering_row(row: list[Any]) -> bool:
 
 def _is_total_label(value: object) -> bool:
     """True for a total-row label (Jumlah, Subtotal, Total, Jml, Rata-rata, Jumlah Total …)."""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) > MAX_LABEL_CHARS:
         return False
     norm = _norm(value)
     return bool(norm) and any(norm.startswith(label) for label in spec.TOTAL_ROW_LABELS)
@@ -870,7 +1230,9 @@ def _required_missing(columns: dict[str, int]) -> list[str]:
     return [name for name in required if name not in have]
 
 
-def _unreadable(sumber_file: str, sha256: str, size: int, message: str) -> WorkbookRead:
+def _unreadable(
+    sumber_file: str, sha256: str, size: int, message: str, code: str | None = None
+) -> WorkbookRead:
     """A WorkbookRead for a file that is not a readable workbook."""
     return WorkbookRead(
         sumber_file=sumber_file,
@@ -878,9 +1240,19 @@ def _unreadable(sumber_file: str, sha256: str, size: int, message: str) -> Workb
         size=size,
         readable=False,
         read_error=message,
+        read_error_code=code,
         identity={f.field: None for f in spec.identity_fields()},
         missing_columns=_required_missing({}),
     )
+
+
+def _file_sha256(path: Path) -> str:
+    """sha256 of a file read in chunks (for a file too big to load)."""
+    h = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        while chunk := fh.read(_INFLATE_CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def _read_book(book: _Book, result: WorkbookRead) -> None:
@@ -915,12 +1287,17 @@ def read_workbook(path: Path, sumber_file: str) -> WorkbookRead:
     and the cells that could not be read. Never raises for bad input.
     """
     try:
+        size = Path(path).stat().st_size
+        if size > MAX_FILE_BYTES:
+            detail = f"ukurannya {_mb(size)}, batasnya {_mb(MAX_FILE_BYTES)}"
+            return _unreadable(sumber_file, _file_sha256(path), size,
+                               detail, "berkas_terlalu_besar")
         data = Path(path).read_bytes()
     except OSError as exc:
         return _unreadable(sumber_file, "", 0, f"Berkas tidak dapat dibuka: {exc.strerror}")
     sha256 = hashlib.sha256(data).hexdigest()
     if not data:
-        return _unreadable(sumber_file, sha256, 0, "Berkas kosong (0 byte).")
+        return _unreadable(sumber_file, sha256, 0, "Berkas kosong (0 byte).", "berkas_kosong")
     result = WorkbookRead(
         sumber_file=sumber_file,
         sha256=sha256,
@@ -932,7 +1309,10 @@ def read_workbook(path: Path, sumber_file: str) -> WorkbookRead:
     try:
         _read_book(_Book(data), result)
     except _ReadFailure as exc:
-        return _unreadable(sumber_file, sha256, len(data), str(exc))
+        return _unreadable(sumber_file, sha256, len(data), str(exc), exc.code)
+    except (Exception, RecursionError) as exc:  # noqa: BLE001 - bad input never stops a run
+        detail = f"isi berkas tidak terduga ({type(exc).__name__}: {str(exc)[:200]})"
+        return _unreadable(sumber_file, sha256, len(data), detail)
     if result.rows is _NO_ROWS:
         result.rows = _empty_rows()
     return result

@@ -23,6 +23,8 @@ _RW_FIRST = re.compile(
     rf"^{_PREFIX}RW\s*[.:]?\s*(?P<rw>{_CODE}){_SEP}RT\s*[.:]?\s*(?P<rt>{_CODE})$"
 )
 _BARE_PAIR = re.compile(rf"^(?P<rt>{_CODE})\s*[-/_\\]\s*(?P<rw>{_CODE})$")
+#: Longest cell text read as an RT/RW code; longer text is no code (and is never cached).
+MAX_CODE_CHARS = 40
 
 
 @lru_cache(maxsize=8192)
@@ -42,10 +44,10 @@ def normalise_code(value: object) -> str | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        if value != value or value < 0 or value != int(value) or value > 999:
+        if not 0 <= value <= 999 or value != int(value):  # also NaN and ±inf
             return None
         return f"{int(value):03d}"
-    if isinstance(value, str):
+    if isinstance(value, str) and len(value) <= MAX_CODE_CHARS:
         return _code_from_text(value)
     return None
 
@@ -69,6 +71,6 @@ def parse_rt_rw(value: object) -> tuple[str | None, str | None]:
     Accepts ``RT001-RW002``, ``RT 03 RW 01``, ``001/002``, ``001_002``, ``RT06A-RW002``,
     ``RT.01/RW.02``, ``1/2`` (and ``RW 02 RT 01``).
     """
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) > MAX_CODE_CHARS:
         return None, None
     return _pair_from_text(value)

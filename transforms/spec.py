@@ -88,6 +88,8 @@ class InputColumn:
     labels: tuple[str, ...]
     description_id: str
     description_en: str
+    #: Largest value plausible for one RT (``maks_wajar`` in columns.csv); None = no bound.
+    max_plausible: float | None = None
 
     @property
     def is_count(self) -> bool:
@@ -131,6 +133,7 @@ def base_columns() -> tuple[InputColumn, ...]:
             labels=tuple(r["labels"].split("|")),
             description_id=r["description_id"],
             description_en=r["description_en"],
+            max_plausible=float(r["maks_wajar"]) if r.get("maks_wajar") else None,
         )
         for r in _rows("columns.csv")
     )

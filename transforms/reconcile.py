@@ -1,0 +1,111 @@
+"""Stored results vs recomputed ones (spec §5: a disagreement is a warning, never an error).
+
+Workbooks often carry the clerk's own ``% 1a``, ``Nilai 1a``, ``Total Nilai`` and ``Tingkat``
+columns. kumuh publishes only what it recomputes; where a stored cell disagrees, the clerk gets a
+``tersimpan_berbeda`` warning naming the cell. A stored percent agrees when it equals the
+recomputed percent rounded to the stored value's own decimals, within
+:data:`PERSEN_TOLERANCE` percentage points (``76.67`` for 76.666…, ``76.7``, ``77``); a percent
+stored as a fraction (``0.7667`` in a cell formatted as %) is read as 76.67.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import numpy as np
+import pandas as pd
+
+from transforms import findings, spec
+
+#: Allowed difference, in percentage points, after rounding to the stored value's decimals.
+PERSEN_TOLERANCE = 0.01
+_MAX_DECIMALS = 9
+_EPS = 1e-9
+
+Agrees = Callable[[object, object], bool]
+
+
+def _decimals(value: float) -> int:
+    """Decimals a stored number was written with (``76.67`` → 2, ``77.0`` → 0)."""
+    text = f"{value:.{_MAX_DECIMALS}f}".rstrip("0")
+    return len(text.partition(".")[2])
+
+
+def _persen_agrees(stored: object, computed: object) -> bool:
+    """True when a stored percent (or fraction) matches the recomputed percent."""
+    s, p = float(stored), float(computed)
+    candidates = [(s, _decimals(s))]
+    if abs(s) <= 1 + _EPS:
+        candidates.append((s * 100, max(_decimals(s) - 2, 0)))
+    return any(abs(round(p, d) - v) <= PERSEN_TOLERANCE + _EPS for v, d in candidates)
+
+
+def _number_agrees(stored: object, computed: object) -> bool:
+    """True when a stored score or total equals the recomputed one."""
+    return abs(float(stored) - float(computed)) <= _EPS
+
+
+def _tingkat_key(label: object) -> str:
+    """``Kumuh Ringan``, ``RINGAN`` and ``kumuh-ringan`` → ``ringan``."""
+    return spec.norm_label(label).replace("kumuh", "")
+
+
+def _tingkat_agrees(stored: object, computed: object) -> bool:
+    """True when a stored tingkat names the recomputed one (case, spaces, 'Kumuh' ignored)."""
+    return _tingkat_key(stored) == _tingkat_key(computed)
+
+
+def _is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value)) or (
+        isinstance(value, str) and not value.strip())
+
+
+def _checks() -> Iterator[tuple[str, str, str, Agrees, Callable[[object], str]]]:
+    """(stored column, recomputed column, clerk label, agreement test, display of the
+    recomputed value) for every stored-result column kumuh reconciles."""
+    for c in spec.criteria():
+        yield (f"stored_persen_{c.kode}", c.persen, f"% {c.kode}", _persen_agrees,
+               lambda v: f"{float(v):.2f}")
+    for c in spec.criteria():
+        yield (f"stored_nilai_{c.kode}", c.nilai, f"Nilai {c.kode}", _number_agrees,
+               findings.format_value)
+    yield "stored_total_nilai", "total_nilai", "Total Nilai", _number_agrees, findings.format_value
+    yield ("stored_tingkat_kekumuhan", "tingkat_kekumuhan", "Tingkat Kekumuhan",
+           _tingkat_agrees, str)
+
+
+def _complete(rows: pd.DataFrame, computed: str) -> pd.Series:
+    """Rows whose recomputed value rests on complete inputs (no missing percent)."""
+    if computed.startswith(("persen_", "nilai_")):
+        return rows[f"persen_{computed.split('_', 1)[1]}"].notna()
+    persen = [c.persen for c in spec.criteria() if c.persen in rows]
+    return rows[persen].notna().all(axis=1)
+
+
+def stored_disagreements(scored_rows: pd.DataFrame,
+                         letters: dict[int, dict[str, str]]) -> list[findings.Finding]:
+    """One ``tersimpan_berbeda`` warning per stored cell that disagrees with kumuh's result.
+
+    ``scored_rows``: RT rows of a batch (``wb, sumber_file, sha256, sumber_sheet,
+    sumber_baris`` and the reader's ``stored_*`` columns) after :func:`transforms.scoring.score`;
+    ``letters``: each workbook's column letters (``Batch.letters``). Empty stored cells and rows
+    with missing inputs are skipped. Findings come in file, row and column order.
+    """
+    out: list[tuple[tuple[int, int, int], findings.Finding]] = []
+    for order, (stored, computed, label, agrees, show) in enumerate(_checks()):
+        if stored not in scored_rows or computed not in scored_rows:
+            continue
+        rows = scored_rows[scored_rows[stored].map(lambda v: not _is_blank(v))
+                           & _complete(scored_rows, computed)]
+        for r in rows.itertuples(index=False):
+            value, result = getattr(r, stored), getattr(r, computed)
+            if agrees(value, result):
+                continue
+            wb, baris = int(r.wb), int(r.sumber_baris)
+            letter = letters.get(wb, {}).get(stored, "")
+            finding = findings.make(
+                "tersimpan_berbeda", wb=wb, sumber_file=r.sumber_file, sha256=r.sha256,
+                sheet=r.sumber_sheet, baris=baris, kolom=computed, nilai=value,
+                sel=f"{r.sumber_sheet}!{letter}{baris}", label=label, nilai_hitung=show(result))
+            out.append(((wb, baris, order), finding))
+    return [f for _, f in sorted(out, key=lambda item: item[0])]
