@@ -27,6 +27,7 @@ import pandas as pd  # noqa: E402
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.tasks import exponential_backoff  # noqa: E402
 
 from transforms import batch as batches  # noqa: E402
 from transforms import (  # noqa: E402
@@ -47,6 +48,7 @@ from transforms import (  # noqa: E402
     spec,
     warehouse,
 )
+from transforms.read_workbook import is_transient  # noqa: E402
 
 _POOL: ProcessPoolExecutor | None = None
 PROGRESS = Progress()
@@ -101,7 +103,17 @@ def take_inventory(root: Path, settle_seconds: float) -> list[inventory.InputFil
     return inventory.discover(root, settle_seconds=settle_seconds)
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10])
+def _transient(task, task_run, state) -> bool:
+    """Retry a read only for I/O errors that may pass (see transforms.read_workbook)."""
+    try:
+        state.result()
+    except Exception as exc:  # the task's own failure, classified
+        return is_transient(exc)
+    return False
+
+
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=exponential_backoff(2),
+      retry_condition_fn=_transient)
 def read_chunk(root: Path, files: list[inventory.InputFile], first_wb: int) -> batches.Batch:
     """Read one chunk of workbooks (in the process pool when there is one). Retried: a
     network share can fail transiently; bad content never raises, so it is never retried."""

@@ -99,3 +99,24 @@ def test_status_lists_runs_and_rejected_workbooks(tmp_path: Path, run_flow) -> N
     manifest = json.loads((out / "runs" / f"{summary['run_id']}.json").read_text())
     assert manifest["rows"]["indikator_rt"] == summary["rows"]["indikator_rt"]
     assert manifest["reference_edition"].startswith("Kepmendagri")
+
+
+def test_reads_retry_only_transient_io_errors(tmp_path: Path) -> None:
+    import errno
+
+    from prefect.states import Completed, Failed
+
+    from flows.nightly import _transient, read_chunk
+    from transforms.read_workbook import is_transient, read_workbook
+
+    assert is_transient(OSError(errno.EIO, "Input/output error"))
+    assert is_transient(OSError(errno.ESTALE, "Stale file handle"))
+    assert not is_transient(FileNotFoundError(errno.ENOENT, "gone"))
+    assert not is_transient(ValueError("bad content"))
+    assert read_chunk.retries == 3
+    assert _transient(None, None, Failed(data=OSError(errno.ETIMEDOUT, "timed out")))
+    assert not _transient(None, None, Failed(data=PermissionError(errno.EACCES, "denied")))
+    assert not _transient(None, None, Completed(data=1))
+    # a permanent error is a finding, not an exception: the run goes on
+    missing = read_workbook(tmp_path / "tidak-ada.xlsx", "tidak-ada.xlsx")
+    assert not missing.readable and "tidak dapat dibuka" in missing.read_error

@@ -19,6 +19,7 @@ in a legacy ``.xls`` an error cell reads as empty (``kosong``, still an error).
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import io
 import math
@@ -1279,6 +1280,18 @@ def _read_book(book: _Book, result: WorkbookRead) -> None:
 _NO_ROWS = pd.DataFrame()
 
 
+#: errno values of I/O failures that may pass (network shares, NFS/SMB): worth a retry.
+TRANSIENT_ERRNOS = frozenset({errno.EIO, errno.EAGAIN, errno.ETIMEDOUT, errno.ESTALE,
+                              errno.ECONNRESET, errno.ECONNABORTED, errno.EHOSTDOWN,
+                              errno.EHOSTUNREACH, errno.ENETDOWN, errno.ENETUNREACH,
+                              errno.ENOLCK, errno.EBUSY})
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for an I/O error that may succeed when tried again (never for bad content)."""
+    return isinstance(exc, OSError) and exc.errno in TRANSIENT_ERRNOS
+
+
 def read_workbook(path: Path, sumber_file: str) -> WorkbookRead:
     """Read one survey workbook (.xlsx/.xlsm/.xls/.ods) for validation and scoring.
 
@@ -1294,6 +1307,8 @@ def read_workbook(path: Path, sumber_file: str) -> WorkbookRead:
                                detail, "berkas_terlalu_besar")
         data = Path(path).read_bytes()
     except OSError as exc:
+        if is_transient(exc):
+            raise  # a network share hiccup: the read task retries with backoff
         return _unreadable(sumber_file, "", 0, f"Berkas tidak dapat dibuka: {exc.strerror}")
     sha256 = hashlib.sha256(data).hexdigest()
     if not data:
