@@ -20,6 +20,10 @@ config.quiet_environment()
 EXIT_BAD_INPUT, EXIT_LOCKED = 2, 3
 
 
+def _where(location: str) -> str:
+    return location if "://" in location else str(Path(location).resolve())
+
+
 def _print_summary(s: dict) -> None:
     years = ", ".join(str(y) for y in s["years"]) or "-"
     published = (f"{s['groups_published']} kelompok kabupaten-tahun diperbarui"
@@ -32,11 +36,11 @@ def _print_summary(s: dict) -> None:
         f"  workbook      : {s['diterima']} diterima, {s['ditolak']} ditolak, "
         f"{s['duplikat']} duplikat, {s['digantikan']} digantikan\n"
         f"  temuan        : {s['errors']} error, {s['warnings']} warning "
-        f"(lihat temuan_validasi dan {Path(s['out']).resolve()}/temuan/index.html)\n"
+        f"(lihat temuan_validasi dan {_where(s['out'])}/temuan/index.html)\n"
         f"  diterbitkan   : {published}; tahun data baru: {years}\n"
         f"  baris         : {rows}\n"
-        f"  Parquet       : {Path(s['out']).resolve()}/<tabel>/\n"
-        f"  laporan       : {Path(s['out']).resolve()}/laporan/index.html\n"
+        f"  Parquet       : {_where(s['out'])}/<tabel>/\n"
+        f"  laporan       : {_where(s['out'])}/laporan/index.html\n"
         f"  warehouse     : {Path(s['warehouse']).resolve()}"
     )
 

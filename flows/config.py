@@ -36,7 +36,7 @@ class Settings:
     """One run's locations, schedule and tuning (see the module docstring for precedence)."""
 
     input: Path = DEFAULT_INPUT
-    out: Path = DEFAULT_OUT
+    out: Path | str = DEFAULT_OUT  # a folder, or an fsspec URL such as s3://bucket/prefix
     warehouse: Path = DEFAULT_WAREHOUSE
     schedule: str = "0 2 * * *"
     timezone: str = "Asia/Jakarta"
@@ -57,7 +57,7 @@ def _convert(name: str, value: Any) -> Any:
         return None
     kind = {f.name: f.type for f in fields(Settings)}[name]
     if "Path" in str(kind):
-        return Path(value)
+        return str(value) if "://" in str(value) else Path(value)  # keep s3://… URLs
     if "float" in str(kind):
         return float(value)
     if "int" in str(kind):

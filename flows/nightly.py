@@ -38,6 +38,7 @@ from transforms import (  # noqa: E402
     indicators,
     inventory,
     lock,
+    mirror,
     outputs,
     publish,
     reconcile,
@@ -214,6 +215,12 @@ def write_reports(settings: Settings, ref: reference.Reference, run_id: str) -> 
     return md
 
 
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=exponential_backoff(2))
+def mirror_to_storage(local: Path, remote: str) -> dict[str, int]:
+    """Mirror the local publish root to object storage (only changed files travel)."""
+    return mirror.mirror(local, remote)
+
+
 def _artifacts(summary: RunSummary, clerk_md: str | None) -> None:
     """Prefect artifacts: the run summary as a table, the clerk's report as Markdown."""
     rows = [{"ukuran": k, "nilai": str(v)} for k, v in asdict(summary).items() if k != "rows"]
@@ -286,6 +293,9 @@ def nightly_consolidation(input_dir: str = "data/sample", out: str = "data/out",
     unchanged). Bad workbooks are held back with findings; the run goes on. The writer lock
     is taken here unless the caller (the CLI) already holds it (``take_lock=False``)."""
     started = dt.datetime.now(dt.UTC)
+    remote = out if mirror.is_remote(out) else None
+    if remote:  # object storage: publish into a local cache folder, then mirror it
+        out = str(mirror.cache_folder(remote, Path(warehouse_path)))
     settings = Settings(input=Path(input_dir), out=Path(out), warehouse=Path(warehouse_path),
                         settle_seconds=settle_seconds,
                         **({"workers": workers} if workers else {}))
@@ -296,8 +306,12 @@ def nightly_consolidation(input_dir: str = "data/sample", out: str = "data/out",
                               lambda who: logger.warning("Menunggu run lain selesai: %s", who))
              if take_lock else nullcontext())
     with guard:
-        return asdict(_consolidate(settings, scope, run_id, started, full=full, force=force,
-                                   withdraw=withdraw or []))
+        summary = asdict(_consolidate(settings, scope, run_id, started, full=full,
+                                      force=force, withdraw=withdraw or []))
+        if remote:
+            mirror_to_storage(settings.out, remote)
+            summary["out"] = remote
+        return summary
 
 
 def lock_path(warehouse_file: Path) -> Path:

@@ -1,0 +1,90 @@
+"""``--out s3://bucket/prefix`` works like a folder: tested against moto's S3 server on
+127.0.0.1, started by the test, with real `kumuh run` processes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REFERENCE
+from transforms import contract, sample
+
+pytestmark = pytest.mark.slow
+
+s3fs = pytest.importorskip("s3fs")
+KUMUH = Path(sys.executable).with_name("kumuh")
+
+
+@pytest.fixture(scope="module")
+def s3(tmp_path_factory):
+    """A moto S3 server on loopback and the environment that points boto at it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen([str(Path(sys.executable).with_name("moto_server")), "-H",
+                               "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                server.kill()
+                raise RuntimeError("moto server did not start") from None
+            time.sleep(0.3)
+    env = {"AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "kumuh", "AWS_SECRET_ACCESS_KEY":
+           "kumuh", "AWS_DEFAULT_REGION": "us-east-1"}
+    fs = s3fs.S3FileSystem(key="kumuh", secret="kumuh", endpoint_url=url)
+    fs.mkdir("terbit")
+    try:
+        yield fs, {**os.environ, **env}
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def _run(inp: Path, out: str, wh: Path, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([str(KUMUH), "run", "--input", str(inp), "--out", out,
+                           "--warehouse", str(wh)], capture_output=True, text=True,
+                          timeout=300, env=env)
+
+
+def _rows(fs, table: str) -> int:
+    import pyarrow.dataset as ds
+
+    part = "hive" if table in contract.PARTITIONED else None
+    return ds.dataset(f"terbit/kotaku/{table}", filesystem=fs, format="parquet",
+                      partitioning=part).count_rows()
+
+
+def test_publish_to_s3_like_a_folder(s3, tmp_path: Path) -> None:
+    fs, env = s3
+    made = sample.generate_sample(tmp_path / "in", REFERENCE, kabupaten=("33.75",),
+                                  kelurahan_per_kabupaten=3, years=(2024,), seed=8)
+    wh = tmp_path / "wh" / "kumuh.duckdb"
+    done = _run(tmp_path / "in", "s3://terbit/kotaku", wh, env)
+    assert done.returncode == 0, done.stderr
+    assert "s3://terbit/kotaku/<tabel>/" in done.stdout
+    keys = {k.removeprefix("terbit/kotaku/") for k in fs.find("terbit/kotaku")}
+    assert "indikator_rt/tahun=2024/33.75.parquet" in keys
+    assert "laporan/index.html" in keys and "temuan/index.html" in keys
+    assert not any(k.startswith(".versions") for k in keys)
+    valid = [w for w in made if w.expected_status == "diterima"]
+    assert _rows(fs, "indikator_rt") == sum(len(w.rts) for w in valid)
+    assert _rows(fs, "indikator_kelurahan") == len(valid)
+    assert _rows(fs, "pengiriman") == len(made)
+
+    before = {k: fs.info(k)["ETag"] for k in fs.find("terbit/kotaku/indikator_rt")}
+    done = _run(tmp_path / "in", "s3://terbit/kotaku", wh, env)
+    assert done.returncode == 0 and "tidak ada yang berubah" in done.stdout
+    assert {k: fs.info(k)["ETag"] for k in fs.find("terbit/kotaku/indikator_rt")} == before
