@@ -43,6 +43,8 @@ class Settings:
     lock_timeout: float | None = None
     settle_seconds: float = 0.0
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    #: Run the GX output-contract suites before every publish (about 3–6 s a run).
+    check_outputs: bool = True
     reference: Path = REFERENCE_DIR
     chunk_size: int = CHUNK_SIZE
 

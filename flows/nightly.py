@@ -160,8 +160,9 @@ def store(settings: Settings, ref: reference.Reference, **changes) -> pd.DataFra
 
 @task(cache_policy=NO_CACHE)
 def publish_tables(settings: Settings, ref: reference.Reference, run_id: str) -> dict[str, int]:
-    """Publish every queued group (this run's and any left by a crash) as Parquet, switch
-    the tables atomically, then clear the queue. Returns rows per published table."""
+    """Check the queued groups (this run's and any left by a crash) against the output
+    contract, publish them as Parquet, switch the tables atomically, then clear the queue.
+    Returns rows per published table."""
     con = warehouse.connect(settings.warehouse)
     try:
         queued = warehouse.pending_groups(con)
@@ -186,6 +187,10 @@ def publish_tables(settings: Settings, ref: reference.Reference, run_id: str) ->
                     data = warehouse.query_groups(con, name, None).arrow().read_all()
                     flat[name] = publish.to_arrow(name, data, meta)
                     rows[name] = flat[name].num_rows
+        if settings.check_outputs:
+            from expectations.outputs import check_tables  # GX: only when publishing
+
+            check_tables({**changed, **flat})
         publish.publish(settings.out, run_id, changed=changed, keep=keep, flat=flat)
         warehouse.clear_queue(con, run_id)
         return rows

@@ -12,6 +12,8 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
 from transforms import contract
 
 SNAPSHOT = Path(__file__).with_name("contract_snapshot.json")
@@ -105,3 +107,25 @@ if __name__ == "__main__":
         sys.exit(f"usage: {REGENERATE}")
     SNAPSHOT.write_text(dumps(current()), encoding="utf-8")
     print(f"wrote {SNAPSHOT} (contract {contract.CONTRACT_VERSION})")
+
+
+def test_output_checks_catch_a_contract_violation() -> None:
+    import pyarrow as pa
+
+    from expectations import outputs
+
+    good = contract.arrow_schema("pengiriman").empty_table().to_pylist()
+    assert good == []
+    row = {c: None for c in contract.columns("pengiriman")}
+    table = pa.Table.from_pylist([{**row, "status": "diterima", "jumlah_error": 0,
+                                   "jumlah_warning": 0, "sumber_file": "a.xlsx"}],
+                                 schema=contract.arrow_schema("pengiriman"))
+    assert outputs.violations("pengiriman", table) == []
+    bad = pa.Table.from_pylist([{**row, "status": "hilang", "jumlah_error": -1,
+                                 "jumlah_warning": 0, "sumber_file": "a.xlsx"}],
+                               schema=contract.arrow_schema("pengiriman"))
+    found = outputs.violations("pengiriman", bad)
+    assert any("pengiriman.status" in f and "hilang" in f for f in found)
+    assert any("pengiriman.jumlah_error" in f for f in found)
+    with pytest.raises(outputs.OutputContractError, match="pengiriman.status"):
+        outputs.check_tables({"pengiriman": bad})

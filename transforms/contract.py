@@ -34,6 +34,9 @@ ARROW_TYPES: dict[str, pa.DataType] = {
 }
 
 _LEVELS = ("provinsi", "kabupaten", "kecamatan", "kelurahan")
+CODE_PATTERNS = {"provinsi": r"^\d{2}$", "kabupaten": r"^\d{2}\.\d{2}$",
+                 "kecamatan": r"^\d{2}\.\d{2}\.\d{2}$",
+                 "kelurahan": r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"}
 _LEVEL_DESC = {
     "provinsi": ("provinsi", "province"),
     "kabupaten": ("kabupaten/kota", "regency/city"),
@@ -51,6 +54,9 @@ class Column:
     unit: str
     description_id: str
     description_en: str
+    #: Allowed values, checked on every published table: ``in:a,b,c``, ``range:lo..hi`` (either
+    #: bound may be empty) or ``regex:pattern``; empty when any value of the type is allowed.
+    allowed: str = ""
 
     @property
     def arrow_type(self) -> pa.DataType:
@@ -65,7 +71,8 @@ def _codes(level: str, kind: str) -> list[Column]:
         if kind == "kode":
             cols.append(Column(f"kode_{lv}", "string", "",
                                f"Kode Kemendagri {d_id} (teks bertitik)",
-                               f"Kemendagri code of the {d_en} (dotted text)"))
+                               f"Kemendagri code of the {d_en} (dotted text)",
+                               "regex:" + CODE_PATTERNS[lv]))
         else:
             cols.append(Column(f"nama_{lv}", "string", "",
                                f"Nama {d_id} menurut daftar wilayah resmi",
@@ -78,7 +85,7 @@ def _penyebut() -> list[Column]:
     for name in spec.denominators():
         c = spec.input_columns()[name]
         typ = "int64" if c.is_count else "float64"
-        out.append(Column(name, typ, c.unit, c.description_id, c.description_en))
+        out.append(Column(name, typ, c.unit, c.description_id, c.description_en, "range:0.."))
     return out
 
 
@@ -88,36 +95,40 @@ def _criteria(kind: str) -> list[Column]:
         if kind == "vol":
             out.append(Column(c.vol, "int64" if c.is_count else "float64", c.satuan,
                               f"Volume {c.kode}: {c.kriteria} ({c.satuan})",
-                              f"Volume of criterion {c.kode} ({c.satuan})"))
+                              f"Volume of criterion {c.kode} ({c.satuan})", "range:0.."))
         elif kind == "persen":
             out.append(Column(c.persen, "float64", "%",
                               f"Persentase {c.kode} = 100 × {c.vol} / {c.penyebut} "
                               "(rasio jumlah, tidak dibulatkan)",
-                              f"Percent of criterion {c.kode}: 100 × volume / {c.penyebut}"))
+                              f"Percent of criterion {c.kode}: 100 × volume / {c.penyebut}",
+                              "range:0..100"))
         else:
             out.append(Column(c.nilai, "int8", "poin",
                               f"Nilai {c.kode} (0/1/3/5) menurut Permen PUPR 14/2018",
-                              f"Score of criterion {c.kode} (0/1/3/5)"))
+                              f"Score of criterion {c.kode} (0/1/3/5)",
+                              "in:" + ",".join(str(n) for _, n in (*spec.NILAI_BANDS, (0, 0)))))
     return out
 
 
 def _jumlah_rt() -> list[Column]:
-    out = [Column("jumlah_rt", "int64", "RT", "Jumlah RT yang dilaporkan", "Number of RTs")]
+    out = [Column("jumlah_rt", "int64", "RT", "Jumlah RT yang dilaporkan", "Number of RTs",
+                  "range:0..")]
     for label in spec.TINGKAT_LABELS:
         sfx = spec.TINGKAT_SUFFIX[label]
         out.append(Column(f"jumlah_rt_{sfx}", "int64", "RT", f"Jumlah RT bertingkat {label}",
-                          f"Number of RTs whose level is {label}"))
+                          f"Number of RTs whose level is {label}", "range:0.."))
     return out
 
 
 def _luas_kumuh() -> list[Column]:
     out = [Column("luas_kumuh_ha", "float64", "ha",
                   "Luas RT yang tingkatnya bukan Tidak Kumuh (jumlah luas_ha)",
-                  "Area of RTs whose level is not Tidak Kumuh")]
+                  "Area of RTs whose level is not Tidak Kumuh", "range:0..")]
     for label in spec.TINGKAT_LABELS[1:]:
         sfx = spec.TINGKAT_SUFFIX[label].removeprefix("kumuh_")
         out.append(Column(f"luas_kumuh_{sfx}_ha", "float64", "ha",
-                          f"Luas RT bertingkat {label}", f"Area of RTs whose level is {label}"))
+                          f"Luas RT bertingkat {label}", f"Area of RTs whose level is {label}",
+                          "range:0.."))
     return out
 
 
@@ -125,12 +136,13 @@ def _kelengkapan() -> list[Column]:
     return [
         Column("jumlah_kelurahan_referensi", "int64", "kelurahan",
                "Jumlah kelurahan/desa/desa adat dalam daftar wilayah resmi",
-               "Villages in the official region list under this unit"),
+               "Villages in the official region list under this unit", "range:1.."),
         Column("jumlah_kelurahan_dilaporkan", "int64", "kelurahan",
                "Jumlah kelurahan/desa dengan workbook diterima untuk tahun ini",
-               "Villages with an accepted workbook for the year"),
+               "Villages with an accepted workbook for the year", "range:0.."),
         Column("kelengkapan_persen", "float64", "%",
-               "100 × dilaporkan / referensi", "Completeness: 100 × reported / reference"),
+               "100 × dilaporkan / referensi", "Completeness: 100 × reported / reference",
+               "range:0..100"),
     ]
 
 
@@ -146,7 +158,7 @@ def _group(name: str) -> list[Column]:
 
 
 TAHUN = Column("tahun", "int16", "", "Tahun pendataan (partisi hive tahun=YYYY)",
-               "Survey year (hive partition tahun=YYYY)")
+               "Survey year (hive partition tahun=YYYY)", f"range:{spec.TAHUN_MIN}..")
 
 
 @cache
@@ -160,7 +172,8 @@ def tables() -> dict[str, tuple[Column, ...]]:
                 cols.extend(_group(row["column"][1:]))
             else:
                 cols.append(Column(row["column"], row["type"], row["unit"],
-                                   row["description_id"], row["description_en"]))
+                                   row["description_id"], row["description_en"],
+                                   row.get("allowed") or ""))
     return {t: tuple(c) for t, c in out.items()}
 
 

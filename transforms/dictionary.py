@@ -80,6 +80,19 @@ def column_rule(table: str, col: Column) -> str:
     return ""
 
 
+def _allowed(col: Column) -> str:
+    """The column's allowed values as checked on every publish (expectations/outputs.py)."""
+    kind, _, rule = col.allowed.partition(":")
+    if kind == "in":
+        return ", ".join(f"`{v}`" for v in rule.split(","))
+    if kind == "range":
+        lo, _, hi = rule.partition("..")
+        return f"{lo or '−∞'} … {hi or '∞'}"
+    if kind == "regex":
+        return f"pola `{_cell(rule)}`"
+    return ""
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -93,7 +106,8 @@ def _type(col: Column, table: str) -> str:
 
 def _partitioning(table: str) -> str:
     if table in contract.PARTITIONED:
-        return (f"hive `tahun=YYYY/` — `<out>/{table}/tahun=2024/part-0.parquet`; DuckDB: "
+        return (f"hive `tahun=YYYY/`, satu berkas per kabupaten/kota — "
+                f"`<out>/{table}/tahun=2024/33.75.parquet`; DuckDB: "
                 f"`read_parquet('<out>/{table}/**/*.parquet', hive_partitioning = true, "
                 "hive_types = {'tahun': SMALLINT})`")
     return f"tidak berpartisi — `<out>/{table}/part-0.parquet`"
@@ -107,13 +121,13 @@ def render_table(table: str) -> str:
         f"- **Butir (grain)**: {grain_id} — *{grain_en}*",
         f"- **Partisi**: {_partitioning(table)}",
         f"- **Jumlah kolom**: {len(contract.tables()[table])}", "",
-        "| kolom | tipe (Arrow / DuckDB) | satuan | arti | meaning | aturan |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| kolom | tipe (Arrow / DuckDB) | satuan | arti | meaning | aturan | nilai yang sah |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for col in contract.tables()[table]:
         lines.append(f"| `{col.name}` | {_type(col, table)} | {_cell(col.unit)} | "
                      f"{_cell(col.description_id)} | {_cell(col.description_en)} | "
-                     f"{column_rule(table, col)} |")
+                     f"{column_rule(table, col)} | {_allowed(col)} |")
     return "\n".join(lines) + "\n"
 
 
