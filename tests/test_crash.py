@@ -4,7 +4,7 @@ The kill test takes a published state A, starts a run that publishes state B, SI
 whole process group at a random moment, and checks that every table a reader sees is A or B —
 complete, never a mix within a table — also while the run is going; then a normal run repairs
 whatever the kill interrupted and the tables are B. ``KUMUH_KILLS`` sets how many kills
-(default 6; the note on issue 3 reports a longer run).
+(default 4; the note on issue 3 reports a longer run).
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def _stage(log: Path) -> str:
 def test_sigkill_at_random_moments_never_shows_a_half_state(inputs, tmp_path: Path) -> None:
     root, base_a, state_a, state_b, duration = inputs
     rng = random.Random(int(os.environ.get("KUMUH_KILL_SEED", "7")))
-    kills = int(os.environ.get("KUMUH_KILLS", "6"))
+    kills = int(os.environ.get("KUMUH_KILLS", "4"))
     stages: list[str] = []
     for i in range(kills):
         base = tmp_path / f"k{i}"
