@@ -8,6 +8,7 @@ INPUT     ?= data/sample
 OUT       ?= data/out
 WAREHOUSE ?= data/warehouse/kumuh.duckdb
 N         ?= 11000
+N2        ?=
 
 export PREFECT_SERVER_ANALYTICS_ENABLED = false
 export DO_NOT_TRACK = 1
@@ -40,7 +41,7 @@ docs: $(STAMP)
 	$(BIN)/python -m transforms.dictionary > docs/data-dictionary.md
 
 bench: $(STAMP)
-	$(BIN)/python bench/run_bench.py --n $(N)
+	$(BIN)/python bench/run_bench.py --n $(N) $(if $(N2),--n2 $(N2))
 
 clean:
 	rm -rf $(OUT) data/warehouse .pytest_cache

@@ -4,26 +4,34 @@ Measures, in one run and the same environment:
 - parse floor: python-calamine over every file in a process pool of all cores, nothing else;
 - naive baseline: pandas.read_excel (openpyxl) + groupby, the minimum for kelurahan totals
   (serial; measured on at most ``--naive-max`` files and scaled linearly, as stated);
-- kumuh start-up (a folder of 2 workbooks), cold run, no-change run, run after 1 % changed.
-Each kumuh run is a fresh ``kumuh run`` process; peak RSS is the largest process's.
-Prints a table and writes it as JSON under ``bench/out/``.
+- kumuh start-up (a folder of 2 workbooks), cold run, no-change run, run after 1 % changed
+  (1 % of the workbooks rewritten with new RT values, then put back, so the cache stays valid).
+Each kumuh run is a fresh ``kumuh run`` process (temporary Prefect server included). Peak RSS:
+the largest single process and the whole process tree (flow + readers), sampled every 0.1 s.
+Prints the table and the issue's targets (met, or how far off) and writes JSON under
+``bench/out/``. ``--n2`` measures the floor and the cold run at a second N too, to show the
+time per workbook at both sizes. Generated workbooks are cached per N and seed.
 
-Usage: ``python bench/run_bench.py [--n 11000] [--seed 1] [--naive-max 1000]``
+Usage: ``python bench/run_bench.py [--n 11000] [--n2 1000] [--seed 1] [--naive-max 1000]``
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import pickle
 import random
-import resource
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+
+import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -31,6 +39,8 @@ sys.path.insert(0, str(ROOT))
 
 from transforms import sample  # noqa: E402
 from transforms.spec import criteria  # noqa: E402
+
+GIB = 1024.0
 
 
 def _kabupaten_codes(n_kelurahan: int) -> list[str]:
@@ -54,21 +64,25 @@ def _kabupaten_codes(n_kelurahan: int) -> list[str]:
 
 
 def generate(n: int, seed: int) -> tuple[Path, list[sample.SampleWorkbook]]:
-    """N valid workbooks (two years), cached by N and seed."""
+    """N valid workbooks (two years) and their ground truth, cached by N and seed."""
     folder = OUT / f"wb-{n}-{seed}"
-    kabs = _kabupaten_codes(n // 2)
-    per_kab = max(1, -(-n // (2 * len(kabs))))
-    marker = folder / ".complete"
+    marker, truth = folder / ".complete", folder / ".made.pickle"
     t = time.perf_counter()
-    if folder.exists() and not marker.exists():
-        shutil.rmtree(folder)
-    made = sample.generate_sample(folder, ROOT / "data/reference/wilayah", kabupaten=kabs,
-                                  kelurahan_per_kabupaten=min(per_kab, 40),
-                                  rts_per_kelurahan=(35, 55), seed=seed, with_errors=False,
-                                  workers=os.cpu_count() or 1) if not marker.exists() else None
-    marker.touch()
-    print(f"generated/cached {n} workbooks in {time.perf_counter() - t:.1f} s", flush=True)
-    return folder, made or []
+    if marker.exists() and truth.exists():
+        made = pickle.loads(truth.read_bytes())
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
+        kabs = _kabupaten_codes(n // 2)
+        per_kab = max(1, -(-n // (2 * len(kabs))))
+        made = sample.generate_sample(folder, ROOT / "data/reference/wilayah", kabupaten=kabs,
+                                      kelurahan_per_kabupaten=min(per_kab, 40),
+                                      rts_per_kelurahan=(35, 55), seed=seed,
+                                      with_errors=False, workers=os.cpu_count() or 1)
+        truth.write_bytes(pickle.dumps(made))
+        marker.touch()
+    print(f"generated/cached {len(made)} workbooks in {time.perf_counter() - t:.1f} s",
+          flush=True)
+    return folder, made
 
 
 def _calamine_one(path: str) -> int:
@@ -79,6 +93,7 @@ def _calamine_one(path: str) -> int:
 
 
 def parse_floor(files: list[str]) -> float:
+    """Seconds for python-calamine alone over ``files`` in a pool of all cores."""
     t = time.perf_counter()
     with ProcessPoolExecutor(os.cpu_count()) as pool:
         list(pool.map(_calamine_one, files, chunksize=100))
@@ -99,82 +114,192 @@ def naive(files: list[str]) -> float:
     return time.perf_counter() - t
 
 
-def kumuh_run(input_dir: Path, out: Path, warehouse: Path) -> tuple[float, float]:
-    """(seconds, peak RSS MiB) of one ``kumuh run`` process."""
-    code = ("import resource,subprocess,sys,time;t=time.perf_counter();"
-            "r=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL);"
-            "print(time.perf_counter()-t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,"
-            " r.returncode)")
+def _tree_rss(proc: psutil.Process) -> tuple[float, float]:
+    """(largest process, whole tree) resident MiB of ``proc`` and its descendants."""
+    sizes = []
+    for p in [proc, *proc.children(recursive=True)]:
+        with contextlib.suppress(psutil.Error):
+            sizes.append(p.memory_info().rss)
+    return max(sizes, default=0) / 2**20, sum(sizes) / 2**20
+
+
+def kumuh_run(input_dir: Path, out: Path, warehouse: Path) -> dict[str, float]:
+    """Seconds and peak RSS (largest process, process tree) of one ``kumuh run`` process."""
     kumuh = Path(sys.executable).with_name("kumuh")
-    done = subprocess.run([sys.executable, "-c", code, str(kumuh), "run", "--input",
-                           str(input_dir), "--out", str(out), "--warehouse", str(warehouse)],
-                          capture_output=True, text=True, check=True)
-    secs, rss, rc = done.stdout.split()
-    if rc != "0":
-        raise SystemExit(f"kumuh run failed ({rc}) on {input_dir}")
-    return float(secs), int(rss) / 1024
+    t = time.perf_counter()
+    proc = subprocess.Popen([str(kumuh), "run", "--input", str(input_dir), "--out", str(out),
+                             "--warehouse", str(warehouse)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    watched = psutil.Process(proc.pid)
+    peak = [0.0, 0.0]
+
+    def sample_rss() -> None:
+        while proc.poll() is None:
+            try:
+                one, tree = _tree_rss(watched)
+            except psutil.Error:
+                break
+            peak[0], peak[1] = max(peak[0], one), max(peak[1], tree)
+            time.sleep(0.1)
+
+    sampler = threading.Thread(target=sample_rss, daemon=True)
+    sampler.start()
+    _, err = proc.communicate()
+    seconds = time.perf_counter() - t
+    sampler.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"kumuh run failed ({proc.returncode}) on {input_dir}:\n"
+                         f"{err.decode()[-2000:]}")
+    return {"seconds": seconds, "peak_rss_mib": peak[0], "peak_rss_tree_mib": peak[1]}
 
 
-def change_some(made: list[sample.SampleWorkbook], fraction: float, seed: int) -> int:
-    """Rewrite ``fraction`` of the workbooks with new RT values (same kelurahan-year)."""
+def change_some(made: list[sample.SampleWorkbook], fraction: float, seed: int,
+                backup: Path) -> list[tuple[Path, Path]]:
+    """Rewrite ``fraction`` of the workbooks with new RT values (same kelurahan-year), keeping
+    the originals under ``backup``; returns (file, its backup) to put back afterwards."""
     rng = random.Random(seed)
     picked = rng.sample(made, max(1, int(len(made) * fraction)))
-    for w in picked:
-        rts = sample.generate_rts(rng, len(w.rts))
-        sample.write_workbook(w.path, w.identity, rts, w.layout)
-    return len(picked)
+    shutil.rmtree(backup, ignore_errors=True)
+    backup.mkdir(parents=True)
+    saved = []
+    for i, w in enumerate(picked):
+        copy = backup / f"{i}.xlsx"
+        shutil.copy2(w.path, copy)
+        saved.append((w.path, copy))
+        sample.write_workbook(w.path, w.identity, sample.generate_rts(rng, len(w.rts)), w.layout)
+    return saved
+
+
+def restore(saved: list[tuple[Path, Path]]) -> None:
+    """Put the original workbooks back (the cached set stays the generated one)."""
+    for path, copy in saved:
+        shutil.copy2(copy, path)
+
+
+def measure(n: int, seed: int, naive_max: int, full: bool) -> tuple[int, dict[str, dict]]:
+    """The measures at one N (all of them with ``full``, else the floor and the cold run)."""
+    folder, made = generate(n, seed)
+    files = sorted(str(p) for p in folder.rglob("*.xlsx"))
+    rows: dict[str, dict] = {"floor": {"seconds": parse_floor(files)}}
+    print(f"  parse floor {rows['floor']['seconds']:.1f} s", flush=True)
+    work = OUT / f"run-{n}"
+    shutil.rmtree(work, ignore_errors=True)
+    if full:
+        sub = files[:naive_max]
+        rows["naive"] = {"seconds": naive(sub) * len(files) / len(sub), "measured_on": len(sub)}
+        print(f"  naive baseline {rows['naive']['seconds']:.1f} s (scaled)", flush=True)
+        tiny = work / "tiny"
+        tiny.mkdir(parents=True)
+        for f in files[:2]:
+            shutil.copy(f, tiny / Path(f).name)
+        rows["startup"] = kumuh_run(tiny, work / "tiny-out", work / "tiny.duckdb")
+        print(f"  start-up {rows['startup']['seconds']:.1f} s", flush=True)
+    rows["cold"] = kumuh_run(folder, work / "out", work / "kumuh.duckdb")
+    print(f"  cold {rows['cold']['seconds']:.1f} s", flush=True)
+    if full:
+        rows["nochange"] = kumuh_run(folder, work / "out", work / "kumuh.duckdb")
+        print(f"  no change {rows['nochange']['seconds']:.1f} s", flush=True)
+        saved = change_some(made, 0.01, seed, work / "originals")
+        try:
+            rows["changed"] = kumuh_run(folder, work / "out", work / "kumuh.duckdb")
+            rows["changed"]["files"] = len(saved)
+        finally:
+            restore(saved)
+        print(f"  1 % changed {rows['changed']['seconds']:.1f} s", flush=True)
+    return len(files), rows
+
+
+LABELS = {
+    "floor": "parse floor (calamine, pool of all cores)",
+    "naive": "naive baseline (openpyxl, serial; scaled)",
+    "startup": "kumuh start-up (2 workbooks)",
+    "cold": "kumuh cold run",
+    "nochange": "kumuh no-change run",
+    "changed": "kumuh after 1 % changed",
+}
+
+
+def _verdict(ok: bool, detail: str) -> dict[str, object]:
+    return {"met": ok, "detail": detail}
+
+
+def targets(rows: dict[str, dict], per_wb: dict[int, float]) -> dict[str, dict]:
+    """The issue's targets: met, or how far off."""
+    floor, cold = rows["floor"]["seconds"], rows["cold"]["seconds"]
+    start, naive_s = rows["startup"]["seconds"], rows["naive"]["seconds"]
+    out = {
+        "cold <= 3x floor": _verdict(cold <= 3 * floor, f"{cold / floor:.1f}x floor "
+                                     f"(limit {3 * floor:.1f} s, cold {cold:.1f} s)"),
+        "cold >= 15x faster than naive": _verdict(naive_s / cold >= 15,
+                                                  f"{naive_s / cold:.1f}x faster"),
+        "no-change <= start-up + 2 s": _verdict(
+            rows["nochange"]["seconds"] <= start + 2,
+            f"{rows['nochange']['seconds']:.1f} s vs limit {start + 2:.1f} s"),
+    }
+    limit = start + 0.1 * (cold - start)
+    out["1 % changed <= start-up + 10 % of (cold - start-up)"] = _verdict(
+        rows["changed"]["seconds"] <= limit,
+        f"{rows['changed']['seconds']:.1f} s vs limit {limit:.1f} s")
+    peak = max(r.get("peak_rss_tree_mib", 0) for r in rows.values())
+    out["peak RSS <= 1.5 GiB"] = _verdict(peak <= 1.5 * GIB,
+                                          f"{peak:.0f} MiB (process tree, all runs)")
+    if len(per_wb) > 1:
+        (n1, t1), (n2, t2) = sorted(per_wb.items())
+        out["time per workbook flat"] = _verdict(
+            t2 <= 1.2 * t1, f"{t1 * 1000:.2f} ms at N={n1}, {t2 * 1000:.2f} ms at N={n2} "
+                            f"(cold − start-up per workbook; within 20 % counts as flat)")
+    return out
+
+
+def _print(n: int, rows: dict[str, dict]) -> None:
+    floor = rows["floor"]["seconds"]
+    print(f"\nkumuh bench: N = {n} workbooks, {os.cpu_count()} cores\n")
+    print(f"{'measure':<46} {'seconds':>8} {'wb/s':>7} {'x floor':>8} {'RSS max':>9} "
+          f"{'RSS tree':>9}")
+    for key, r in rows.items():
+        r["workbooks_per_s"] = n / r["seconds"]
+        r["ratio_to_floor"] = r["seconds"] / floor
+        one = f"{r['peak_rss_mib']:.0f} MiB" if "peak_rss_mib" in r else ""
+        tree = f"{r['peak_rss_tree_mib']:.0f} MiB" if "peak_rss_tree_mib" in r else ""
+        label = LABELS[key]
+        if key == "naive":
+            label = f"naive baseline (openpyxl; {r['measured_on']} files, scaled)"
+        if key == "changed":
+            label = f"kumuh after 1 % changed ({r['files']} files)"
+        print(f"{label:<46} {r['seconds']:>8.2f} {r['workbooks_per_s']:>7.0f} "
+              f"{r['ratio_to_floor']:>8.1f} {one:>9} {tree:>9}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=int(os.environ.get("N", 11000)))
+    ap.add_argument("--n2", type=int, default=int(os.environ.get("N2", 0) or 0),
+                    help="a second N: floor and cold run there too (time per workbook)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--naive-max", type=int, default=1000)
     args = ap.parse_args()
     assert len(criteria()) == 16
     OUT.mkdir(parents=True, exist_ok=True)
 
-    folder, made = generate(args.n, args.seed)
-    files = sorted(str(p) for p in folder.rglob("*.xlsx"))
-    n = len(files)
-    rows: dict[str, dict] = {}
-
-    floor = parse_floor(files)
-    rows["parse floor (calamine, pool)"] = {"seconds": floor}
-    sub = files[: args.naive_max]
-    naive_s = naive(sub) * n / len(sub)
-    rows[f"naive baseline (openpyxl; {len(sub)} files, scaled)"] = {"seconds": naive_s}
-
-    tiny = OUT / "tiny"
-    shutil.rmtree(tiny, ignore_errors=True)
-    tiny.mkdir()
-    for f in files[:2]:
-        shutil.copy(f, tiny / Path(f).name)
-    work = OUT / f"run-{args.n}"
-    shutil.rmtree(work, ignore_errors=True)
-    s, rss = kumuh_run(tiny, work / "tiny-out", work / "tiny.duckdb")
-    rows["kumuh start-up (2 workbooks)"] = {"seconds": s, "peak_rss_mib": rss}
-    s, rss = kumuh_run(folder, work / "out", work / "kumuh.duckdb")
-    rows["kumuh cold run"] = {"seconds": s, "peak_rss_mib": rss}
-    s, rss = kumuh_run(folder, work / "out", work / "kumuh.duckdb")
-    rows["kumuh no-change run"] = {"seconds": s, "peak_rss_mib": rss}
-    if made:
-        changed = change_some(made, 0.01, args.seed)
-        s, rss = kumuh_run(folder, work / "out", work / "kumuh.duckdb")
-        rows[f"kumuh after 1 % changed ({changed} files)"] = {"seconds": s,
-                                                               "peak_rss_mib": rss}
-        (folder / ".complete").unlink()  # the cached set was modified: regenerate next time
-
-    print(f"\nkumuh bench: N = {n} workbooks, {os.cpu_count()} cores\n")
-    print(f"{'measure':<48} {'seconds':>9} {'wb/s':>9} {'x floor':>8} {'peak RSS':>10}")
-    for name, r in rows.items():
-        r["workbooks_per_s"] = n / r["seconds"]
-        r["ratio_to_floor"] = r["seconds"] / floor
-        rss = f"{r['peak_rss_mib']:.0f} MiB" if "peak_rss_mib" in r else ""
-        print(f"{name:<48} {r['seconds']:>9.2f} {r['workbooks_per_s']:>9.0f} "
-              f"{r['ratio_to_floor']:>8.1f} {rss:>10}")
-    result = {"n": n, "cores": os.cpu_count(), "measures": rows,
-              "peak_rss_self_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    print(f"N = {args.n}", flush=True)
+    n, rows = measure(args.n, args.seed, args.naive_max, full=True)
+    per_wb = {n: (rows["cold"]["seconds"] - rows["startup"]["seconds"]) / n}
+    second = None
+    if args.n2:
+        print(f"N2 = {args.n2}", flush=True)
+        n2, rows2 = measure(args.n2, args.seed, args.naive_max, full=False)
+        per_wb[n2] = (rows2["cold"]["seconds"] - rows["startup"]["seconds"]) / n2
+        second = {"n": n2, "measures": rows2}
+    _print(n, rows)
+    if second:
+        _print(second["n"], second["measures"])
+    verdicts = targets(rows, per_wb)
+    print("\ntargets (issue 5):")
+    for name, v in verdicts.items():
+        print(f"  [{'met' if v['met'] else 'NOT met':>7}] {name}: {v['detail']}")
+    result = {"n": n, "cores": os.cpu_count(), "measures": rows, "second": second,
+              "seconds_per_workbook": {str(k): v for k, v in per_wb.items()},
+              "targets": verdicts}
     path = OUT / f"bench-{n}.json"
     path.write_text(json.dumps(result, indent=2))
     print(f"\nJSON: {path}")

@@ -70,9 +70,8 @@ class _OutputSuites:
         for table in contract.tables():
             asset = context.data_sources.add_pandas(f"out_{table}").add_dataframe_asset(table)
             batch = asset.add_batch_definition_whole_dataframe(table)
-            suite = context.suites.add(gx.ExpectationSuite(name=f"kontrak_{table}"))
-            for e in table_expectations(table):
-                suite.add_expectation(e)
+            suite = context.suites.add(gx.ExpectationSuite(  # all at once: see validate.py
+                name=f"kontrak_{table}", expectations=table_expectations(table)))
             self.definitions[table] = context.validation_definitions.add(
                 gx.ValidationDefinition(name=f"kontrak_{table}", data=batch, suite=suite))
 

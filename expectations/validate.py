@@ -37,9 +37,8 @@ class _Suite:
                  expectations: list) -> None:
         asset = context.data_sources.add_pandas(f"ds_{name}").add_dataframe_asset(name)
         batch_definition = asset.add_batch_definition_whole_dataframe(name)
-        suite = context.suites.add(gx.ExpectationSuite(name=name))
-        for e in expectations:
-            suite.add_expectation(e)
+        # one call with every expectation: adding them one by one re-saves the suite each time
+        suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
         self.definition = context.validation_definitions.add(
             gx.ValidationDefinition(name=name, data=batch_definition, suite=suite))
 
@@ -163,10 +162,12 @@ _WORKBOOK_RULES: dict[str, Callable[[str, dict, pd.Series], Iterator[findings.Fi
 # --- RT-row findings -----------------------------------------------------------------------
 
 def rows_for_gx(rows: pd.DataFrame) -> pd.DataFrame:
-    """RT rows plus the derived columns the suite checks (fractional part of each count)."""
+    """The RT-row columns the suite checks (same index) plus the derived ones (fractional part
+    of each count); the stored-result and provenance text columns stay out of GX's copies."""
     derived = {col + suites.INTEGER_SUFFIX: rows[col].astype("float64") % 1
                 for col in spec.count_columns()}
-    return rows.assign(**derived)
+    checked = ["wb", "rt", "rw", *(c for c in spec.numeric_columns() if c in rows)]
+    return rows[checked].assign(**derived)
 
 
 def _row_findings(suite: _Suite, batch: Batch,

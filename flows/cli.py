@@ -9,8 +9,10 @@ rejected (they are reported); 2 for a bad input folder, 3 when another run held 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from flows import config
@@ -66,16 +68,36 @@ def _consolidate(settings: config.Settings, **params) -> dict | int:
     from transforms.lock import LockTimeout
 
     try:
-        with _locked(settings):
-            from flows.nightly import nightly_consolidation
+        with _locked(settings), _prefect_api(settings):
+            from flows.nightly import with_runner
 
-            return nightly_consolidation(
-                input_dir=str(settings.input), out=str(settings.out),
-                warehouse_path=str(settings.warehouse), workers=settings.workers,
-                settle_seconds=settings.settle_seconds, take_lock=False, **params)
+            run = with_runner(settings.runner, settings.dask_address, settings.workers)
+            return run(input_dir=str(settings.input), out=str(settings.out),
+                       warehouse_path=str(settings.warehouse), workers=settings.workers,
+                       settle_seconds=settings.settle_seconds, take_lock=False,
+                       runner=settings.runner, check_outputs=settings.check_outputs,
+                       **params)
     except LockTimeout as exc:
         print(f"kumuh: {exc}", file=sys.stderr)
         return EXIT_LOCKED
+
+
+@contextmanager
+def _prefect_api(settings: config.Settings) -> Iterator[None]:
+    """With ``--runner dask`` and no ``PREFECT_API_URL``: a temporary local Prefect server
+    whose address the Dask workers inherit (each would otherwise start its own)."""
+    if settings.runner != "dask" or os.environ.get("PREFECT_API_URL"):
+        yield
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()  # the instance Prefect itself uses; stopped at exit
+    server.start()
+    os.environ["PREFECT_API_URL"] = server.api_url
+    try:
+        yield
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -169,6 +191,10 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--tahun", type=int, help="rerun one survey year")
     run.add_argument("--force", action="store_true",
                      help="with a scope: recompute and republish it even if nothing changed")
+    run.add_argument("--runner", choices=config.RUNNERS, default=None,
+                     help="where the read tasks run: local process pool (default) or dask")
+    run.add_argument("--dask-address", default=None,
+                     help="Dask scheduler, e.g. tcp://host:8786 (default: a LocalCluster)")
     run.set_defaults(func=_run)
 
     withdraw = sub.add_parser("withdraw", help="remove a kelurahan-year whose file is gone")

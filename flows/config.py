@@ -43,21 +43,30 @@ class Settings:
     lock_timeout: float | None = None
     settle_seconds: float = 0.0
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    #: Where the read tasks run: ``local`` (a process pool on this machine) or ``dask``
+    #: (prefect-dask's DaskTaskRunner: ``dask_address``'s cluster, else a LocalCluster).
+    runner: str = "local"
+    dask_address: str | None = None
     #: Run the GX output-contract suites before every publish (about 3–6 s a run).
     check_outputs: bool = True
     reference: Path = REFERENCE_DIR
     chunk_size: int = CHUNK_SIZE
 
 
+#: Task runners of ``kumuh run --runner``.
+RUNNERS = ("local", "dask")
+
 #: Settings an operator may set (file, environment, flag); the rest are internal.
 CONFIGURABLE = ("input", "out", "warehouse", "schedule", "timezone", "lock_timeout",
-                "settle_seconds", "workers")
+                "settle_seconds", "workers", "runner", "dask_address", "check_outputs")
 
 
 def _convert(name: str, value: Any) -> Any:
     if value is None or value == "":
         return None
     kind = {f.name: f.type for f in fields(Settings)}[name]
+    if "bool" in str(kind):
+        return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "ya")
     if "Path" in str(kind):
         return str(value) if "://" in str(value) else Path(value)  # keep s3://… URLs
     if "float" in str(kind):
@@ -99,7 +108,11 @@ def resolve(flags: Mapping[str, Any] | None = None, *, config: Path | None = Non
         if name in CONFIGURABLE and value is not None:
             values[name] = _convert(name, value)
             sources[name] = "--" + name.replace("_", "-")
-    return Settings(**values), sources
+    settings = Settings(**values)
+    if settings.runner not in RUNNERS:
+        raise ValueError(f"runner {settings.runner!r} tidak dikenal (pilih: {', '.join(RUNNERS)})"
+                         f" — dari {sources['runner']}")
+    return settings, sources
 
 
 def quiet_environment() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import uuid
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
@@ -24,7 +25,7 @@ from flows.progress import Progress
 quiet_environment()
 
 import pandas as pd  # noqa: E402
-from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect import Flow, flow, get_run_logger, task  # noqa: E402
 from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
@@ -52,6 +53,9 @@ from transforms import (  # noqa: E402
 from transforms.read_workbook import is_transient  # noqa: E402
 
 _POOL: ProcessPoolExecutor | None = None
+#: Fewest files read in a process pool: starting one (spawn and imports, ~2–3 s on 2 cores)
+#: costs about as much as reading ~300 workbooks (~9 ms each) in the flow's own process.
+POOL_MIN_FILES = 300
 PROGRESS = Progress()
 
 
@@ -240,11 +244,12 @@ def _artifacts(summary: RunSummary, clerk_md: str | None) -> None:
 # --- wiring ---------------------------------------------------------------------------------
 
 def _read(settings: Settings, files: list[inventory.InputFile], first: int) -> batches.Batch:
-    """Read ``files`` in chunks of tasks; a process pool when there is more than one chunk."""
+    """Read ``files`` in chunks of tasks: on the Dask cluster with ``runner="dask"``, else in
+    a process pool when there is enough to read to repay starting it (``POOL_MIN_FILES``)."""
     global _POOL
     size = settings.chunk_size
     chunks = [files[i:i + size] for i in range(0, len(files), size)]
-    if len(chunks) > 1 and settings.workers > 1:
+    if settings.runner == "local" and len(files) >= POOL_MIN_FILES and settings.workers > 1:
         _POOL = ProcessPoolExecutor(settings.workers, mp_context=get_context("spawn"))
     try:
         futures = [read_chunk.submit(settings.input, chunk, first + i * size)
@@ -291,7 +296,8 @@ def nightly_consolidation(input_dir: str = "data/sample", out: str = "data/out",
                           kelurahan: str | None = None, tahun: int | None = None,
                           force: bool = False, lock_timeout: float | None = None,
                           withdraw: list[tuple[str, int]] | None = None,
-                          take_lock: bool = True, settle_seconds: float = 0.0) -> dict:
+                          take_lock: bool = True, settle_seconds: float = 0.0,
+                          runner: str = "local", check_outputs: bool = True) -> dict:
     """Consolidate the workbooks under ``input_dir`` into the warehouse and the Parquet tables
     under ``out``: only new or changed files (all with ``full``), or one scope re-read
     (``kabupaten``/``kecamatan``/``kelurahan``/``tahun``; ``force`` republishes it even if
@@ -302,7 +308,8 @@ def nightly_consolidation(input_dir: str = "data/sample", out: str = "data/out",
     if remote:  # object storage: publish into a local cache folder, then mirror it
         out = str(mirror.cache_folder(remote, Path(warehouse_path)))
     settings = Settings(input=Path(input_dir), out=Path(out), warehouse=Path(warehouse_path),
-                        settle_seconds=settle_seconds,
+                        settle_seconds=settle_seconds, runner=runner,
+                        check_outputs=check_outputs,
                         **({"workers": workers} if workers else {}))
     scope = inventory.Scope(kabupaten, kecamatan, kelurahan, tahun)
     run_id = new_run_id(started)
@@ -317,6 +324,25 @@ def nightly_consolidation(input_dir: str = "data/sample", out: str = "data/out",
             mirror_to_storage(settings.out, remote)
             summary["out"] = remote
         return summary
+
+
+def with_runner(runner: str = "local", dask_address: str | None = None,
+                workers: int | None = None) -> Flow:
+    """The consolidation flow on a task runner: as defined for ``local``; for ``dask``, the
+    read tasks go to prefect-dask's ``DaskTaskRunner`` — the cluster at ``dask_address``
+    (``tcp://host:8786``), else a ``distributed.LocalCluster`` of ``workers`` single-threaded
+    processes. Everything else (validation, DuckDB, Parquet) stays in the flow's process."""
+    if runner == "local":
+        return nightly_consolidation
+    from prefect_dask import DaskTaskRunner
+
+    if dask_address:
+        task_runner = DaskTaskRunner(address=dask_address)
+    else:
+        task_runner = DaskTaskRunner(cluster_kwargs={
+            "n_workers": workers or os.cpu_count() or 1, "threads_per_worker": 1,
+            "dashboard_address": None})
+    return nightly_consolidation.with_options(task_runner=task_runner)
 
 
 def lock_path(warehouse_file: Path) -> Path:

@@ -34,12 +34,17 @@ VOLATILE = {"run_id", "diproses_pada"}
 
 
 def _table_digest(out: Path, table: str) -> str:
-    """Digest of a published table's rows (minus run ids/times), as a reader sees it."""
+    """Digest of a published table's rows (minus run ids/times), as a reader sees it.
+
+    The reader resolves the table link once, then reads that version: the documented way to
+    get a strict snapshot (a glob through the link itself may list one version and open the
+    next one's files if the switch falls between the two, a window of milliseconds)."""
     cols = [c for c in contract.columns(table) if c not in VOLATILE]
+    folder = (out / table).resolve()
     con = duckdb.connect()
     try:
         rows = con.execute(
-            f"SELECT {', '.join(cols)} FROM read_parquet('{out / table}/**/*.parquet', "
+            f"SELECT {', '.join(cols)} FROM read_parquet('{folder}/**/*.parquet', "
             f"hive_partitioning = true) ORDER BY ALL").fetchall()
     finally:
         con.close()

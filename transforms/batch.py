@@ -14,7 +14,7 @@ import pandas as pd
 
 from transforms import reference, spec
 from transforms.inventory import InputFile, is_temp_file
-from transforms.read_workbook import WorkbookRead, read_workbook
+from transforms.read_workbook import WorkbookRead, read_workbook, stack_rows
 
 PROBLEM_COLUMNS = ["wb", "baris", "kolom", "sel", "nilai", "kode"]
 PROVENANCE = ["wb", "sumber_file", "sha256", "sumber_sheet", "sumber_baris"]
@@ -47,7 +47,7 @@ def _workbook_record(wb: int, r: WorkbookRead) -> dict[str, object]:
         "tabel_rt_ditemukan": bool(r.readable and r.rt_sheet is not None
                                    and r.header_row is not None),
         "kolom_hilang": ",".join(r.missing_columns) if r.missing_columns else None,
-        "jumlah_baris_rt": len(r.rows),
+        "jumlah_baris_rt": 0 if r.table is None else len(r.table["sumber_baris"]),
         "convention": r.convention,
     }
     for f in spec.identity_fields():
@@ -60,26 +60,21 @@ def _workbook_record(wb: int, r: WorkbookRead) -> dict[str, object]:
 
 def combine(reads: list[WorkbookRead], first_wb: int = 0) -> Batch:
     """A batch of ``reads`` numbered from ``first_wb``."""
-    records, row_frames, problems, letters = [], [], [], {}
+    records, with_rows, problems, letters = [], [], [], {}
     for i, r in enumerate(reads):
         wb = first_wb + i
         records.append(_workbook_record(wb, r))
         letters[wb] = dict(r.columns or {})
-        if r.readable and len(r.rows):
-            rows = r.rows.copy()
-            rows.insert(0, "wb", wb)
-            rows.insert(1, "sumber_file", r.sumber_file)
-            rows.insert(2, "sha256", r.sha256)
-            rows.insert(3, "sumber_sheet", r.rt_sheet)
-            row_frames.append(rows)
+        if r.readable and r.table is not None:
+            with_rows.append((wb, r))
         problems.extend(
             (wb, p.baris, p.kolom, f"{p.sheet}!{p.sel}", p.nilai, p.kode) for p in r.problems
         )
     columns = list(_workbook_record(0, WorkbookRead("", "", 0, False, None)))
     workbooks = pd.DataFrame.from_records(records, columns=columns)
     workbooks["tahun"] = pd.to_numeric(workbooks["tahun"], errors="coerce").astype("Int64")
-    if row_frames:
-        rows = pd.concat(row_frames, ignore_index=True)
+    if any(len(r.table["sumber_baris"]) for _, r in with_rows):
+        rows = stack_rows(with_rows)  # column arrays: no DataFrame per workbook
     else:
         rows = pd.DataFrame(columns=[*PROVENANCE, "rt", "rw", "kawasan",
                                      *spec.numeric_columns()])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Literal, NamedTuple
@@ -133,21 +134,45 @@ def _clean(text: str) -> str:
     return text.translate(_SPACES).strip()
 
 
+class _Text(NamedTuple):
+    """What a cell text is, before the file's convention is known: ``kind`` is ``angka``
+    (with ``sign`` and ``shape``), ``nol`` (a dash), ``kosong``, ``sel_error`` or
+    ``bukan_angka``; ``vote`` is the convention the text alone proves, if any."""
+
+    kind: str
+    sign: str = ""
+    shape: _Shape | None = None
+    vote: Convention | None = None
+
+
+@lru_cache(maxsize=65536)
+def _analyse(text: str) -> _Text:
+    """Read a cell text once for both convention detection and parsing (cached: survey
+    files repeat the same texts). ``text`` is at most ``MAX_NUMBER_CHARS`` long."""
+    text = _clean(text)
+    if not text:
+        return _Text("kosong")
+    if text in DASHES:
+        return _Text("nol")
+    if text[0] == "#" and _is_error_text(text):
+        return _Text("sel_error")
+    parts = _numeric_body(text)
+    if parts is None:
+        return _Text("bukan_angka")
+    shape = _shape(parts[1])
+    vote: Convention | None = None
+    if shape.id_value is None and shape.en_value is not None:
+        vote = "en"
+    elif shape.en_value is None and shape.id_value is not None:
+        vote = "id"
+    return _Text("angka", parts[0], shape, vote)
+
+
 def _text_convention(text: str) -> Convention | None:
     """The convention a single text proves, if any (``0,85`` → id, ``1.309`` → None)."""
     if len(text) > MAX_NUMBER_CHARS:
         return None
-    parts = _numeric_body(_clean(text))
-    if parts is None:
-        return None
-    shape = _shape(parts[1])
-    if shape.id_value is None or shape.en_value is None:
-        if shape.id_value is not None:
-            return "id"
-        if shape.en_value is not None:
-            return "en"
-        return None
-    return None
+    return _analyse(text).vote
 
 
 def detect_convention(texts: Iterable[str]) -> Convention | None:
@@ -158,10 +183,10 @@ def detect_convention(texts: Iterable[str]) -> Convention | None:
     one convention; if both appear the majority wins, and a tie gives None (nothing settled).
     """
     votes = {"id": 0, "en": 0}
-    for text in texts:
+    for text, count in Counter(texts).items():
         conv = _text_convention(text)
         if conv is not None:
-            votes[conv] += 1
+            votes[conv] += count
     if votes["id"] > votes["en"]:
         return "id"
     if votes["en"] > votes["id"]:
@@ -191,22 +216,18 @@ def _resolve(shape: _Shape, *, is_count: bool, convention: Convention | None) ->
     return ParsedNumber(None, "ambigu")
 
 
-@lru_cache(maxsize=16384)
+_SIMPLE = {"kosong": ParsedNumber(None, "kosong"), "nol": ParsedNumber(0.0, None),
+           "sel_error": ParsedNumber(None, "sel_error"),
+           "bukan_angka": ParsedNumber(None, "bukan_angka")}
+
+
 def _parse_text(text: str, is_count: bool, convention: Convention | None) -> ParsedNumber:
-    """Parse a text cell (cached: survey files repeat the same few texts)."""
-    text = _clean(text)
-    if not text:
-        return ParsedNumber(None, "kosong")
-    if text in DASHES:
-        return ParsedNumber(0.0, None)
-    if text[0] == "#" and _is_error_text(text):
-        return ParsedNumber(None, "sel_error")
-    parts = _numeric_body(text)
-    if parts is None:
-        return ParsedNumber(None, "bukan_angka")
-    sign, body = parts
-    parsed = _resolve(_shape(body), is_count=is_count, convention=convention)
-    if parsed.value is not None and sign == "-":
+    """Parse a text cell of at most ``MAX_NUMBER_CHARS`` characters."""
+    read = _analyse(text)
+    if read.shape is None:
+        return _SIMPLE[read.kind]
+    parsed = _resolve(read.shape, is_count=is_count, convention=convention)
+    if parsed.value is not None and read.sign == "-":
         return ParsedNumber(-parsed.value, None)
     return parsed
 

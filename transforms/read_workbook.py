@@ -39,7 +39,14 @@ import pandas as pd
 import python_calamine as pc
 
 from transforms import spec
-from transforms.numbers import EXCEL_ERRORS, Convention, detect_convention, parse_number
+from transforms.numbers import (
+    EXCEL_ERRORS,
+    MAX_NUMBER_CHARS,
+    Convention,
+    ParsedNumber,
+    detect_convention,
+    parse_number,
+)
 from transforms.rtrw import normalise_code, parse_rt_rw
 
 Grid = list[list[Any]]
@@ -113,8 +120,19 @@ class WorkbookRead:
     columns: dict[str, str] = field(default_factory=dict)
     missing_columns: list[str] = field(default_factory=list)
     convention: str | None = None
-    rows: pd.DataFrame = field(default_factory=lambda: _empty_rows())
     problems: list[CellProblem] = field(default_factory=list)
+    #: The RT rows as column arrays in frame order (None: no table read); see :attr:`rows`.
+    table: dict[str, Any] | None = field(default=None, repr=False)
+
+    @property
+    def rows(self) -> pd.DataFrame:
+        """The RT rows: ``sumber_baris``, ``rt``, ``rw``, ``kawasan``, the numeric columns as
+        float64 and the stored-result columns the file has (built on first use)."""
+        frame = self.__dict__.get("_rows")
+        if frame is None:
+            frame = _empty_rows() if self.table is None else _frame(self.table)
+            self.__dict__["_rows"] = frame
+        return frame
 
 
 # --------------------------------------------------------------------------- cell helpers
@@ -735,9 +753,13 @@ def _row_columns(grid: Grid, r: int, merges: MergeMap) -> tuple[dict[str, int], 
     return found, top
 
 
+_LETTER = re.compile(r"[^\W\d_]")  # every column label has a letter; number texts have none
+
+
 def _names_own_column(row: list[Any]) -> bool:
     """True when a row holds at least one known column label of its own (cheap pre-check)."""
-    return any(isinstance(v, str) and v and match_column_label(v) is not None for v in row)
+    return any(type(v) is str and _LETTER.search(v) and match_column_label(v) is not None
+               for v in row)
 
 
 def _find_header(grid: Grid, merges: MergeMap) -> _Header | None:
@@ -1078,36 +1100,72 @@ def _data_rows(grid: Grid, header: _Header, lay: _Layout) -> list[int]:
 
 
 class _Rows:
-    """Column lists of the RT DataFrame, filled row by row."""
+    """Column arrays of the RT DataFrame, filled column by column."""
 
-    def __init__(self, lay: _Layout) -> None:
-        self.baris: list[int] = []
+    def __init__(self, lay: _Layout, baris: list[int]) -> None:
+        self.baris = baris
         self.rt: list[str | None] = []
         self.rw: list[str | None] = []
         self.kawasan: list[str | None] = []
-        self.numeric: dict[str, list[float]] = {n: [] for n in spec.numeric_columns()}
-        self.stored: dict[str, list[Any]] = {n: [] for n, _ in lay.stored}
+        self.numeric: dict[str, Any] = {}
+        self.stored: dict[str, Any] = {}
 
-    def frame(self) -> pd.DataFrame:
-        """The rows as one DataFrame in contract column order."""
+    def columns(self) -> dict[str, Any]:
+        """The rows as column arrays in frame order (every numeric column, NaN if absent)."""
         n = len(self.baris)
-        data: dict[str, Any] = {
+        out: dict[str, Any] = {
             "sumber_baris": np.array(self.baris, dtype=np.int64),
-            "rt": pd.Series(self.rt, dtype=object),
-            "rw": pd.Series(self.rw, dtype=object),
-            "kawasan": pd.Series(self.kawasan, dtype=object),
+            "rt": _objects(self.rt),
+            "rw": _objects(self.rw),
+            "kawasan": _objects(self.kawasan),
         }
-        for name, values in self.numeric.items():
-            data[name] = np.array(values, dtype=np.float64) if values else np.full(n, np.nan)
-        for name, values in self.stored.items():
-            text = name == "stored_tingkat_kekumuhan"
-            data[name] = pd.Series(values, dtype=object) if text else np.array(values, float)
-        return pd.DataFrame(data)
+        for name in spec.numeric_columns():
+            values = self.numeric.get(name)
+            out[name] = np.full(n, np.nan) if values is None else values
+        return {**out, **self.stored}
+
+
+def _objects(values: list[Any]) -> np.ndarray:
+    """An object array of ``values`` (None kept, no string inference)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _frame(columns: dict[str, Any]) -> pd.DataFrame:
+    """A DataFrame of column arrays, object arrays kept as object (not inferred as str)."""
+    return pd.DataFrame({k: pd.Series(v, dtype=v.dtype, copy=False)
+                         for k, v in columns.items()})
+
+
+def stack_rows(reads: list[tuple[int, WorkbookRead]]) -> pd.DataFrame:
+    """The RT rows of many reads as one frame with provenance (``wb``, ``sumber_file``,
+    ``sha256``, ``sumber_sheet``) first, built column by column — the same frame as
+    concatenating each read's :attr:`WorkbookRead.rows` (a column a file lacks is NaN)."""
+    tables = [(wb, r, r.table) for wb, r in reads
+              if r.table is not None and len(r.table["sumber_baris"])]
+    sizes = [len(t["sumber_baris"]) for _, _, t in tables]
+    data: dict[str, Any] = {
+        "wb": np.repeat(np.array([wb for wb, _, _ in tables], dtype=np.int64), sizes),
+        **{col: pd.Series(np.repeat(np.array([getattr(r, attr) for _, r, _ in tables],
+                                             dtype=object), sizes), dtype="str")
+           for col, attr in (("sumber_file", "sumber_file"), ("sha256", "sha256"),
+                             ("sumber_sheet", "rt_sheet"))},
+    }
+    for name in dict.fromkeys(k for _, _, t in tables for k in t):
+        parts = [t.get(name) for _, _, t in tables]
+        kinds = {p.dtype for p in parts if p is not None}
+        kind = kinds.pop() if len(kinds) == 1 and all(p is not None for p in parts) else (
+            object if np.dtype(object) in kinds else np.float64)
+        filled = [p.astype(kind, copy=False) if p is not None else np.full(n, np.nan, kind)
+                  for p, n in zip(parts, sizes, strict=True)]
+        data[name] = pd.Series(np.concatenate(filled), dtype=kind, copy=False)
+    return pd.DataFrame(data)
 
 
 @lru_cache(maxsize=1)
 def _empty_template() -> pd.DataFrame:
-    return _Rows(_layout({})).frame()
+    return _frame(_Rows(_layout({}), []).columns())
 
 
 def _empty_rows() -> pd.DataFrame:
@@ -1115,8 +1173,30 @@ def _empty_rows() -> pd.DataFrame:
     return _empty_template().copy()
 
 
+#: Parsed cell texts of this process by (text, is_count — None for stored — , convention):
+#: survey files repeat the same texts; cleared when it grows past ``_MEMO_MAX``.
+_MEMO: dict[tuple[str, bool | None, Convention | None], ParsedNumber] = {}
+_MEMO_MAX = 200_000
+
+
+def _text_memo() -> dict[tuple[str, bool | None, Convention | None], ParsedNumber]:
+    """The process's parsed-text memo (emptied when full)."""
+    if len(_MEMO) > _MEMO_MAX:
+        _MEMO.clear()
+    return _MEMO
+
+
+def _all_floats(values: tuple[Any, ...]) -> bool:
+    """True when every value is a float (the common case: numeric cells, no text)."""
+    return not values or set(map(type, values)) == {float}
+
+
 class _TableReader:
-    """Reads the RT rows of one sheet into column lists and cell problems."""
+    """Reads the RT rows of one sheet column by column into arrays and cell problems.
+
+    Numeric columns holding only numbers become arrays at once; other columns parse cell by
+    cell (a text seen before in the column is not parsed again). Problems are recorded in row
+    order, RT and RW first, then the numeric columns in spec order."""
 
     def __init__(self, book: _Book, sheet: str, header: _Header) -> None:
         self.book = book
@@ -1125,6 +1205,7 @@ class _TableReader:
         self.header = header
         self.lay = _layout(header.columns)
         self.problems: list[CellProblem] = []
+        self._found: list[tuple[int, int, CellProblem]] = []
         self._errors: dict[tuple[int, int], str] | None = None
         self.convention: Convention | None = None
 
@@ -1141,57 +1222,80 @@ class _TableReader:
             return self._error_at(r, c) or value
         return value
 
-    def _problem(self, r: int, c: int, kolom: str, value: object, kode: str) -> None:
-        self.problems.append(
-            CellProblem(self.sheet, r + 1, kolom, cell_ref(r, c), _raw_text(value), kode)
-        )
+    def _problem(self, r: int, c: int, kolom: str, value: object, kode: str,
+                 order: int = 0) -> None:
+        self._found.append((r, order, CellProblem(self.sheet, r + 1, kolom, cell_ref(r, c),
+                                                  _raw_text(value), kode)))
 
-    def read(self) -> pd.DataFrame:
-        """Parse all RT rows; sets ``convention`` and ``problems``."""
+    def read(self) -> dict[str, Any]:
+        """Parse all RT rows as column arrays; sets ``convention`` and ``problems``."""
         rows = _data_rows(self.grid, self.header, self.lay)
         if b"opendocument" in self.book.data[:100]:
             self._errors = self.book.error_cells(self.sheet)  # ODS error cells may read as 0
-        self.convention = detect_convention(self._numeric_texts(rows))
-        out = _Rows(self.lay)
-        for r in rows:
-            self._read_row(r, out)
-        return out.frame()
+        columns = list(zip(*(self.grid[r] for r in rows), strict=True)) if rows else []
+        self.convention = detect_convention(self._numeric_texts(columns))
+        out = _Rows(self.lay, [r + 1 for r in rows])
+        self._read_codes(rows, out)
+        for order, (name, c, is_count) in enumerate(self.lay.numeric, start=2):
+            values = columns[c] if columns else ()
+            out.numeric[name] = self._numeric_column(rows, values, c, name, is_count, order)
+        for name, c in self.lay.stored:
+            out.stored[name] = self._stored_column(name, columns[c] if columns else ())
+        self._found.sort(key=lambda item: item[:2])
+        self.problems = [p for _, _, p in self._found]
+        return out.columns()
 
-    def _numeric_texts(self, rows: Iterable[int]) -> Iterable[str]:
+    def _numeric_texts(self, columns: list[tuple[Any, ...]]) -> Iterable[str]:
         """Text cells of the known numeric columns (for convention detection)."""
+        for _, c, _ in self.lay.numeric:
+            if columns:
+                yield from (v for v in columns[c] if type(v) is str and v)
+
+    def _read_codes(self, rows: list[int], out: _Rows) -> None:
+        """RT, RW and kawasan of every row, with a problem for an unreadable RT/RW cell."""
+        lay = self.lay
         for r in rows:
             row = self.grid[r]
-            for _, c, _ in self.lay.numeric:
-                value = row[c]
-                if isinstance(value, str) and value:
-                    yield value
+            rt, rw = _row_rt_rw(row, lay)
+            self._check_code(r, lay.key, "rt", rt, 0)  # a failed combined cell: one problem
+            self._check_code(r, lay.rw, "rw", rw, 1)
+            out.rt.append(rt)
+            out.rw.append(rw)
+            out.kawasan.append(None if lay.kawasan is None else _text_or_none(row[lay.kawasan]))
 
-    def _read_row(self, r: int, out: _Rows) -> None:
-        row = self.grid[r]
-        lay = self.lay
-        rt, rw = _row_rt_rw(row, lay)
-        self._check_code(r, lay.key, "rt", rt)  # a failed combined cell: one problem, "rt"
-        self._check_code(r, lay.rw, "rw", rw)
-        out.baris.append(r + 1)
-        out.rt.append(rt)
-        out.rw.append(rw)
-        out.kawasan.append(None if lay.kawasan is None else _text_or_none(row[lay.kawasan]))
+    def _numeric_column(self, rows: list[int], values: tuple[Any, ...], c: int, name: str,
+                        is_count: bool, order: int) -> np.ndarray:
+        """One numeric column as float64 (NaN where unreadable, with a problem)."""
+        if not self._errors and _all_floats(values):
+            return np.array(values, dtype=np.float64)
+        out = np.empty(len(values), dtype=np.float64)
         convention = self.convention
-        for name, c, is_count in lay.numeric:
-            value = row[c]
+        memo = _text_memo()
+        for i, value in enumerate(values):
             if type(value) is float and not self._errors:
-                out.numeric[name].append(value)
+                out[i] = value
                 continue
-            value = self._cell(r, c)
-            parsed = parse_number(value, is_count=is_count, convention=convention)
-            out.numeric[name].append(math.nan if parsed.value is None else parsed.value)
+            r = rows[i]
+            if type(value) is str and value.isdigit() and value.isascii() and len(
+                    value) <= MAX_NUMBER_CHARS:
+                out[i] = float(value)  # plain digits read the same in every convention
+                continue
+            if type(value) is str and value:
+                key = (value, is_count, convention)
+                parsed = memo.get(key)
+                if parsed is None:
+                    parsed = memo[key] = parse_number(value, is_count=is_count,
+                                                      convention=convention)
+            else:
+                value = self._cell(r, c)
+                parsed = parse_number(value, is_count=is_count, convention=convention)
+            out[i] = math.nan if parsed.value is None else parsed.value
             if parsed.problem is not None:
-                self._problem(r, c, name, value, parsed.problem)
-        self._read_stored(r, out)
-        for name in out.numeric.keys() - {n for n, _, _ in lay.numeric}:
-            out.numeric[name].append(math.nan)
+                self._problem(r, c, name, value, parsed.problem, order)
+        return out
 
-    def _check_code(self, r: int, c: int | None, kolom: str, code: str | None) -> None:
+    def _check_code(self, r: int, c: int | None, kolom: str, code: str | None,
+                    order: int) -> None:
         """Record a problem for an empty or unreadable RT/RW cell."""
         if c is None or code is not None:
             return
@@ -1202,20 +1306,32 @@ class _TableReader:
             kode = "sel_error"
         else:
             kode = "bukan_angka"
-        self._problem(r, c, kolom, value, kode)
+        self._problem(r, c, kolom, value, kode, order)
 
-    def _read_stored(self, r: int, out: _Rows) -> None:
+    def _stored_column(self, name: str, values: tuple[Any, ...]) -> Any:
         """Stored percents/scores/total/tingkat: read for reconciliation, never a problem."""
-        row = self.grid[r]
-        for name, c in self.lay.stored:
-            value = row[c]
-            if name == "stored_tingkat_kekumuhan":
-                out.stored[name].append(_text_or_none(value))
-                continue
-            if isinstance(value, str):
-                value = value.strip().removesuffix("%").strip()
-            parsed = parse_number(value, is_count=False, convention=self.convention)
-            out.stored[name].append(math.nan if parsed.value is None else parsed.value)
+        if name == "stored_tingkat_kekumuhan":
+            return np.array([_text_or_none(v) for v in values], dtype=object)
+        if _all_floats(values):
+            out = np.array(values, dtype=np.float64)
+            out[~np.isfinite(out)] = np.nan
+            return out
+        convention = self.convention
+        memo = _text_memo()
+
+        def one(value: object) -> float:
+            if type(value) is float:
+                return value if math.isfinite(value) else math.nan
+            key = (value, None, convention) if type(value) is str else None
+            parsed = memo.get(key) if key else None
+            if parsed is None:
+                text = value.strip().removesuffix("%").strip() if key else value
+                parsed = parse_number(text, is_count=False, convention=convention)
+                if key:
+                    memo[key] = parsed
+            return math.nan if parsed.value is None else parsed.value
+
+        return np.array([one(v) for v in values], dtype=np.float64)
 
 
 # --------------------------------------------------------------------------- entry point
@@ -1272,12 +1388,9 @@ def _read_book(book: _Book, result: WorkbookRead) -> None:
     }
     result.missing_columns = _required_missing(header.columns)
     table = _TableReader(book, sheet, header)
-    result.rows = table.read()
+    result.table = table.read()
     result.convention = table.convention
     result.problems = table.problems
-
-
-_NO_ROWS = pd.DataFrame()
 
 
 #: errno values of I/O failures that may pass (network shares, NFS/SMB): worth a retry.
@@ -1319,7 +1432,6 @@ def read_workbook(path: Path, sumber_file: str) -> WorkbookRead:
         size=len(data),
         readable=True,
         read_error=None,
-        rows=_NO_ROWS,  # replaced below; avoids building an empty frame per workbook
     )
     try:
         _read_book(_Book(data), result)
@@ -1328,8 +1440,6 @@ def read_workbook(path: Path, sumber_file: str) -> WorkbookRead:
     except (Exception, RecursionError) as exc:  # noqa: BLE001 - bad input never stops a run
         detail = f"isi berkas tidak terduga ({type(exc).__name__}: {str(exc)[:200]})"
         return _unreadable(sumber_file, sha256, len(data), detail)
-    if result.rows is _NO_ROWS:
-        result.rows = _empty_rows()
     return result
 
 
