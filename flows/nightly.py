@@ -382,7 +382,7 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
                         outputs.temuan_table(gone, checked, run_id)], ignore_index=True)
     files = {f.rel: f for f in plan.present}
     processed = outputs.manifest_rows(statuses, checked, found, files, run_id, started)
-    force_groups = _force_groups(settings, scope, full, force, withdraw)
+    force_groups = _force_groups(settings, scope, full, force)
     counts = statuses["status"].value_counts()
     new = sum(1 for f in plan.to_read if f.rel not in set(known["sumber_file"]))
     run = {"run_id": run_id, "mulai": started, "selesai": dt.datetime.now(dt.UTC),
@@ -424,14 +424,13 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
     return summary
 
 
-def _force_groups(settings: Settings, scope: inventory.Scope, full: bool, force: bool,
-                  withdraw: list[tuple[str, int]]) -> pd.DataFrame:
+def _force_groups(settings: Settings, scope: inventory.Scope, full: bool,
+                  force: bool) -> pd.DataFrame:
     """Groups to recompute and republish whatever the inputs say: all on a full run (rules,
     reference or kumuh changed), the scope's on a forced rerun."""
     if not (full or force):
-        return pd.DataFrame({"tahun": pd.Series(dtype="int16"),
-                             "kode_kabupaten": pd.Series(dtype="object")})
-    con = warehouse.connect(settings.warehouse, read_only=False)
+        return warehouse.no_groups()
+    con = warehouse.connect(settings.warehouse)
     try:
         groups = con.sql("SELECT DISTINCT tahun, kode_kabupaten, kode_kelurahan "
                          "FROM indikator_rt").df()

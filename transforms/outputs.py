@@ -27,15 +27,6 @@ def temuan_table(found: pd.DataFrame, workbooks: pd.DataFrame, run_id: str) -> p
     return conform(out, "temuan_validasi")
 
 
-def pengiriman_table(statuses: pd.DataFrame, workbooks: pd.DataFrame, run_id: str,
-                     processed_at: dt.datetime) -> pd.DataFrame:
-    """``pengiriman`` rows: each workbook seen, its identity, status and finding counts."""
-    out = workbooks[["wb", "sumber_file", "sha256", "kode_kelurahan", "tahun"]].merge(
-        statuses, on="wb")
-    out = out.assign(run_id=run_id, diproses_pada=pd.Timestamp(processed_at))
-    return conform(out.sort_values("sumber_file", kind="stable"), "pengiriman")
-
-
 def manifest_rows(statuses: pd.DataFrame, workbooks: pd.DataFrame, found: pd.DataFrame,
                   files: dict[str, InputFile], run_id: str,
                   processed_at: dt.datetime) -> pd.DataFrame:

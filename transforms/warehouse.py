@@ -159,6 +159,12 @@ def store_run(con: duckdb.DuckDBPyConnection, *, villages: pd.DataFrame, rt: pd.
     return groups
 
 
+def no_groups() -> pd.DataFrame:
+    """An empty (tahun, kode_kabupaten) group frame."""
+    return pd.DataFrame({"tahun": pd.Series(dtype="int16"),
+                         "kode_kabupaten": pd.Series(dtype="object")})
+
+
 def _apply_rt(con: duckdb.DuckDBPyConnection, rt: pd.DataFrame,
               withdrawn: pd.DataFrame) -> pd.DataFrame:
     """Replace changed kelurahan-years, remove withdrawn ones; return touched groups."""
@@ -184,8 +190,7 @@ def _apply_rt(con: duckdb.DuckDBPyConnection, rt: pd.DataFrame,
         _delete_keys(con, "manifest", gone)
         con.unregister("_w")
     if not touched:
-        return pd.DataFrame({"tahun": pd.Series(dtype="int16"),
-                             "kode_kabupaten": pd.Series(dtype="object")})
+        return no_groups()
     out = pd.concat(touched, ignore_index=True).drop_duplicates()
     return out.astype({"tahun": "int16", "kode_kabupaten": "object"})
 
