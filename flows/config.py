@@ -124,3 +124,25 @@ def quiet_environment() -> None:
         "PREFECT_SERVER_ALLOW_EPHEMERAL_MODE": "true",
     }.items():
         os.environ.setdefault(key, value)
+
+
+#: glibc's mallopt parameter for the mmap threshold (malloc.h ``M_MMAP_THRESHOLD``).
+_M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD_BYTES = 256 * 1024
+
+
+def return_freed_memory() -> None:
+    """Serve every allocation above 256 KiB (column arrays of the run's frames) from its own
+    mapping, so freeing a frame gives the memory back to the system at once. glibc otherwise
+    raises that threshold after the first large free and keeps freed arrays in its heap, which
+    made a national run's peak RSS ~0.6 GiB higher. No effect outside glibc."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        if libc is not None and hasattr(libc, "mallopt"):
+            libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+    except OSError:
+        return

@@ -19,16 +19,18 @@ from importlib.metadata import version
 from multiprocessing import get_context
 from pathlib import Path
 
-from flows.config import Settings, quiet_environment
+from flows.config import Settings, quiet_environment, return_freed_memory
 from flows.progress import Progress
 
 quiet_environment()
+return_freed_memory()
 
 import pandas as pd  # noqa: E402
 from prefect import Flow, flow, get_run_logger, task  # noqa: E402
 from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
+from prefect.utilities.annotations import quote  # noqa: E402
 
 from transforms import batch as batches  # noqa: E402
 from transforms import (  # noqa: E402
@@ -56,6 +58,8 @@ _POOL: ProcessPoolExecutor | None = None
 #: Fewest files read in a process pool: starting one (spawn and imports, ~2–3 s on 2 cores)
 #: costs about as much as reading ~300 workbooks (~9 ms each) in the flow's own process.
 POOL_MIN_FILES = 300
+#: Kabupaten-years loaded and written at a time when publishing (bounds the memory used).
+PUBLISH_GROUPS = 40
 PROGRESS = Progress()
 
 
@@ -164,8 +168,9 @@ def store(settings: Settings, ref: reference.Reference, **changes) -> pd.DataFra
 
 @task(cache_policy=NO_CACHE)
 def publish_tables(settings: Settings, ref: reference.Reference, run_id: str) -> dict[str, int]:
-    """Check the queued groups (this run's and any left by a crash) against the output
-    contract, publish them as Parquet, switch the tables atomically, then clear the queue.
+    """Publish the queued groups (this run's and any left by a crash) as Parquet, one table at
+    a time, each checked against the output contract (a violation drops the new version and
+    the published tables stay); switch the tables atomically, then clear the queue.
     Returns rows per published table."""
     con = warehouse.connect(settings.warehouse)
     try:
@@ -176,26 +181,35 @@ def publish_tables(settings: Settings, ref: reference.Reference, run_id: str) ->
                 "reference_edition": ref.edition, "reference_attribution":
                 reference.ATTRIBUTION, "kumuh_version": version("kumuh")}
         groups = queued[queued["kode_kabupaten"] != warehouse.FLAT]
-        changed, keep, rows = {}, {}, {}
-        for name in contract.PARTITIONED:
-            data = warehouse.query_groups(con, name, groups).arrow().read_all()
-            changed[name] = publish.to_arrow(name, data, meta)
-            everything = warehouse.all_groups(con, name)
-            keep[name] = {(int(t), k) for t, k in everything.itertuples(index=False)}
-            rows[name] = int(con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
+
+        def rows_of(name: str, where: pd.DataFrame | None):  # loaded part by part, as written
+            def parts():
+                for part in ([None] if where is None else
+                             [where[i:i + PUBLISH_GROUPS]
+                              for i in range(0, len(where), PUBLISH_GROUPS)]):
+                    data = warehouse.query_groups(con, name, part).arrow().read_all()
+                    yield publish.to_arrow(name, data, meta)
+            return parts
+
+        changed = {name: rows_of(name, groups) for name in contract.PARTITIONED}
+        keep = {name: {(int(t), k) for t, k in
+                       warehouse.all_groups(con, name).itertuples(index=False)}
+                for name in contract.PARTITIONED}
         flat = {}
         if (queued["kode_kabupaten"] == warehouse.FLAT).any() or not publish.current_version(
                 settings.out, "pengiriman"):
-            for name in contract.tables():
-                if name not in contract.PARTITIONED:
-                    data = warehouse.query_groups(con, name, None).arrow().read_all()
-                    flat[name] = publish.to_arrow(name, data, meta)
-                    rows[name] = flat[name].num_rows
+            flat = {name: rows_of(name, None) for name in contract.tables()
+                    if name not in contract.PARTITIONED}
+        rows = {name: int(con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
+                for name in [*changed, *flat]}
+        check = None
         if settings.check_outputs:
-            from expectations.outputs import check_tables  # GX: only when publishing
+            from expectations.outputs import ContractCheck  # GX: only when publishing
 
-            check_tables({**changed, **flat})
-        publish.publish(settings.out, run_id, changed=changed, keep=keep, flat=flat)
+            check = ContractCheck()
+        publish.publish(settings.out, run_id, changed=changed, keep=keep, flat=flat,
+                        inspect=check.inspect if check else None,
+                        after_write=check.check if check else None)
         warehouse.clear_queue(con, run_id)
         return rows
     finally:
@@ -369,11 +383,12 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
     PROGRESS.stage("membaca workbook")
     batch = _read_with_competitors(settings, plan, known, scope)
     PROGRESS.stage("validasi (Great Expectations)")
-    checked, found = validate_batch(batch, ref)
-    statuses, found = decide_submissions(checked, found, published)
+    checked, found = validate_batch(quote(batch), quote(ref))
+    statuses, found = decide_submissions(quote(checked), quote(found), quote(published))
 
     accepted = set(statuses.loc[statuses["status"] == decide.DITERIMA, "wb"])
     rt = indicators.rt_indicators(batch.rows, checked, accepted, run_id)
+    del batch  # the RT rows live on in ``rt``: free the read frames before storing
     vanished = plan.vanished[plan.vanished["ada"].astype(bool)] if scope.is_all else \
         plan.vanished.iloc[0:0]
     gone = findings.to_frame(outputs.vanished_findings(vanished))
@@ -395,15 +410,18 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
            "rt_diganti": len(rt), "versi_aturan": spec.RULES_VERSION,
            "edisi_referensi": ref.edition, "versi_kumuh": version("kumuh"),
            "status": "disimpan"}
+    years = sorted({int(y) for y in rt["tahun"].dropna()})
+    errors, warnings = (int((temuan["tingkat"] == t).sum()) for t in ("error", "warning"))
     PROGRESS.stage("menyimpan ke warehouse")
-    groups = store(settings, ref, rt=rt, processed=processed, temuan=temuan,
-                   present=[f.rel for f in plan.present],
+    groups = store(settings, quote(ref), rt=quote(rt), processed=quote(processed),
+                   temuan=quote(temuan), present=quote([f.rel for f in plan.present]),
                    withdrawn=pd.DataFrame(withdraw, columns=["kode_kelurahan", "tahun"]),
-                   force_groups=force_groups, run=run,
+                   force_groups=quote(force_groups), run=run,
                    state={"fingerprint": fingerprint(ref)})
+    del rt, processed, temuan  # stored: free them before publishing
     PROGRESS.stage("menerbitkan Parquet")
-    rows = publish_tables(settings, ref, run_id)
-    clerk_md = write_reports(settings, ref, run_id) if rows else None
+    rows = publish_tables(settings, quote(ref), run_id)
+    clerk_md = write_reports(settings, quote(ref), run_id) if rows else None
 
     summary = RunSummary(
         run_id=run_id, scope=scope.describe(), started=started.isoformat(),
@@ -412,10 +430,9 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
         changed=len(plan.to_read) - new, unchanged=len(plan.unchanged),
         vanished=len(vanished), diterima=run[decide.DITERIMA], ditolak=run[decide.DITOLAK],
         duplikat=run[decide.DUPLIKAT], digantikan=run[decide.DIGANTIKAN],
-        errors=int((temuan["tingkat"] == "error").sum()),
-        warnings=int((temuan["tingkat"] == "warning").sum()),
+        errors=errors, warnings=warnings,
         groups_published=len(groups), published=bool(rows), rows=rows,
-        years=sorted({int(y) for y in rt["tahun"].dropna()}),
+        years=years,
         out=str(settings.out), warehouse=str(settings.warehouse),
         kumuh_version=version("kumuh"))
     _write_run_manifest(settings.out, summary)

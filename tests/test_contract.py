@@ -129,3 +129,28 @@ def test_output_checks_catch_a_contract_violation() -> None:
     assert any("pengiriman.jumlah_error" in f for f in found)
     with pytest.raises(outputs.OutputContractError, match="pengiriman.status"):
         outputs.check_tables({"pengiriman": bad})
+
+
+def test_output_checks_name_table_column_and_value() -> None:
+    """The profile-based check still points at the table, column and offending value, for a
+    code that breaks its pattern, a percent out of range and a column out of order."""
+    import pyarrow as pa
+
+    from expectations import outputs
+
+    cols = contract.columns("indikator_kabupaten")
+    row = {c: None for c in cols}
+    good = {**row, "tahun": 2024, "kode_kabupaten": "33.75"}
+    schema = contract.arrow_schema("indikator_kabupaten")
+    assert outputs.violations("indikator_kabupaten",
+                              pa.Table.from_pylist([good], schema=schema)) == []
+    percent = next(c for c in cols if c.startswith("persen_"))
+    bad = pa.Table.from_pylist([good, {**good, "kode_kabupaten": "3375", percent: 140.0}],
+                               schema=schema)
+    found = outputs.violations("indikator_kabupaten", bad)
+    assert any("indikator_kabupaten.kode_kabupaten" in f and "3375" in f for f in found)
+    assert any(f"indikator_kabupaten.{percent}" in f and "140" in f for f in found)
+    swapped = bad.select([cols[1], cols[0], *cols[2:]])
+    found = outputs.violations("indikator_kabupaten", swapped)
+    assert any("indikator_kabupaten.*: kolom kontrak" in f and repr(cols[1]) in f
+               for f in found)

@@ -98,11 +98,22 @@ def concat(batches: list[Batch]) -> Batch:
         return combine([])
     return Batch(
         pd.concat(parts_wb, ignore_index=True),
-        pd.concat([p for p in parts_rows if len(p)], ignore_index=True)
-        if any(len(p) for p in parts_rows) else parts_rows[0],
+        _concat_rows([p for p in parts_rows if len(p)]) if any(
+            len(p) for p in parts_rows) else parts_rows[0],
         pd.concat(parts_problems, ignore_index=True),
         letters,
     )
+
+
+def _concat_rows(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """RT-row frames stacked; categorical provenance columns stay categorical (their
+    categories unified first, else pandas would expand them to one string per row)."""
+    for col in ("sumber_file", "sha256", "sumber_sheet"):
+        if all(isinstance(p[col].dtype, pd.CategoricalDtype) for p in parts):
+            union = pd.Index(pd.concat([p[col].cat.categories.to_series() for p in parts]
+                                       ).unique())
+            parts = [p.assign(**{col: p[col].cat.set_categories(union)}) for p in parts]
+    return pd.concat(parts, ignore_index=True)
 
 
 def select(batch: Batch, keep: list[bool]) -> Batch:

@@ -18,19 +18,20 @@ DITERIMA, DITOLAK, DUPLIKAT, DIGANTIKAN = "diterima", "ditolak", "duplikat", "di
 def decide(workbooks: pd.DataFrame, found: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(statuses, findings): ``statuses`` has ``wb, status, jumlah_error, jumlah_warning``;
     ``findings`` is ``found`` without the copies' findings plus the decision findings."""
+    if workbooks.empty:
+        out = pd.DataFrame({"wb": pd.Series(dtype="int64"), "status": pd.Series(dtype=object)})
+        return with_counts(out, found), found
     wbs = workbooks.sort_values("sumber_file", kind="stable")
     status = pd.Series(DITERIMA, index=wbs["wb"].to_numpy(), dtype="object")
     added: list[findings.Finding] = []
 
-    first_of_hash: dict[str, pd.Series] = {}
-    for _, w in wbs.iterrows():
-        sha = w["sha256"]
-        if isinstance(sha, str) and sha in first_of_hash:
-            status[w["wb"]] = DUPLIKAT
-            added.append(findings.make("duplikat", **_who(w),
-                                       lainnya=first_of_hash[sha]["sumber_file"]))
-        elif isinstance(sha, str):
-            first_of_hash[sha] = w
+    hashed = wbs[wbs["sha256"].map(lambda v: isinstance(v, str))]
+    copies = hashed[hashed.duplicated("sha256", keep="first")]
+    original = hashed.drop_duplicates("sha256").set_index("sha256")["sumber_file"]
+    status[copies["wb"].to_numpy()] = DUPLIKAT
+    added.extend(findings.make("duplikat", wb=int(w.wb), sumber_file=w.sumber_file,
+                               sha256=w.sha256, lainnya=original[w.sha256])
+                 for w in copies.itertuples(index=False))
     duplicate_wbs = set(status.index[status == DUPLIKAT])
     found = found[~found["wb"].isin(duplicate_wbs)]
 
@@ -38,9 +39,11 @@ def decide(workbooks: pd.DataFrame, found: pd.DataFrame) -> tuple[pd.DataFrame, 
     status[status.index.isin(with_error) & (status != DUPLIKAT)] = DITOLAK
 
     candidates = wbs[wbs["wb"].map(status).eq(DITERIMA)]
-    for (kode, tahun), group in candidates.groupby(["kode_kelurahan", "tahun"], sort=False):
-        if len(group) > 1:
-            added.extend(_supersede(group, status, kode, int(tahun)))
+    key = ["kode_kelurahan", "tahun"]
+    competing = candidates[candidates.duplicated(key, keep=False) & candidates[key].notna().all(
+        axis=1)]  # only kelurahan-years with more than one accepted workbook
+    for (kode, tahun), group in competing.groupby(key, sort=False):
+        added.extend(_supersede(group, status, kode, int(tahun)))
 
     all_findings = pd.concat([found, findings.to_frame(added)], ignore_index=True)
     out = pd.DataFrame({"wb": status.index, "status": status.to_numpy()})

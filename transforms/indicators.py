@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from transforms import contract, scoring
+from transforms import contract, scoring, spec
 
 HIERARCHY = ["kode_provinsi", "kode_kabupaten", "kode_kecamatan", "kode_kelurahan",
              "nama_provinsi", "nama_kabupaten", "nama_kecamatan", "nama_kelurahan"]
+
+
+#: RT-row columns that reach ``indikator_rt`` or its scores (not the stored results).
+_FROM_ROWS = frozenset({"wb", *contract.columns("indikator_rt"), *spec.numeric_columns()})
 
 
 def rt_indicators(rows: pd.DataFrame, workbooks: pd.DataFrame, accepted: set[int],
@@ -22,7 +26,8 @@ def rt_indicators(rows: pd.DataFrame, workbooks: pd.DataFrame, accepted: set[int
                           ["wb", "tahun", "kode_kelurahan",
                            *[f"{c}_resmi" for c in HIERARCHY if c != "kode_kelurahan"]]]
     ident = ident.rename(columns=lambda c: c.removesuffix("_resmi"))
-    picked = rows[rows["wb"].isin(accepted)].merge(ident, on="wb", how="inner")
+    needed = [c for c in rows.columns if c in _FROM_ROWS]
+    picked = rows.loc[rows["wb"].isin(accepted), needed].merge(ident, on="wb", how="inner")
     scored = scoring.score(picked)
     scored["run_id"] = run_id
     return conform(scored, "indikator_rt")

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
@@ -76,36 +77,74 @@ def _split_groups(table: pa.Table) -> Iterable[tuple[int, str, pa.Table]]:
         yield int(tahun), kab, table.slice(a, b - a)
 
 
-def build_version(out: Path, run_id: str, *, changed: dict[str, pa.Table],
-                  keep: dict[str, set[tuple[int, str]]], flat: dict[str, pa.Table]) -> Path:
+#: A table's rows: a table, or a function giving the table or its parts (each part holding
+#: whole groups) when the table's turn comes — so only one part is in memory at a time.
+Rows = pa.Table | Callable[[], pa.Table | Iterable[pa.Table]]
+Inspect = Callable[[str, pa.Table], None]
+
+
+def _parts(rows: Rows) -> Iterator[pa.Table]:
+    loaded = rows() if callable(rows) else rows
+    if isinstance(loaded, pa.Table):
+        yield loaded
+    else:
+        yield from loaded
+
+
+def build_version(out: Path, run_id: str, *, changed: dict[str, Rows],
+                  keep: dict[str, set[tuple[int, str]]], flat: dict[str, Rows],
+                  inspect: Inspect | None = None) -> Path:
     """Write ``<out>/.versions/<run_id>/``: for each partitioned table, the changed groups'
     rows from ``changed`` and hard links for the groups in ``keep``; the ``flat`` tables whole,
-    or linked from the current version when not given."""
+    or linked from the current version when not given. Tables (and their parts) are loaded and
+    written one at a time; ``inspect`` sees each loaded part first (the output contract)."""
     root = out / VERSIONS / run_id
     if root.exists():
         shutil.rmtree(root)
-    for name in contract.tables():
-        target = root / name
-        target.mkdir(parents=True)
-        previous = current_version(out, name)
-        if name in contract.PARTITIONED:
-            written = set()
-            for tahun, kab, rows in _split_groups(changed.get(name, _empty(name))):
-                _write(target / group_file(tahun, kab), rows)
-                written.add((tahun, kab))
-            for tahun, kab in sorted(keep.get(name, set()) - written):
-                src = previous / group_file(tahun, kab) if previous else None
-                if src is None or not src.exists():
-                    raise FileNotFoundError(f"cannot carry {name} {tahun}/{kab}: no source")
-                _link_or_copy(src, target / group_file(tahun, kab))
-        elif name in flat:
-            _write(target / "part-0.parquet", flat[name])
-        elif previous and (previous / "part-0.parquet").exists():
-            _link_or_copy(previous / "part-0.parquet", target / "part-0.parquet")
-        else:
-            _write(target / "part-0.parquet", _empty(name))
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:  # Parquet encoding frees the GIL
+
+        def write(files: list[tuple[Path, pa.Table]]) -> None:
+            for done in [pool.submit(_write, path, rows) for path, rows in files]:
+                done.result()
+
+        for name in contract.tables():
+            _table_version(out, root, name, changed, keep, flat, inspect, write)
     _fsync_tree(root)
     return root
+
+
+def _table_version(out: Path, root: Path, name: str, changed: dict[str, Rows],
+                   keep: dict[str, set[tuple[int, str]]], flat: dict[str, Rows],
+                   inspect: Inspect | None,
+                   write: Callable[[list[tuple[Path, pa.Table]]], None]) -> None:
+    """One table's folder in the version: written files and links to unchanged ones."""
+    target = root / name
+    target.mkdir(parents=True)
+    previous = current_version(out, name)
+    if name in contract.PARTITIONED:
+        written = set()
+        for data in _parts(changed[name]) if name in changed else ():
+            if inspect:
+                inspect(name, data)
+            files = []
+            for tahun, kab, rows in _split_groups(data):
+                files.append((target / group_file(tahun, kab), rows))
+                written.add((tahun, kab))
+            write(files)
+        for tahun, kab in sorted(keep.get(name, set()) - written):
+            src = previous / group_file(tahun, kab) if previous else None
+            if src is None or not src.exists():
+                raise FileNotFoundError(f"cannot carry {name} {tahun}/{kab}: no source")
+            _link_or_copy(src, target / group_file(tahun, kab))
+    elif name in flat:
+        data = pa.concat_tables(list(_parts(flat[name])))
+        if inspect:
+            inspect(name, data)
+        write([(target / "part-0.parquet", data)])
+    elif previous and (previous / "part-0.parquet").exists():
+        _link_or_copy(previous / "part-0.parquet", target / "part-0.parquet")
+    else:
+        write([(target / "part-0.parquet", _empty(name))])
 
 
 def _empty(name: str) -> pa.Table:
@@ -157,14 +196,22 @@ def prune(out: Path, keep: int = KEEP_VERSIONS) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def publish(out: Path, run_id: str, *, changed: dict[str, pa.Table],
-            keep: dict[str, set[tuple[int, str]]], flat: dict[str, pa.Table],
+def publish(out: Path, run_id: str, *, changed: dict[str, Rows],
+            keep: dict[str, set[tuple[int, str]]], flat: dict[str, Rows],
+            inspect: Inspect | None = None,
             after_write: Callable[[], None] | None = None) -> Path:
-    """Build the run's version, then switch every table to it; returns the version folder."""
+    """Build the run's version, then switch every table to it; returns the version folder.
+    ``inspect`` sees every table written; ``after_write`` runs before the switch — if either
+    raises, the new version is removed and the published tables stay as they were."""
     out.mkdir(parents=True, exist_ok=True)
-    root = build_version(out, run_id, changed=changed, keep=keep, flat=flat)
-    if after_write:
-        after_write()
+    try:
+        root = build_version(out, run_id, changed=changed, keep=keep, flat=flat,
+                             inspect=inspect)
+        if after_write:
+            after_write()
+    except Exception:
+        shutil.rmtree(out / VERSIONS / run_id, ignore_errors=True)
+        raise
     switch(out, run_id, contract.tables())
     prune(out)
     return root

@@ -345,24 +345,45 @@ def _raw_member(data: bytes, info: zipfile.ZipInfo) -> memoryview:
     return memoryview(data)[start:start + info.compress_size]
 
 
-def _inflated_size(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, budget: int) -> int:
-    """The member's real uncompressed size (not the declared one), stopping past ``budget``."""
+def _inflated_size(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, budget: int,
+                   keep: list[bytes] | None = None) -> int:
+    """The member's real uncompressed size (not the declared one), stopping past ``budget``;
+    with ``keep``, the inflated bytes are appended to it (so the member is inflated once)."""
     if info.compress_type == zipfile.ZIP_STORED:
+        if keep is not None and info.compress_size <= budget:
+            keep.append(bytes(_raw_member(data, info)))
         return info.compress_size
     if info.compress_type != zipfile.ZIP_DEFLATED:
         size = 0
         with zf.open(info) as fh:
             while size <= budget and (chunk := fh.read(_INFLATE_CHUNK)):
                 size += len(chunk)
+                if keep is not None:
+                    keep.append(chunk)
         return size
     inflater = zlib.decompressobj(-zlib.MAX_WBITS)
     raw = _raw_member(data, info)
     size = 0
     pending = bytes(raw)
     while pending and size <= budget:
-        size += len(inflater.decompress(pending, _INFLATE_CHUNK))
+        chunk = inflater.decompress(pending, _INFLATE_CHUNK)
+        size += len(chunk)
+        if keep is not None:
+            keep.append(chunk)
         pending = inflater.unconsumed_tail
-    return size + (0 if size > budget else len(inflater.flush()))
+    if size > budget:
+        return size
+    tail = inflater.flush()
+    if keep is not None:
+        keep.append(tail)
+    return size + len(tail)
+
+
+def _kept_part(name: str) -> bool:
+    """Zip members kept inflated after the container check: the xlsx parts the reader parses
+    itself (workbook, its relationships and the worksheets)."""
+    return name.startswith("xl/worksheets/") or name in (
+        "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
 
 
 def _zip_entries(data: bytes) -> int | None:
@@ -374,9 +395,11 @@ def _zip_entries(data: bytes) -> int | None:
     return struct.unpack("<H", data[end + 10:end + 12])[0]
 
 
-def _check_zip(data: bytes) -> str:
-    """Open a zip container and check it before calamine: ``xlsx``, ``ods`` or ``xlsb``.
-    Raises berkas_rusak, berkas_terenkripsi, bukan_workbook or berkas_terlalu_besar."""
+def _check_zip(data: bytes) -> tuple[str, dict[str, bytes]]:
+    """Open a zip container and check it before calamine: (``xlsx``, ``ods`` or ``xlsb``, the
+    inflated parts of :func:`_kept_part`). Raises berkas_rusak, berkas_terenkripsi,
+    bukan_workbook or berkas_terlalu_besar."""
+    parts: dict[str, bytes] = {}
     entries = _zip_entries(data)
     if entries is not None and entries > MAX_ZIP_MEMBERS:
         raise _too_big(f"arsipnya berisi {_count(entries)} bagian, batasnya "
@@ -389,14 +412,17 @@ def _check_zip(data: bytes) -> str:
                 raise _ReadFailure("isi zip dilindungi kata sandi", "berkas_terenkripsi")
             total = 0
             for info in infos:
-                total += _inflated_size(zf, data, info, MAX_UNCOMPRESSED_BYTES - total)
+                keep: list[bytes] | None = [] if _kept_part(info.filename) else None
+                total += _inflated_size(zf, data, info, MAX_UNCOMPRESSED_BYTES - total, keep)
                 if total > MAX_UNCOMPRESSED_BYTES:
                     raise _too_big(f"isinya mengembang menjadi lebih dari "
                                    f"{_mb(MAX_UNCOMPRESSED_BYTES)} saat dibuka")
+                if keep is not None:
+                    parts[info.filename] = b"".join(keep)
     except (zipfile.BadZipFile, zlib.error, struct.error, EOFError, OSError,
             NotImplementedError, RuntimeError) as exc:
         raise _ReadFailure("arsip zip terpotong atau tidak utuh", "berkas_rusak") from exc
-    return kind
+    return kind, parts
 
 
 def _zip_kind(names: set[str]) -> str:
@@ -548,10 +574,12 @@ class _Book:
     def __init__(self, data: bytes) -> None:
         self.data = data
         self.kind = _sniff(data)
+        self._parts: dict[str, bytes] = {}
+        self._sheet_paths: dict[str, str] | None = None
         if self.kind == "ole":
             _check_ole(data)
         else:
-            self.kind = _check_zip(data)
+            self.kind, self._parts = _check_zip(data)
         self._cells_loaded = 0
         if self.kind == "ods":  # calamine builds every ODS table when it opens the file
             for name, cells in self._ods_grid_cells().items():
@@ -584,15 +612,18 @@ class _Book:
             raise _ReadFailure("isi XML workbook tidak utuh", "berkas_rusak") from exc
 
     def _xlsx_grid_cells(self, name: str) -> int:
-        """Grid size of an xlsx sheet, from its XML part."""
+        """Grid size of an xlsx sheet, from its XML part (inflated once, by the zip check)."""
+        parts = self._parts
         try:
-            with zipfile.ZipFile(io.BytesIO(self.data)) as zf:
-                path, members = _xlsx_sheet_path(zf, name), zf.namelist()
-                if path is not None and path not in members:
-                    raise _ReadFailure(f"sheet '{name}' tidak ada di dalam arsip", "berkas_rusak")
-                paths = [path] if path else [n for n in members if n.startswith("xl/worksheets/")]
-                return max((_xlsx_grid_cells(zf.read(p)) for p in paths), default=0)
-        except (zipfile.BadZipFile, KeyError, ET.ParseError, ValueError, OSError) as exc:
+            if self._sheet_paths is None:
+                self._sheet_paths = _xlsx_sheet_paths(parts["xl/workbook.xml"],
+                                                      parts["xl/_rels/workbook.xml.rels"])
+            path = self._sheet_paths.get(name)
+            if path is not None and path not in parts:
+                raise _ReadFailure(f"sheet '{name}' tidak ada di dalam arsip", "berkas_rusak")
+            paths = [path] if path else [n for n in parts if n.startswith("xl/worksheets/")]
+            return max((_xlsx_grid_cells(parts[p]) for p in paths), default=0)
+        except (KeyError, ET.ParseError, ValueError) as exc:
             raise _ReadFailure("isi XML workbook tidak utuh", "berkas_rusak") from exc
 
     def grid(self, name: str) -> Grid:
@@ -646,16 +677,23 @@ _XLSX_REF = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
 _XLSX_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 
 
+def _xlsx_sheet_paths(workbook_xml: bytes, rels_xml: bytes) -> dict[str, str]:
+    """Zip member of every worksheet of an xlsx/xlsm, by sheet name."""
+    book = ET.fromstring(workbook_xml)
+    rels = ET.fromstring(rels_xml)
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_NS_PKG}Relationship")}
+    out: dict[str, str] = {}
+    for sheet in book.iter(f"{_NS_MAIN}sheet"):
+        target = targets.get(sheet.get(f"{_NS_REL}id"), "")
+        out.setdefault(sheet.get("name", ""),
+                       target.lstrip("/") if target.startswith("/") else f"xl/{target}")
+    return out
+
+
 def _xlsx_sheet_path(zf: zipfile.ZipFile, name: str) -> str | None:
     """Zip member of the worksheet called ``name`` in an xlsx/xlsm."""
-    book = ET.fromstring(zf.read("xl/workbook.xml"))
-    rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_NS_PKG}Relationship")}
-    for sheet in book.iter(f"{_NS_MAIN}sheet"):
-        if sheet.get("name") == name:
-            target = targets.get(sheet.get(f"{_NS_REL}id"), "")
-            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-    return None
+    return _xlsx_sheet_paths(zf.read("xl/workbook.xml"),
+                             zf.read("xl/_rels/workbook.xml.rels")).get(name)
 
 
 def _xlsx_error_cells(zf: zipfile.ZipFile, name: str) -> dict[tuple[int, int], str]:
@@ -1145,13 +1183,15 @@ def stack_rows(reads: list[tuple[int, WorkbookRead]]) -> pd.DataFrame:
     tables = [(wb, r, r.table) for wb, r in reads
               if r.table is not None and len(r.table["sumber_baris"])]
     sizes = [len(t["sumber_baris"]) for _, _, t in tables]
-    data: dict[str, Any] = {
-        "wb": np.repeat(np.array([wb for wb, _, _ in tables], dtype=np.int64), sizes),
-        **{col: pd.Series(np.repeat(np.array([getattr(r, attr) for _, r, _ in tables],
-                                             dtype=object), sizes), dtype="str")
-           for col, attr in (("sumber_file", "sumber_file"), ("sha256", "sha256"),
-                             ("sumber_sheet", "rt_sheet"))},
-    }
+    which = np.repeat(np.arange(len(tables)), sizes)  # row → its table
+    data: dict[str, Any] = {"wb": np.array([wb for wb, _, _ in tables], dtype=np.int64)[which]}
+    for col, attr in (("sumber_file", "sumber_file"), ("sha256", "sha256"),
+                      ("sumber_sheet", "rt_sheet")):
+        # one value per workbook repeated on each of its rows: categorical codes, not copies
+        values = pd.Index([getattr(r, attr) for _, r, _ in tables], dtype="str")
+        categories = values.unique()
+        codes = categories.get_indexer(values)[which]
+        data[col] = pd.Categorical.from_codes(codes, categories=categories)
     for name in dict.fromkeys(k for _, _, t in tables for k in t):
         parts = [t.get(name) for _, _, t in tables]
         kinds = {p.dtype for p in parts if p is not None}

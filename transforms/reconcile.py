@@ -124,6 +124,10 @@ def _surely_agrees(stored: pd.Series, computed: pd.Series, agrees: Agrees) -> pd
     one by one with ``agrees`` (so this only skips work, it never decides a disagreement).
     A percent within 0.0049 points agrees after any rounding: rounding to d decimals moves
     it at most 0.005 for d >= 2 and lands on the stored value itself for d <= 1."""
+    if agrees is _tingkat_agrees:  # each distinct label normalised once
+        keys = {v: _tingkat_key(v) for v in pd.unique(pd.concat([stored, computed]).dropna())}
+        same = stored.map(keys) == computed.map(keys)
+        return same.fillna(False).astype(bool)
     if stored.dtype.kind != "f" or computed.dtype.kind not in "fi":
         return pd.Series(False, index=stored.index)
     diff = (stored - computed.astype("float64")).abs()

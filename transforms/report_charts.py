@@ -197,15 +197,12 @@ def _summary(kab: pd.DataFrame) -> str:
 
 
 def kabupaten_section(kode: str, tables: dict[str, pd.DataFrame], clerk_href: str) -> str:
-    """Everything about one kabupaten/kota."""
+    """Everything about one kabupaten/kota; ``tables`` holds that kabupaten's rows only."""
     kab = tables["indikator_kabupaten"]
-    kab = kab[kab["kode_kabupaten"] == kode]
     nama = str(kab["nama_kabupaten"].iloc[0])
     latest = max(_years(kab))
     kec = tables["indikator_kecamatan"]
     kel = tables["indikator_kelurahan"]
-    kec = kec[kec["kode_kabupaten"] == kode]
-    kel = kel[kel["kode_kabupaten"] == kode]
     return (f'<section id="kab-{_e(kode)}"><h2>{_e(nama)} ({_e(kode)})</h2>{_summary(kab)}'
             + _luas_section(kab, nama) + _rt_section(kab, nama)
             + _kelengkapan_section(kec, nama, latest) + _top_section(kel, nama, latest)
@@ -225,24 +222,45 @@ nav a{margin-right:1rem}
 """
 
 
-def _prepare(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    out = {}
-    for name in ("indikator_kabupaten", "indikator_kecamatan", "indikator_kelurahan"):
-        df = tables.get(name, pd.DataFrame(columns=contract.columns(name)))
-        out[name] = df.assign(tahun=pd.to_numeric(df["tahun"].astype("string")).astype("Int64"))
-    return out
+#: Columns the report reads per table (row tuples of wide frames are slow to build).
+_USED = {
+    "indikator_kabupaten": ["kode_kabupaten", "nama_kabupaten", "tahun",
+                            "jumlah_kelurahan_dilaporkan", "jumlah_kelurahan_referensi",
+                            "kelengkapan_persen", "jumlah_rt", "luas_kumuh_ha",
+                            *(f"luas_kumuh_{spec.TINGKAT_SUFFIX[t].removeprefix('kumuh_')}_ha"
+                              for t in KUMUH),
+                            *(f"jumlah_rt_{spec.TINGKAT_SUFFIX[t]}" for t in spec.TINGKAT_LABELS)],
+    "indikator_kecamatan": ["kode_kabupaten", "tahun", "kode_kecamatan", "nama_kecamatan",
+                            "kelengkapan_persen", "jumlah_kelurahan_dilaporkan",
+                            "jumlah_kelurahan_referensi"],
+    "indikator_kelurahan": ["kode_kabupaten", "tahun", "kode_kelurahan", "nama_kelurahan",
+                            "nama_kecamatan", "luas_kumuh_ha", "jumlah_rt", "tingkat_kekumuhan",
+                            "total_nilai"],
+}
+
+
+def _prepare(tables: dict[str, pd.DataFrame]) -> dict[str, dict[str, pd.DataFrame]]:
+    """Per kabupaten code, the rows the report uses of each table (split once)."""
+    by_kab: dict[str, dict[str, pd.DataFrame]] = {}
+    for name, used in _USED.items():
+        df = tables.get(name, pd.DataFrame(columns=contract.columns(name)))[used]
+        df = df.assign(tahun=pd.to_numeric(df["tahun"].astype("string")).astype("Int64"))
+        for kode, part in df.groupby("kode_kabupaten", sort=False):
+            by_kab.setdefault(str(kode), {n: pd.DataFrame(columns=u) for n, u in
+                                          _USED.items()})[name] = part
+    return by_kab
 
 
 def render_report(tables: dict[str, pd.DataFrame], run_id: str,
                   clerk_report_href: str = "../temuan/index.html") -> str:
     """The indicator report as one self-contained HTML page from the published tables
     (``indikator_kabupaten``, ``indikator_kecamatan``, ``indikator_kelurahan`` are used)."""
-    t = _prepare(tables)
-    kab = t["indikator_kabupaten"][["kode_kabupaten", "nama_kabupaten"]].drop_duplicates()
-    kab = kab.sort_values("kode_kabupaten")
-    nav = "".join(f'<a href="#kab-{_e(r.kode_kabupaten)}">{_e(r.nama_kabupaten)}</a>'
-                  for r in kab.itertuples())
-    sections = "".join(kabupaten_section(k, t, clerk_report_href) for k in kab["kode_kabupaten"])
+    by_kab = _prepare(tables)
+    codes = sorted(k for k, t in by_kab.items() if len(t["indikator_kabupaten"]))
+    nav = "".join(f'<a href="#kab-{_e(k)}">'
+                  f'{_e(by_kab[k]["indikator_kabupaten"]["nama_kabupaten"].iloc[0])}</a>'
+                  for k in codes)
+    sections = "".join(kabupaten_section(k, by_kab[k], clerk_report_href) for k in codes)
     if not sections:
         sections = "<p>Belum ada data yang diterbitkan.</p>"
     return ('<!DOCTYPE html>\n<html lang="id"><head><meta charset="utf-8">'

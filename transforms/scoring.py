@@ -43,7 +43,7 @@ def add_percents(frame: pd.DataFrame) -> pd.DataFrame:
     """Copy of ``frame`` with ``persen_<kode>`` = 100 × fraction, unrounded (ratio of sums
     when the frame holds sums). A unit whose denominator sums to 0 gets 0 %."""
     fr = fractions(frame)
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy-on-write: the input's columns are shared, not copied
     for c in spec.criteria():
         out[c.persen] = fr[c.kode] * 100.0
     return out
@@ -53,7 +53,7 @@ def score(frame: pd.DataFrame) -> pd.DataFrame:
     """Copy of ``frame`` with persen_*, nilai_* (int8), total_nilai (int16) and
     tingkat_kekumuhan: the official assessment of each row as one unit."""
     fr = fractions(frame)
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy-on-write: the input's columns are shared, not copied
     total = np.zeros(len(frame), dtype="int16")
     for c in spec.criteria():
         out[c.persen] = fr[c.kode] * 100.0

@@ -47,12 +47,18 @@ def _ddl(name: str, table: str) -> str:
     return f"CREATE TABLE IF NOT EXISTS {name} ({cols})"
 
 
+#: DuckDB buffer pool of the writer (the flow's own frames need the rest of the budget).
+MEMORY_LIMIT = "512MB"
+
+
 def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the warehouse with every contract table and the bookkeeping."""
     if read_only:
         return duckdb.connect(str(path), read_only=True)
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    # A bounded buffer pool: DuckDB writes a national load's blocks out instead of keeping
+    # them all in memory beside the run's frames (peak RSS of the flow process).
+    con = duckdb.connect(str(path), config={"memory_limit": MEMORY_LIMIT})
     for table in contract.tables():
         con.execute(_ddl(table, table))
     for name, table in HISTORY.items():
@@ -175,7 +181,10 @@ def _apply_rt(con: duckdb.DuckDBPyConnection, rt: pd.DataFrame,
         merged = incoming.merge(current[["kode_kelurahan", "tahun", "sha256"]],
                                 how="left", indicator=True)
         new_keys = merged.loc[merged["_merge"] == "left_only", ["kode_kelurahan", "tahun"]]
-        rows = rt.merge(new_keys, on=["kode_kelurahan", "tahun"])
+        keys = ["kode_kelurahan", "tahun"]
+        wanted = rt[keys].merge(new_keys.assign(_baru=True), on=keys, how="left")["_baru"]
+        wanted = wanted.notna().to_numpy()
+        rows = rt if wanted.all() else rt[wanted]  # a first load keeps every row: no copy
         _delete_keys(con, "indikator_rt", new_keys)
         _insert(con, "indikator_rt", rows, contract.columns("indikator_rt"))
         touched.append(rows[["tahun", "kode_kabupaten"]])
