@@ -31,30 +31,46 @@ PROBLEM_RULE = {"kosong": "nilai_kosong", "bukan_angka": "bukan_angka",
 
 
 class _Suite:
-    """A GX suite bound to a whole-dataframe batch definition in an ephemeral context."""
+    """A GX suite bound to a whole-dataframe batch definition in an ephemeral context.
+
+    A suite run costs ~5 ms per expectation to decide pass/fail and ~12 ms to also list every
+    failing row, whatever the frame; most runs fail few expectations. So the suite runs once
+    for pass/fail, and only the expectations that failed run again listing their rows."""
 
     def __init__(self, context: gx.data_context.AbstractDataContext, name: str,
                  expectations: list) -> None:
         asset = context.data_sources.add_pandas(f"ds_{name}").add_dataframe_asset(name)
-        batch_definition = asset.add_batch_definition_whole_dataframe(name)
+        self.batch_definition = asset.add_batch_definition_whole_dataframe(name)
         # one call with every expectation: adding them one by one re-saves the suite each time
         suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
+        self.by_id = {e.id: e for e in suite.expectations}
         self.definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=name, data=batch_definition, suite=suite))
+            gx.ValidationDefinition(name=name, data=self.batch_definition, suite=suite))
 
     def failures(self, frame: pd.DataFrame) -> Iterator[tuple[dict, list]]:
         """(expectation meta, failing index labels) for every failed expectation."""
         if frame.empty:
             return
         result = self.definition.run(batch_parameters={"dataframe": frame},
-                                     result_format="COMPLETE")
+                                     result_format="BOOLEAN_ONLY")
+        failed = []
         for r in result.results:
-            if r.success:
-                continue
-            index = r.result.get("unexpected_index_list") or []
-            if r.exception_info and r.exception_info.get("raised_exception"):
-                raise RuntimeError(f"GX expectation failed to run: {r.exception_info}")
-            yield r.expectation_config.meta, index
+            _raise_if_broken(r)
+            if not r.success:
+                failed.append(self.by_id[r.expectation_config.id])
+        if not failed:
+            return
+        batch = self.batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        for expectation in failed:
+            r = batch.validate(expectation, result_format="COMPLETE")
+            _raise_if_broken(r)
+            yield expectation.meta, r.result.get("unexpected_index_list") or []
+
+
+def _raise_if_broken(result) -> None:
+    """A GX expectation that could not run is kumuh's bug, never a finding."""
+    if result.exception_info and result.exception_info.get("raised_exception"):
+        raise RuntimeError(f"GX expectation failed to run: {result.exception_info}")
 
 
 class Validator:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Literal, NamedTuple
@@ -175,6 +174,12 @@ def _text_convention(text: str) -> Convention | None:
     return _analyse(text).vote
 
 
+#: The vote of each cell text seen by this process (cleared past ``_VOTES_MAX``).
+_VOTES: dict[str, Convention | None] = {}
+_VOTES_MAX = 200_000
+_UNSEEN = object()
+
+
 def detect_convention(texts: Iterable[str]) -> Convention | None:
     """The number convention of a file, from the text cells of its numeric columns.
 
@@ -182,11 +187,15 @@ def detect_convention(texts: Iterable[str]) -> Convention | None:
     ``0.85``, ``1,234.5`` → en); ``1.309``, ``12`` and non-numbers do not vote. A file should use
     one convention; if both appear the majority wins, and a tie gives None (nothing settled).
     """
-    votes = {"id": 0, "en": 0}
-    for text, count in Counter(texts).items():
-        conv = _text_convention(text)
-        if conv is not None:
-            votes[conv] += count
+    votes: dict[Convention | None, int] = {"id": 0, "en": 0, None: 0}
+    if len(_VOTES) > _VOTES_MAX:
+        _VOTES.clear()
+    memo = _VOTES
+    for text in texts:
+        conv = memo.get(text, _UNSEEN)
+        if conv is _UNSEEN:
+            conv = memo[text] = _text_convention(text)
+        votes[conv] += 1
     if votes["id"] > votes["en"]:
         return "id"
     if votes["en"] > votes["id"]:

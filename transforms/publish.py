@@ -51,7 +51,9 @@ def _write(path: Path, table: pa.Table) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if "tahun" in table.schema.names and path.parent.name.startswith("tahun="):
         table = table.drop_columns(["tahun"])  # the hive path carries it
-    pq.write_table(table, path, row_group_size=ROW_GROUP_SIZE, compression="zstd")
+    # no dictionary pages: most columns are measures; smaller and faster with zstd alone
+    pq.write_table(table, path, row_group_size=ROW_GROUP_SIZE, compression="zstd",
+                   use_dictionary=False)
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:

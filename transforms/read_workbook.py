@@ -1213,17 +1213,18 @@ def _empty_rows() -> pd.DataFrame:
     return _empty_template().copy()
 
 
-#: Parsed cell texts of this process by (text, is_count — None for stored — , convention):
-#: survey files repeat the same texts; cleared when it grows past ``_MEMO_MAX``.
-_MEMO: dict[tuple[str, bool | None, Convention | None], ParsedNumber] = {}
+#: Parsed cell texts of this process by (is_count — None for stored — , convention), then
+#: text: survey files repeat the same texts; each memo is cleared past ``_MEMO_MAX`` entries.
+_MEMO: dict[tuple[bool | None, Convention | None], dict[str, ParsedNumber]] = {}
 _MEMO_MAX = 200_000
 
 
-def _text_memo() -> dict[tuple[str, bool | None, Convention | None], ParsedNumber]:
-    """The process's parsed-text memo (emptied when full)."""
-    if len(_MEMO) > _MEMO_MAX:
-        _MEMO.clear()
-    return _MEMO
+def _text_memo(is_count: bool | None, convention: Convention | None) -> dict[str, ParsedNumber]:
+    """The process's parsed-text memo for one column kind and convention (emptied when full)."""
+    memo = _MEMO.setdefault((is_count, convention), {})
+    if len(memo) > _MEMO_MAX:
+        memo.clear()
+    return memo
 
 
 def _all_floats(values: tuple[Any, ...]) -> bool:
@@ -1310,22 +1311,19 @@ class _TableReader:
             return np.array(values, dtype=np.float64)
         out = np.empty(len(values), dtype=np.float64)
         convention = self.convention
-        memo = _text_memo()
+        memo = _text_memo(is_count, convention)
         for i, value in enumerate(values):
             if type(value) is float and not self._errors:
                 out[i] = value
                 continue
             r = rows[i]
-            if type(value) is str and value.isdigit() and value.isascii() and len(
-                    value) <= MAX_NUMBER_CHARS:
-                out[i] = float(value)  # plain digits read the same in every convention
-                continue
             if type(value) is str and value:
-                key = (value, is_count, convention)
-                parsed = memo.get(key)
+                parsed = memo.get(value)
                 if parsed is None:
-                    parsed = memo[key] = parse_number(value, is_count=is_count,
-                                                      convention=convention)
+                    parsed = memo[value] = (
+                        ParsedNumber(float(value), None) if value.isdigit() and value.isascii()
+                        and len(value) <= MAX_NUMBER_CHARS  # plain digits: any convention
+                        else parse_number(value, is_count=is_count, convention=convention))
             else:
                 value = self._cell(r, c)
                 parsed = parse_number(value, is_count=is_count, convention=convention)
@@ -1357,18 +1355,18 @@ class _TableReader:
             out[~np.isfinite(out)] = np.nan
             return out
         convention = self.convention
-        memo = _text_memo()
+        memo = _text_memo(None, convention)
 
         def one(value: object) -> float:
             if type(value) is float:
                 return value if math.isfinite(value) else math.nan
-            key = (value, None, convention) if type(value) is str else None
-            parsed = memo.get(key) if key else None
+            text = type(value) is str
+            parsed = memo.get(value) if text else None
             if parsed is None:
-                text = value.strip().removesuffix("%").strip() if key else value
-                parsed = parse_number(text, is_count=False, convention=convention)
-                if key:
-                    memo[key] = parsed
+                parsed = parse_number(value.strip().removesuffix("%").strip() if text else value,
+                                      is_count=False, convention=convention)
+                if text:
+                    memo[value] = parsed
             return math.nan if parsed.value is None else parsed.value
 
         return np.array([one(v) for v in values], dtype=np.float64)

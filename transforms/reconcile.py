@@ -23,6 +23,8 @@ _MAX_DECIMALS = 9
 _EPS = 1e-9
 
 Agrees = Callable[[object, object], bool]
+#: Provenance of a stored cell, for its finding.
+_WHERE = ["wb", "sumber_file", "sha256", "sumber_sheet", "sumber_baris"]
 
 
 def _decimals(value: float) -> int:
@@ -97,7 +99,7 @@ def stored_disagreements(scored_rows: pd.DataFrame,
             continue
         keep = _filled(scored_rows[stored]) & _complete(scored_rows, computed)
         keep &= ~_surely_agrees(scored_rows[stored], scored_rows[computed], agrees)
-        rows = scored_rows[keep.to_numpy()]
+        rows = scored_rows.loc[keep.to_numpy(), [*_WHERE, stored, computed]]
         for r in rows.itertuples(index=False):
             value, result = getattr(r, stored), getattr(r, computed)
             if agrees(value, result):
@@ -113,9 +115,12 @@ def stored_disagreements(scored_rows: pd.DataFrame,
 
 
 def _filled(stored: pd.Series) -> pd.Series:
-    """Stored cells holding something (vectorised :func:`_is_blank` for float columns)."""
+    """Stored cells holding something (vectorised :func:`_is_blank`)."""
     if stored.dtype.kind == "f":
         return stored.notna()
+    if stored.map(type).isin([str, type(None), float]).all():
+        text = stored.astype("string")
+        return (text.notna() & text.str.strip().ne("")).fillna(False).astype(bool)
     return stored.map(lambda v: not _is_blank(v)).astype(bool)
 
 

@@ -150,15 +150,17 @@ def build_groups(temuan: pd.DataFrame, pengiriman: pd.DataFrame,
                  villages: pd.DataFrame) -> list[Group]:
     """Workbooks grouped kabupaten → kelurahan (by code), the unknown-code group last."""
     by_file = {f: g for f, g in temuan.groupby("sumber_file", sort=False)}
-    ref = villages.set_index("kode_kelurahan")
+    workbooks = _workbooks(temuan, pengiriman)
+    used = villages[villages["kode_kelurahan"].isin(workbooks["kode_kelurahan"])]
+    ref = used.set_index("kode_kelurahan").to_dict("index")  # code → names, looked up often
     tree: dict[str, dict[str, list[Workbook]]] = {}
-    for r in _workbooks(temuan, pengiriman).itertuples(index=False):
+    for r in workbooks.itertuples(index=False):
         rows = by_file.get(r.sumber_file)
         tahun = None if _text(r.tahun) == "" else int(r.tahun)
         wb = Workbook(r.sumber_file, _text(r.status), tahun,
                       _findings(rows) if rows is not None else [])
         kode = _text(r.kode_kelurahan)
-        kab = ref.at[kode, "kode_kabupaten"] if kode in ref.index else ""
+        kab = ref[kode]["kode_kabupaten"] if kode in ref else ""
         tree.setdefault(kab, {}).setdefault(kode if kab else "", []).append(wb)
     groups = [_group(kab, tree[kab], ref) for kab in sorted(k for k in tree if k)]
     if "" in tree:
@@ -170,13 +172,14 @@ def _sorted(workbooks: list[Workbook]) -> list[Workbook]:
     return sorted(workbooks, key=lambda w: (w.tahun or 0, w.sumber_file))
 
 
-def _group(kab: str, villages: dict[str, list[Workbook]], ref: pd.DataFrame) -> Group:
+def _group(kab: str, villages: dict[str, list[Workbook]],
+           ref: dict[str, dict[str, object]]) -> Group:
     out = []
     for kode in sorted(villages):
-        row = ref.loc[kode]
+        row = ref[kode]
         out.append(Village(kode, row["nama_kelurahan"], row["nama_kecamatan"],
                            _sorted(villages[kode])))
-    nama = ref.loc[next(iter(villages)), "nama_kabupaten"]
+    nama = ref[next(iter(villages))]["nama_kabupaten"]
     return Group(kab, nama, out)
 
 
