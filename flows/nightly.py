@@ -398,18 +398,10 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
     files = {f.rel: f for f in plan.present}
     processed = outputs.manifest_rows(statuses, checked, found, files, run_id, started)
     force_groups = _force_groups(settings, scope, full, force)
-    counts = statuses["status"].value_counts()
-    new = sum(1 for f in plan.to_read if f.rel not in set(known["sumber_file"]))
-    run = {"run_id": run_id, "mulai": started, "selesai": dt.datetime.now(dt.UTC),
-           "lingkup": scope.describe(), "input": str(settings.input),
-           "workbook_ada": len(plan.present), "dibaca": len(statuses), "baru": new,
-           "berubah": len(plan.to_read) - new, "tidak_berubah": len(plan.unchanged),
-           "hilang": len(vanished),
-           **{s: int(counts.get(s, 0)) for s in (decide.DITERIMA, decide.DITOLAK,
-                                                  decide.DUPLIKAT, decide.DIGANTIKAN)},
-           "rt_diganti": len(rt), "versi_aturan": spec.RULES_VERSION,
-           "edisi_referensi": ref.edition, "versi_kumuh": version("kumuh"),
-           "status": "disimpan"}
+    run = outputs.run_row(run_id, started, scope.describe(), str(settings.input), plan,
+                          set(known["sumber_file"]), vanished, statuses, rt,
+                          {"versi_aturan": spec.RULES_VERSION, "edisi_referensi": ref.edition,
+                           "versi_kumuh": version("kumuh")})
     years = sorted({int(y) for y in rt["tahun"].dropna()})
     errors, warnings = (int((temuan["tingkat"] == t).sum()) for t in ("error", "warning"))
     PROGRESS.stage("menyimpan ke warehouse")
@@ -426,8 +418,8 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
     summary = RunSummary(
         run_id=run_id, scope=scope.describe(), started=started.isoformat(),
         seconds=(dt.datetime.now(dt.UTC) - started).total_seconds(),
-        files_present=len(plan.present), files_read=len(statuses), new=new,
-        changed=len(plan.to_read) - new, unchanged=len(plan.unchanged),
+        files_present=len(plan.present), files_read=len(statuses), new=run["baru"],
+        changed=run["berubah"], unchanged=len(plan.unchanged),
         vanished=len(vanished), diterima=run[decide.DITERIMA], ditolak=run[decide.DITOLAK],
         duplikat=run[decide.DUPLIKAT], digantikan=run[decide.DIGANTIKAN],
         errors=errors, warnings=warnings,

@@ -1,4 +1,5 @@
-"""The run's own tables: ``temuan_validasi`` (findings) and ``pengiriman`` (one row per file)."""
+"""The run's own tables: ``temuan_validasi`` (findings), ``pengiriman`` (one row per file) and
+the run's row of the ``runs`` history."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import datetime as dt
 
 import pandas as pd
 
-from transforms import findings
+from transforms import decide, findings
 from transforms.indicators import conform
-from transforms.inventory import MANIFEST_COLUMNS, InputFile
+from transforms.inventory import MANIFEST_COLUMNS, InputFile, Plan
 
 #: Findings that come from the decision between workbooks, not from validating one.
 DECISION_RULES = ("workbook_ganda", "digantikan", "duplikat", "versi_lama_tetap")
@@ -52,3 +53,19 @@ def vanished_findings(vanished: pd.DataFrame) -> list[findings.Finding]:
                           kode=r.kode_kelurahan or "?",
                           tahun="?" if pd.isna(r.tahun) else int(r.tahun))
             for r in vanished.itertuples()]
+
+
+def run_row(run_id: str, started: dt.datetime, scope: str, input_dir: str, plan: Plan,
+            known_files: set[str], vanished: pd.DataFrame, statuses: pd.DataFrame,
+            rt: pd.DataFrame, versions: dict[str, str]) -> dict[str, object]:
+    """The run's row of the ``runs`` history (what was found, read, decided and replaced),
+    for operators; ``versions``: ``versi_aturan``, ``edisi_referensi``, ``versi_kumuh``."""
+    counts = statuses["status"].value_counts()
+    new = sum(1 for f in plan.to_read if f.rel not in known_files)
+    return {"run_id": run_id, "mulai": started, "selesai": dt.datetime.now(dt.UTC),
+            "lingkup": scope, "input": input_dir, "workbook_ada": len(plan.present),
+            "dibaca": len(statuses), "baru": new, "berubah": len(plan.to_read) - new,
+            "tidak_berubah": len(plan.unchanged), "hilang": len(vanished),
+            **{s: int(counts.get(s, 0)) for s in (decide.DITERIMA, decide.DITOLAK,
+                                                   decide.DUPLIKAT, decide.DIGANTIKAN)},
+            "rt_diganti": len(rt), **versions, "status": "disimpan"}
