@@ -242,12 +242,12 @@ _USED = {
 def _prepare(tables: dict[str, pd.DataFrame]) -> dict[str, dict[str, pd.DataFrame]]:
     """Per kabupaten code, the rows the report uses of each table (split once)."""
     by_kab: dict[str, dict[str, pd.DataFrame]] = {}
+    none = {n: pd.DataFrame(columns=u) for n, u in _USED.items()}  # shared, never modified
     for name, used in _USED.items():
         df = tables.get(name, pd.DataFrame(columns=contract.columns(name)))[used]
         df = df.assign(tahun=pd.to_numeric(df["tahun"].astype("string")).astype("Int64"))
         for kode, part in df.groupby("kode_kabupaten", sort=False):
-            by_kab.setdefault(str(kode), {n: pd.DataFrame(columns=u) for n, u in
-                                          _USED.items()})[name] = part
+            by_kab.setdefault(str(kode), dict(none))[name] = part
     return by_kab
 
 
