@@ -116,12 +116,16 @@ def resolve(flags: Mapping[str, Any] | None = None, *, config: Path | None = Non
 
 
 def quiet_environment() -> None:
-    """Turn off telemetry and progress bars of Prefect and GX before they are imported."""
+    """Turn off telemetry and progress bars of Prefect and GX before they are imported, and
+    give the temporary Prefect server time to start on a first run."""
     for key, value in {
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
         "GX_ANALYTICS_ENABLED": "false",
         "PREFECT_SERVER_ALLOW_EPHEMERAL_MODE": "true",
+        # the first run on a machine migrates Prefect's database (~15 s, longer on a busy
+        # server): Prefect's 20 s default would fail that run
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
     }.items():
         os.environ.setdefault(key, value)
 

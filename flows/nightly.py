@@ -272,11 +272,11 @@ def _read(settings: Settings, files: list[inventory.InputFile], first: int) -> b
         for f in futures:
             parts.append(f.result())
             PROGRESS.count(sum(len(p) for p in parts), len(files))
-        return batches.concat(parts)
     finally:
         if _POOL is not None:
-            _POOL.shutdown()
+            _POOL.shutdown()  # before stacking the parts: the readers' memory is given back
             _POOL = None
+    return batches.concat(parts)
 
 
 def _read_with_competitors(settings: Settings, plan: inventory.Plan,
