@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -38,6 +39,54 @@ def run_flow(prefect_harness, tmp_path: Path):
         return summary, out, warehouse
 
     return _run
+
+
+def _consolidate(input_dir: Path, base: Path) -> dict:
+    """One flow run of ``input_dir`` into ``base/out`` and ``base/wh/kumuh.duckdb``."""
+    from flows.nightly import nightly_consolidation
+
+    return nightly_consolidation(input_dir=str(input_dir), out=str(base / "out"),
+                                 warehouse_path=str(base / "wh" / "kumuh.duckdb"))
+
+
+@pytest.fixture(scope="session")
+def sample_input(tmp_path_factory):
+    """Generated workbooks of both kabupaten and years, with every defect: (folder, made)."""
+    from transforms import sample
+
+    folder = tmp_path_factory.mktemp("input")
+    made = sample.generate_sample(folder, REFERENCE, kelurahan_per_kabupaten=10, seed=7)
+    return folder, made
+
+
+@pytest.fixture(scope="session")
+def sample_published(sample_input, tmp_path_factory, prefect_harness):
+    """(summary, out) of one flow run over ``sample_input``. Shared read-only by the end-to-end
+    and report tests: nothing may write into it."""
+    folder, _ = sample_input
+    base = tmp_path_factory.mktemp("run")
+    return _consolidate(folder, base), base / "out"
+
+
+@pytest.fixture(scope="session")
+def worked_example_run(tmp_path_factory, prefect_harness):
+    """Spec §4's worked example as ``in/a.xlsx`` (default layout), consolidated once:
+    (base, summary). Tests that go on from this state take a private copy (copy_state)."""
+    from transforms import sample
+
+    base = tmp_path_factory.mktemp("worked")
+    identity, rts = sample.worked_example()
+    sample.write_workbook(base / "in" / "a.xlsx", identity, rts, sample.Layout())
+    return base, _consolidate(base / "in", base)
+
+
+def copy_state(base: Path, dest: Path) -> tuple[Path, Path]:
+    """A private copy of a consolidated state (``in``, ``out``, ``wh``) under ``dest``:
+    (out, warehouse). ``copytree`` keeps mtimes to the nanosecond and the table links are
+    relative, so a next run finds exactly what a next run in ``base`` would."""
+    for name in ("in", "out", "wh"):
+        shutil.copytree(base / name, dest / name, symlinks=True)
+    return dest / "out", dest / "wh" / "kumuh.duckdb"
 
 
 def read_table(out: Path, table: str, where: str = "") -> list[dict]:

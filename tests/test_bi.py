@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.conftest import copy_state
 from transforms import bi, contract, sample
 
 pytestmark = pytest.mark.slow
@@ -56,10 +57,11 @@ def _wait_for(path: Path, proc: subprocess.Popen, seconds: float = 60) -> None:
         time.sleep(0.05)
 
 
-def test_reader_keeps_working_while_the_file_is_replaced(tmp_path: Path, run_flow) -> None:
+def test_reader_keeps_working_while_the_file_is_replaced(tmp_path: Path, worked_example_run,
+                                                         run_flow) -> None:
     inbox = tmp_path / "in"
-    _workbook(inbox, "a.xlsx", "33.75.01.1003", "Podosugih")
-    first, out, wh = run_flow(inbox)
+    base, first = worked_example_run  # in/a.xlsx: Podosugih, consolidated once
+    out, wh = copy_state(base, tmp_path)
     path = bi.write_bi_database(out)
     assert path == out.resolve() / "kumuh.duckdb"
 
@@ -98,11 +100,10 @@ def test_reader_keeps_working_while_the_file_is_replaced(tmp_path: Path, run_flo
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
 
 
-def test_views_have_contract_types_comments_and_absolute_paths(tmp_path: Path, run_flow,
+def test_views_have_contract_types_comments_and_absolute_paths(tmp_path: Path,
+                                                               worked_example_run,
                                                                monkeypatch) -> None:
-    inbox = tmp_path / "in"
-    _workbook(inbox, "a.xlsx", "33.75.01.1003", "Podosugih")
-    _, out, _ = run_flow(inbox)
+    out, _ = copy_state(worked_example_run[0], tmp_path)  # in/a.xlsx: Podosugih
     path = bi.write_bi_database(out)
     monkeypatch.chdir(tmp_path)  # a reader elsewhere: views must not depend on the cwd
     con = duckdb.connect(str(path), read_only=True)

@@ -10,7 +10,7 @@ import pytest
 
 from tests import expected as ex
 from tests import worked_example
-from tests.conftest import REFERENCE, read_table
+from tests.conftest import copy_state, read_table
 from transforms import sample
 
 pytestmark = pytest.mark.slow
@@ -27,24 +27,6 @@ DEFECT_RULE = {
 }
 ROW_RULES = {"nilai_negatif", "bukan_angka", "rt_ganda", "volume_melebihi_penyebut",
              "bukan_bilangan_bulat"}
-
-
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory) -> tuple[Path, list[sample.SampleWorkbook]]:
-    folder = tmp_path_factory.mktemp("input")
-    made = sample.generate_sample(folder, REFERENCE, kelurahan_per_kabupaten=10, seed=7)
-    return folder, made
-
-
-@pytest.fixture(scope="module")
-def published(generated, tmp_path_factory, prefect_harness):
-    from flows.nightly import nightly_consolidation
-
-    folder, _ = generated
-    base = tmp_path_factory.mktemp("run")
-    summary = nightly_consolidation(input_dir=str(folder), out=str(base / "out"),
-                                    warehouse_path=str(base / "kumuh.duckdb"))
-    return summary, base / "out"
 
 
 def test_worked_example_through_the_pipeline(tmp_path: Path, run_flow) -> None:
@@ -84,17 +66,17 @@ def _valid(made: list[sample.SampleWorkbook]) -> list[sample.SampleWorkbook]:
     return [w for w in made if w.expected_status == "diterima"]
 
 
-def test_every_layout_variation_is_covered(generated) -> None:
-    _, made = generated
+def test_every_layout_variation_is_covered(sample_input) -> None:
+    _, made = sample_input
     layouts = [w.layout for w in _valid(made)]
     for name, values in sample.LAYOUT_VARIATIONS.items():
         seen = {getattr(lay, name) for lay in layouts}
         assert set(values) <= seen, (name, set(values) - seen)
 
 
-def test_rt_rows_match_the_workbooks(generated, published) -> None:
-    _, made = generated
-    summary, out = published
+def test_rt_rows_match_the_workbooks(sample_input, sample_published) -> None:
+    _, made = sample_input
+    summary, out = sample_published
     rows = read_table(out, "indikator_rt")
     got = {(r["kode_kelurahan"], r["tahun"], r["rt"], r["rw"]): r for r in rows}
     n = 0
@@ -111,9 +93,9 @@ def test_rt_rows_match_the_workbooks(generated, published) -> None:
     assert len(rows) == n == summary["rows"]["indikator_rt"]
 
 
-def test_kelurahan_and_kabupaten_are_ratios_of_sums(generated, published) -> None:
-    _, made = generated
-    _, out = published
+def test_kelurahan_and_kabupaten_are_ratios_of_sums(sample_input, sample_published) -> None:
+    _, made = sample_input
+    _, out = sample_published
     kel = {(r["kode_kelurahan"], r["tahun"]): r for r in read_table(out, "indikator_kelurahan")}
     by_kab: dict[tuple[str, int], list[dict]] = defaultdict(list)
     for w in _valid(made):
@@ -138,9 +120,9 @@ def test_kelurahan_and_kabupaten_are_ratios_of_sums(generated, published) -> Non
         assert 0 < r["kelengkapan_persen"] <= 100
 
 
-def test_defective_workbooks_are_held_back_with_findings(generated, published) -> None:
-    folder, made = generated
-    _, out = published
+def test_defective_workbooks_are_held_back_with_findings(sample_input, sample_published) -> None:
+    folder, made = sample_input
+    _, out = sample_published
     status = {r["sumber_file"]: r for r in read_table(out, "pengiriman")}
     findings = read_table(out, "temuan_validasi")
     published_files = {r["sumber_file"] for r in read_table(out, "indikator_rt")}
@@ -162,12 +144,12 @@ def test_defective_workbooks_are_held_back_with_findings(generated, published) -
         assert status[w.path.relative_to(folder).as_posix()]["status"] == w.expected_status
 
 
-def test_contract_types_in_parquet(published) -> None:
+def test_contract_types_in_parquet(sample_published) -> None:
     import pyarrow.dataset as pads
 
     from transforms import contract
 
-    _, out = published
+    _, out = sample_published
     for table, columns in contract.tables().items():
         partitioning = "hive" if table in contract.PARTITIONED else None
         schema = pads.dataset(out / table, format="parquet", partitioning=partitioning).schema
@@ -178,12 +160,12 @@ def test_contract_types_in_parquet(published) -> None:
         assert schema.field(columns[-1].name).metadata[b"description"]
 
 
-def test_rejected_replacement_keeps_the_last_good_version(tmp_path: Path, run_flow) -> None:
+def test_rejected_replacement_keeps_the_last_good_version(tmp_path: Path, run_flow,
+                                                          worked_example_run) -> None:
     identity, rts = sample.worked_example()
-    good = tmp_path / "in" / "a.xlsx"
-    sample.write_workbook(good, identity, rts, sample.Layout())
-    _, out, wh = run_flow(tmp_path / "in")
-    good.unlink()
+    base, _ = worked_example_run  # in/a.xlsx: the worked example, consolidated
+    out, wh = copy_state(base, tmp_path)
+    (tmp_path / "in" / "a.xlsx").unlink()
     broken = dataclasses.replace(rts[0], values={**rts[0].values, "vol_1a": -1})
     sample.write_workbook(tmp_path / "in" / "b.xlsx", identity, [broken, *rts[1:]],
                           sample.Layout())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import shutil
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import REFERENCE, read_table
+from tests.conftest import REFERENCE, copy_state, read_table
 from transforms import sample
 
 pytestmark = pytest.mark.slow
@@ -21,14 +22,27 @@ def _digests(out: Path) -> dict[str, str]:
             for p in sorted(out.glob("*/**/*.parquet")) if ".versions" not in p.parts}
 
 
-@pytest.fixture
-def world(tmp_path: Path, run_flow):
-    """Two kabupaten × two years of valid workbooks, consolidated once."""
-    made = sample.generate_sample(tmp_path / "in", REFERENCE, kabupaten=("33.75", "35.08"),
+@pytest.fixture(scope="module")
+def consolidated(tmp_path_factory, prefect_harness):
+    """Two kabupaten × two years of valid workbooks, consolidated once for the module."""
+    from flows.nightly import nightly_consolidation
+
+    base = tmp_path_factory.mktemp("world")
+    made = sample.generate_sample(base / "in", REFERENCE, kabupaten=("33.75", "35.08"),
                                   kelurahan_per_kabupaten=3, rts_per_kelurahan=(4, 8),
                                   seed=5, with_errors=False)
-    summary, out, wh = run_flow(tmp_path / "in")
+    summary = nightly_consolidation(input_dir=str(base / "in"), out=str(base / "out"),
+                                    warehouse_path=str(base / "wh" / "kumuh.duckdb"))
     assert summary["diterima"] == len(made) == 12
+    return base, made
+
+
+@pytest.fixture
+def world(consolidated, tmp_path: Path, run_flow):
+    """A private copy of the consolidated state (input, Parquet, warehouse) for one test."""
+    base, made = consolidated
+    out, wh = copy_state(base, tmp_path)
+    made = [dataclasses.replace(w, path=tmp_path / w.path.relative_to(base)) for w in made]
     return tmp_path, made, out, wh, run_flow
 
 

@@ -14,7 +14,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from tests.conftest import REFERENCE
-from transforms import reference, report_charts, report_clerk, sample
+from transforms import reference, report_charts, report_clerk
 
 pytestmark = pytest.mark.slow
 
@@ -45,18 +45,13 @@ def _read(out: Path, table: str) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, prefect_harness) -> tuple[dict, dict[str, pd.DataFrame], Path]:
-    """A flow run over generated workbooks, and both pages written as the lead will publish
-    them: ``<site>/laporan/index.html`` linking to ``<site>/temuan/index.html``."""
-    from flows.nightly import nightly_consolidation
-
-    folder = tmp_path_factory.mktemp("input")
-    sample.generate_sample(folder, REFERENCE, kelurahan_per_kabupaten=5, seed=5)
-    base = tmp_path_factory.mktemp("run")
-    summary = nightly_consolidation(input_dir=str(folder), out=str(base / "out"),
-                                    warehouse_path=str(base / "kumuh.duckdb"))
-    tables = {t: _read(base / "out", t) for t in TABLES}
-    site = base / "site"
+def site(tmp_path_factory, sample_published) -> tuple[dict, dict[str, pd.DataFrame], Path]:
+    """A flow run over generated workbooks (the session's, with every defect), and both pages
+    written as the lead will publish them: ``<site>/laporan/index.html`` linking to
+    ``<site>/temuan/index.html``."""
+    summary, out = sample_published
+    tables = {t: _read(out, t) for t in TABLES}
+    site = tmp_path_factory.mktemp("site")
     (site / "laporan").mkdir(parents=True)
     (site / "temuan").mkdir()
     page = report_charts.render_report(tables, summary["run_id"])

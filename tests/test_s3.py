@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -23,8 +22,9 @@ KUMUH = Path(sys.executable).with_name("kumuh")
 
 
 @pytest.fixture(scope="module")
-def s3(tmp_path_factory):
-    """A moto S3 server on loopback and the environment that points boto at it."""
+def s3(tmp_path_factory, prefect_api):
+    """A moto S3 server on loopback and the environment that points boto at it (and the
+    ``kumuh`` processes at the session's Prefect server)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -47,7 +47,7 @@ def s3(tmp_path_factory):
     fs = s3fs.S3FileSystem(key="kumuh", secret="kumuh", endpoint_url=url)
     fs.mkdir("terbit")
     try:
-        yield fs, {**os.environ, **env}
+        yield fs, {**prefect_api, **env}
     finally:
         server.terminate()
         server.wait(10)
