@@ -141,10 +141,10 @@ def profile(tables: dict[str, pa.Table | pd.DataFrame]) -> pd.DataFrame:
                         for v in _checked_values(table.column(col.name), col.allowed)]
     columns = ["tabel", "kolom", ACTUAL, EXPECTED, *(rule_column(r) for r in rules())]
     frame = pd.DataFrame.from_records(records, columns=columns)
-    for rule in rules():  # numbers as float (NaN = no value), everything else as objects
+    for rule in rules():  # numbers as numbers (NaN = no value), everything else as objects
         target = rule_column(rule)
         if _numeric(rule):
-            frame[target] = pd.to_numeric(frame[target], errors="coerce")
+            frame[target] = pd.to_numeric(frame[target])  # contract types: never text
         else:
             frame[target] = frame[target].astype(object)
     return frame.astype({"tabel": object, "kolom": object, ACTUAL: object, EXPECTED: object})
