@@ -55,7 +55,7 @@ class _Suite:
                                      result_format="BOOLEAN_ONLY")
         failed = []
         for r in result.results:
-            _raise_if_broken(r)
+            raise_if_broken(r)
             if not r.success:
                 failed.append(self.by_id[r.expectation_config.id])
         if not failed:
@@ -63,11 +63,11 @@ class _Suite:
         batch = self.batch_definition.get_batch(batch_parameters={"dataframe": frame})
         for expectation in failed:
             r = batch.validate(expectation, result_format="COMPLETE")
-            _raise_if_broken(r)
+            raise_if_broken(r)
             yield expectation.meta, r.result.get("unexpected_index_list") or []
 
 
-def _raise_if_broken(result) -> None:
+def raise_if_broken(result) -> None:
     """A GX expectation that could not run is kumuh's bug, never a finding."""
     if result.exception_info and result.exception_info.get("raised_exception"):
         raise RuntimeError(f"GX expectation failed to run: {result.exception_info}")

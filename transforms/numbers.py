@@ -174,12 +174,6 @@ def _text_convention(text: str) -> Convention | None:
     return _analyse(text).vote
 
 
-#: The vote of each cell text seen by this process (cleared past ``_VOTES_MAX``).
-_VOTES: dict[str, Convention | None] = {}
-_VOTES_MAX = 200_000
-_UNSEEN = object()
-
-
 def detect_convention(texts: Iterable[str]) -> Convention | None:
     """The number convention of a file, from the text cells of its numeric columns.
 
@@ -188,14 +182,8 @@ def detect_convention(texts: Iterable[str]) -> Convention | None:
     one convention; if both appear the majority wins, and a tie gives None (nothing settled).
     """
     votes: dict[Convention | None, int] = {"id": 0, "en": 0, None: 0}
-    if len(_VOTES) > _VOTES_MAX:
-        _VOTES.clear()
-    memo = _VOTES
-    for text in texts:
-        conv = memo.get(text, _UNSEEN)
-        if conv is _UNSEEN:
-            conv = memo[text] = _text_convention(text)
-        votes[conv] += 1
+    for text in texts:  # each distinct text is analysed once (_analyse is cached)
+        votes[_text_convention(text)] += 1
     if votes["id"] > votes["en"]:
         return "id"
     if votes["en"] > votes["id"]:
