@@ -9,13 +9,11 @@ rejected (they are reported); 2 for a bad input folder, 3 when another run held 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
-from flows import config, process
+from flows import config, prefect_server, process
 
 process.set_up()
 
@@ -55,8 +53,7 @@ def _settings(args: argparse.Namespace) -> config.Settings:
 
 def _locked(settings: config.Settings) -> AbstractContextManager:
     """The writer lock, taken before Prefect starts (a clean message, no traceback)."""
-    from flows.nightly import lock_path
-    from transforms.store.lock import writer_lock
+    from transforms.store.lock import lock_path, writer_lock
 
     def waiting(who: str) -> None:
         print(f"kumuh: menunggu run lain selesai ({who}) ...", file=sys.stderr, flush=True)
@@ -65,12 +62,16 @@ def _locked(settings: config.Settings) -> AbstractContextManager:
 
 
 def _consolidate(settings: config.Settings, **params) -> dict | int:
+    """One flow run under the writer lock. The Prefect API is chosen (a temporary server
+    started) before Prefect, pandas and the flow are imported, so they load meanwhile."""
     from transforms.store.lock import LockTimeout
 
     try:
-        with _locked(settings), _prefect_api(settings):
+        with _locked(settings):
+            api = prefect_server.start()
             from flows.nightly import with_runner
 
+            api.ready()
             run = with_runner(settings.runner, settings.dask_address, settings.workers)
             return run(input_dir=str(settings.input), out=str(settings.out),
                        warehouse_path=str(settings.warehouse), workers=settings.workers,
@@ -80,24 +81,6 @@ def _consolidate(settings: config.Settings, **params) -> dict | int:
     except LockTimeout as exc:
         print(f"kumuh: {exc}", file=sys.stderr)
         return EXIT_LOCKED
-
-
-@contextmanager
-def _prefect_api(settings: config.Settings) -> Iterator[None]:
-    """With ``--runner dask`` and no ``PREFECT_API_URL``: a temporary local Prefect server
-    whose address the Dask workers inherit (each would otherwise start its own)."""
-    if settings.runner != "dask" or os.environ.get("PREFECT_API_URL"):
-        yield
-        return
-    from prefect.server.api.server import SubprocessASGIServer
-
-    server = SubprocessASGIServer()  # the instance Prefect itself uses; stopped at exit
-    server.start()
-    os.environ["PREFECT_API_URL"] = server.api_url
-    try:
-        yield
-    finally:
-        os.environ.pop("PREFECT_API_URL", None)
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -336,7 +336,7 @@ def nightly_consolidation(input_dir: str = "data/sample", out: str = "data/out",
     scope = inventory.Scope(kabupaten, kecamatan, kelurahan, tahun)
     run_id = new_run_id(started)
     logger = get_run_logger()
-    guard = (lock.writer_lock(lock_path(settings.warehouse), lock_timeout,
+    guard = (lock.writer_lock(lock.lock_path(settings.warehouse), lock_timeout,
                               lambda who: logger.warning("Menunggu run lain selesai: %s", who))
              if take_lock else nullcontext())
     with guard:
@@ -365,11 +365,6 @@ def with_runner(runner: str = "local", dask_address: str | None = None,
             "n_workers": workers or os.cpu_count() or 1, "threads_per_worker": 1,
             "dashboard_address": None})
     return nightly_consolidation.with_options(task_runner=task_runner)
-
-
-def lock_path(warehouse_file: Path) -> Path:
-    """The writer lock beside the warehouse file."""
-    return warehouse_file.with_suffix(".lock")
 
 
 def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,

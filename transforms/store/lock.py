@@ -26,6 +26,11 @@ def _holder(path: Path) -> str:
         return "?"
 
 
+def lock_path(warehouse_file: Path) -> Path:
+    """The writer lock beside the warehouse file."""
+    return warehouse_file.with_suffix(".lock")
+
+
 @contextmanager
 def writer_lock(path: Path, timeout: float | None,
                 on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
