@@ -63,16 +63,19 @@ def _locked(settings: config.Settings) -> AbstractContextManager:
 
 def _consolidate(settings: config.Settings, **params) -> dict | int:
     """One flow run under the writer lock. The Prefect API is chosen (a temporary server
-    started) before Prefect, pandas and the flow are imported, so they load meanwhile."""
+    started) before Prefect, pandas and the flow are imported, so they load meanwhile, and so
+    do the GX suites when the run will probably need them."""
     from transforms.store.lock import LockTimeout
 
     try:
         with _locked(settings):
             api = prefect_server.start()
-            from flows.nightly import with_runner
+            from flows import nightly
 
+            if api.starting and nightly.expects_changes(settings, params):
+                nightly.load_checks(settings.check_outputs)  # also while the server starts
             api.ready()
-            run = with_runner(settings.runner, settings.dask_address, settings.workers)
+            run = nightly.with_runner(settings.runner, settings.dask_address, settings.workers)
             return run(input_dir=str(settings.input), out=str(settings.out),
                        warehouse_path=str(settings.warehouse), workers=settings.workers,
                        settle_seconds=settings.settle_seconds, take_lock=False,

@@ -150,9 +150,10 @@ def decide_submissions(checked: pd.DataFrame, found: pd.DataFrame, published: pd
 
 @task(cache_policy=NO_CACHE)
 def roll_up(con: duckdb.DuckDBPyConnection, groups: pd.DataFrame,
-            villages: pd.DataFrame) -> None:
+            ref: reference.Reference) -> None:
     """Recompute the kelurahan, kecamatan and kabupaten indicators of the changed groups."""
-    warehouse.refresh_rollups(con, groups, villages)
+    if not groups.empty:  # the region list is loaded only when there is something to roll up
+        warehouse.refresh_rollups(con, groups, ref.villages)
 
 
 @task(cache_policy=NO_CACHE)
@@ -166,7 +167,7 @@ def store(settings: Settings, ref: reference.Reference, tables: run_tables.RunTa
         with warehouse.transaction(con):
             groups = warehouse.store_rt(con, rt=tables.rt, withdrawn=withdrawn,
                                         force_groups=force_groups)
-            roll_up(quote(con), quote(groups), quote(ref.villages))
+            roll_up(quote(con), quote(groups), quote(ref))
             warehouse.store_files(con, groups, processed=tables.processed,
                                   temuan=tables.temuan, present=present,
                                   withdrawn=withdrawn, run=tables.run, state=state)
@@ -380,9 +381,7 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
         con.close()
 
     PROGRESS.stage("inventaris berkas")
-    present = take_inventory(settings.input, settings.settle_seconds)
-    returned = set(known.loc[~known["ada"].astype(bool), "sumber_file"])
-    plan = inventory.plan(present, known, force=full, retry=returned)
+    plan = _plan(take_inventory(settings.input, settings.settle_seconds), known, full)
     PROGRESS.stage("membaca workbook")
     batch = _read_with_competitors(settings, plan, known, scope)
     PROGRESS.stage("validasi (Great Expectations)")
@@ -427,6 +426,46 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
     _artifacts(summary, clerk_md)
     PROGRESS.close()
     return summary
+
+
+def _plan(present: list[inventory.InputFile], known: pd.DataFrame,
+          full: bool) -> inventory.Plan:
+    """The inventory against the manifest; files not settled last time are read again."""
+    returned = set(known.loc[~known["ada"].astype(bool), "sumber_file"])
+    return inventory.plan(present, known, force=full, retry=returned)
+
+
+#: Flow parameters that make a run read or publish whatever the input folder holds.
+_FORCING = ("full", "force", "withdraw", "kabupaten", "kecamatan", "kelurahan", "tahun")
+
+
+def expects_changes(settings: Settings, params: dict) -> bool:
+    """Whether a run with these flow parameters will probably validate or publish anything,
+    judged from the manifest and a look at the input folder, so that the CLI can load the GX
+    suites while the Prefect server starts. A hint: the flow decides for itself."""
+    if any(params.get(name) for name in _FORCING) or not settings.warehouse.exists():
+        return True
+    try:
+        con = warehouse.connect(settings.warehouse, read_only=True)
+        try:
+            known = warehouse.manifest(con)
+            if not warehouse.pending_groups(con).empty or warehouse.get_state(
+                    con, "fingerprint") != fingerprint(reference.Reference(settings.reference)):
+                return True
+        finally:
+            con.close()
+    except duckdb.Error:
+        return True
+    present = inventory.discover(settings.input, settle_seconds=settings.settle_seconds)
+    return _plan(present, known, full=False).changed
+
+
+def load_checks(outputs: bool) -> None:
+    """Import the GX suites now (3–4 s) instead of when the first batch is validated."""
+    import expectations.validate_input  # noqa: F401
+
+    if outputs:
+        import expectations.output_contract  # noqa: F401
 
 
 def _force_groups(settings: Settings, scope: inventory.Scope, full: bool,

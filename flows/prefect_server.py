@@ -149,6 +149,11 @@ class Api:
     url: str | None = None
     server: TemporaryServer | None = None
 
+    @property
+    def starting(self) -> bool:
+        """Whether a temporary server is starting (time to do other work meanwhile)."""
+        return self.server is not None
+
     def ready(self) -> str | None:
         """Once Prefect is imported: the API URL this process now reports to (None: the one
         Prefect is configured with, or its own harness). Waits for a temporary server; one

@@ -1,4 +1,5 @@
-"""Start-up of ``kumuh run``: the Prefect API it reports to and the temporary server's life."""
+"""Start-up of ``kumuh run``: the Prefect API it reports to, the temporary server's life and
+the hint that loads the GX suites ahead."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import psutil
+
+from tests.conftest import copy_state
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 KUMUH = Path(sys.executable).with_name("kumuh")
@@ -99,3 +102,28 @@ def test_the_temporary_server_dies_with_a_killed_run(tmp_path: Path) -> None:
     for p in alive:
         p.kill()
     assert not alive, "the temporary server outlived the killed run"
+
+
+def test_expects_changes_reads_the_manifest(worked_example_run, tmp_path: Path) -> None:
+    from flows.config import Settings
+    from flows.nightly import expects_changes
+
+    base, _ = worked_example_run
+    out, warehouse = copy_state(base, tmp_path)
+    settings = Settings(input=tmp_path / "in", out=out, warehouse=warehouse)
+    workbook = tmp_path / "in" / "a.xlsx"
+    assert not expects_changes(settings, {})
+    assert expects_changes(settings, {"full": True})
+    assert expects_changes(settings, {"kelurahan": "33.75.01.1003"})
+    st = workbook.stat()
+    os.utime(workbook, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    assert expects_changes(settings, {})
+    os.utime(workbook, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert not expects_changes(settings, {})
+    shutil.copy2(workbook, tmp_path / "in" / "b.xlsx")
+    assert expects_changes(settings, {})
+    (tmp_path / "in" / "b.xlsx").unlink()
+    workbook.rename(tmp_path / "a.xlsx")
+    assert expects_changes(settings, {})  # vanished: reported and republished
+    assert expects_changes(Settings(input=tmp_path / "in", out=out,
+                                    warehouse=tmp_path / "baru.duckdb"), {})

@@ -130,7 +130,7 @@ def with_reference(workbooks: pd.DataFrame, ref: reference.Reference) -> pd.Data
     """Workbook frame plus the official hierarchy of its code (``*_resmi``), ``kode_dikenal``
     (None when the code is malformed) and ``nama_*_cocok`` flags (None unless both names are
     known) for the code rule and the name warning."""
-    official = ref.villages.add_suffix("_resmi").rename(
+    official = ref.villages_for(workbooks["kode_kelurahan"]).add_suffix("_resmi").rename(
         columns={"kode_kelurahan_resmi": "kode_kelurahan"})
     out = workbooks.merge(official, on="kode_kelurahan", how="left")
     well_formed = out["kode_kelurahan"].astype("string").str.fullmatch(
