@@ -9,6 +9,10 @@ rejected (they are reported); 2 for a bad input folder, 3 when another run held 
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
+import logging
+import os
 import sys
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -216,7 +220,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script."""
+    """Parse ``argv`` (default: the command line), run the subcommand; its exit status."""
     args = parser().parse_args(argv)
     try:
         return args.func(args)
@@ -224,5 +228,28 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def console() -> None:
+    """Entry point of the ``kumuh`` console script: :func:`main`, then exit without tearing
+    the interpreter down. Every exit handler still runs (Prefect sends its last logs, the
+    temporary server stops, temporary folders are removed); only the freeing of the ~3,000
+    imported modules, object by object, is skipped: 1–6 s after a finished run."""
+    status = [1]  # an uncaught exception exits 1, as Python would
+    atexit.register(_exit_now, status)  # registered first, so it runs after every other
+    try:
+        status[0] = main()
+    except SystemExit as exc:  # argparse: --help, usage errors
+        status[0] = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        raise
+    sys.exit(status[0])
+
+
+def _exit_now(status: list[int]) -> None:
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(status[0])
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

@@ -1,5 +1,5 @@
-"""Start-up of ``kumuh run``: the Prefect API it reports to, the temporary server's life and
-the hint that loads the GX suites ahead."""
+"""Start-up of ``kumuh run``: the Prefect API it reports to, the temporary server's life, the
+hint that loads the GX suites ahead, and the console script's exit codes."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import psutil
+import pytest
 
 from tests.conftest import copy_state
 
@@ -127,3 +128,20 @@ def test_expects_changes_reads_the_manifest(worked_example_run, tmp_path: Path) 
     assert expects_changes(settings, {})  # vanished: reported and republished
     assert expects_changes(Settings(input=tmp_path / "in", out=out,
                                     warehouse=tmp_path / "baru.duckdb"), {})
+
+
+@pytest.mark.parametrize(("args", "code"), [(["--help"], 0), (["run", "--tidak-ada"], 2),
+                                            (["run", "--input", "tidak-ada"], 2)])
+def test_console_exit_codes(args: list[str], code: int, tmp_path: Path) -> None:
+    done = subprocess.run([str(KUMUH), *args], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=120)
+    assert done.returncode == code, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_config_output_is_complete_when_the_process_exits(tmp_path: Path) -> None:
+    done = subprocess.run([str(KUMUH), "config"], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split()[0] for line in lines][-1] == "check_outputs" and len(lines) == 11
