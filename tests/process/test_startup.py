@@ -20,8 +20,10 @@ import pytest
 
 from tests.conftest import copy_state
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 KUMUH = Path(sys.executable).with_name("kumuh")
+
+pytestmark = pytest.mark.slow
 
 
 def _closed_port() -> str:

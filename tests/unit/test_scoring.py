@@ -10,7 +10,7 @@ from transforms.spec import criteria
 
 
 def _example() -> pd.DataFrame:
-    return pd.DataFrame(ex.ROWS, columns=ex.COLUMNS).set_index("rt_rw")
+    return ex.frame()
 
 
 def test_worked_example_rts() -> None:
@@ -46,7 +46,7 @@ def test_band_edges_close_downwards(vol: float, den: float, nilai: int) -> None:
                                                 (37, "Kumuh Ringan"), (38, "Kumuh Sedang"),
                                                 (59, "Kumuh Sedang"), (60, "Kumuh Berat")])
 def test_tingkat_bands(total: int, tingkat: str) -> None:
-    assert scoring.tingkat_from_total(np.array([total]))[0] == tingkat
+    assert scoring.tingkat_kekumuhan_from_total(np.array([total]))[0] == tingkat
 
 
 def test_zero_denominator_gives_zero_percent() -> None:
