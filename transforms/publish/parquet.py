@@ -13,8 +13,10 @@ complete table or the new one. A run that changed nothing publishes nothing.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -111,7 +113,7 @@ def build_version(out: Path, run_id: str, *, changed: dict[str, Rows],
 
         for name in contract.tables():
             _table_version(out, root, name, changed, keep, flat, inspect, write)
-    _fsync_tree(root)
+    _sync_tree(root)
     return root
 
 
@@ -153,7 +155,12 @@ def _empty(name: str) -> pa.Table:
     return contract.arrow_schema(name).empty_table()
 
 
-def _fsync_tree(root: Path) -> None:
+def _sync_tree(root: Path) -> None:
+    """Make every file and folder under ``root`` durable before the switch: on Linux one
+    ``syncfs`` of its filesystem (one journal commit instead of one per file), elsewhere an
+    ``fsync`` of each file."""
+    if _syncfs(root):
+        return
     for dirpath, _dirs, files in os.walk(root):
         for f in files:
             fd = os.open(os.path.join(dirpath, f), os.O_RDONLY)
@@ -161,6 +168,23 @@ def _fsync_tree(root: Path) -> None:
                 os.fsync(fd)
             finally:
                 os.close(fd)
+
+
+def _syncfs(path: Path) -> bool:
+    """``syncfs(2)`` of the filesystem holding ``path``; False where it does not exist."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        syncfs = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return False
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if syncfs(fd) != 0:
+            raise OSError(ctypes.get_errno(), "syncfs gagal", str(path))
+    finally:
+        os.close(fd)
+    return True
 
 
 def switch(out: Path, run_id: str, names: Iterable[str]) -> None:
