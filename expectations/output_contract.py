@@ -25,14 +25,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from expectations.validate_input import raise_if_broken
+from expectations.validate_input import Suite, ephemeral_context
 from transforms.spec import contract
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 import great_expectations as gx  # noqa: E402
-from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 
 #: Profile-frame columns of the column-list check: the table's column at each position and
 #: the contract's.
@@ -96,22 +95,9 @@ def contract_expectations() -> list[gx.expectations.Expectation]:
             *(rule_expectation(rule) for rule in rules())]
 
 
-class _ContractSuite:
-    def __init__(self) -> None:
-        context = gx.get_context(mode="ephemeral")
-        context.variables.progress_bars = ProgressBarsConfig(globally=False,
-                                                             metric_calculations=False)
-        asset = context.data_sources.add_pandas("keluaran").add_dataframe_asset("profil")
-        batch = asset.add_batch_definition_whole_dataframe("profil")
-        suite = context.suites.add(gx.ExpectationSuite(  # all at once: see validate.py
-            name="kontrak_keluaran", expectations=contract_expectations()))
-        self.definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name="kontrak_keluaran", data=batch, suite=suite))
-
-
 @cache
-def _suite() -> _ContractSuite:
-    return _ContractSuite()
+def _suite() -> Suite:
+    return Suite(ephemeral_context(), "kontrak_keluaran", contract_expectations())
 
 
 def _checked_values(column: pa.ChunkedArray, rule: str) -> list[object]:
@@ -157,15 +143,10 @@ def profile_violations(frame: pd.DataFrame) -> list[str]:
     frame = frame.reset_index(drop=True)
     if frame.empty:
         return []
-    result = _suite().definition.run(batch_parameters={"dataframe": frame},
-                                     result_format="COMPLETE")
     out: list[str] = []
-    for r in result.results:
-        if r.success:
-            continue
-        raise_if_broken(r)
-        rule = r.expectation_config.meta["aturan"]
-        bad = frame.loc[r.result.get("unexpected_index_list") or []]
+    for meta, index in _suite().failures(frame):  # pass/fail first, failing rows if any
+        rule = meta["aturan"]
+        bad = frame.loc[index]
         if rule == COLUMN_LIST:
             for tabel, rows in bad.groupby("tabel", sort=False):
                 pairs = [f"{k}: ada {a!r}, kontrak {e!r}" for k, a, e in

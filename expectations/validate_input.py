@@ -31,7 +31,7 @@ PROBLEM_RULE = {"kosong": "nilai_kosong", "bukan_angka": "bukan_angka",
                 "ambigu": "angka_ambigu", "sel_error": "sel_error"}
 
 
-class _Suite:
+class Suite:
     """A GX suite bound to a whole-dataframe batch definition in an ephemeral context.
 
     A suite run costs ~5 ms per expectation to decide pass/fail and ~12 ms to also list every
@@ -68,6 +68,14 @@ class _Suite:
             yield expectation.meta, r.result.get("unexpected_index_list") or []
 
 
+def ephemeral_context() -> gx.data_context.AbstractDataContext:
+    """A GX context in memory, progress bars off (kumuh's suites live only in the process)."""
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False,
+                                                         metric_calculations=False)
+    return context
+
+
 def raise_if_broken(result) -> None:
     """A GX expectation that could not run is kumuh's bug, never a finding."""
     if result.exception_info and result.exception_info.get("raised_exception"):
@@ -78,11 +86,9 @@ class Validator:
     """The two kumuh suites, built once; :meth:`validate` gives the findings of a batch."""
 
     def __init__(self, today: dt.date | None = None) -> None:
-        context = gx.get_context(mode="ephemeral")
-        context.variables.progress_bars = ProgressBarsConfig(globally=False,
-                                                             metric_calculations=False)
-        self.rows = _Suite(context, "rt_rows", input_suites.rt_row_expectations())
-        self.workbooks = _Suite(context, "workbooks", input_suites.workbook_expectations(today))
+        context = ephemeral_context()
+        self.rows = Suite(context, "rt_rows", input_suites.rt_row_expectations())
+        self.workbooks = Suite(context, "workbooks", input_suites.workbook_expectations(today))
 
     def validate(self, batch: Batch, workbooks: pd.DataFrame) -> pd.DataFrame:
         """Findings (``transforms.assess.findings.FINDING_COLUMNS``) of every workbook in ``batch``;
@@ -104,7 +110,7 @@ def validator() -> Validator:
 
 # --- workbook-level findings ---------------------------------------------------------------
 
-def _workbook_findings(suite: _Suite, workbooks: pd.DataFrame) -> Iterator[findings.Finding]:
+def _workbook_findings(suite: Suite, workbooks: pd.DataFrame) -> Iterator[findings.Finding]:
     frame = workbooks.set_index("wb", drop=False).rename_axis(None)
     unreadable = set(frame.index[~frame["terbaca"].astype(bool)])
     no_table = set(frame.index[~frame["tabel_rt_ditemukan"].astype(bool)])
@@ -187,7 +193,7 @@ def rows_for_gx(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[checked].assign(**derived)
 
 
-def _row_findings(suite: _Suite, batch: Batch,
+def _row_findings(suite: Suite, batch: Batch,
                   workbooks: pd.DataFrame) -> Iterator[findings.Finding]:
     rows = batch.rows
     problems = {(p.wb, p.baris, p.kolom): p for p in batch.problems.itertuples(index=False)}
