@@ -107,9 +107,12 @@ def generated_rt() -> pd.DataFrame:
                        kawasan=pesisir, file="2021/b-medono.xlsx")
     rows += _kelurahan(rng, 2021, PODOSUGIH, {"001/003": "sedang", "002/003": "bersih"},
                        kawasan={"001/003": "kawasan pesisir"}, file="2021/c-podosugih.xlsx")
-    rows += _kelurahan(rng, 2021, SAPURO, {"001/001": "berat", "002/001": "berat"},
-                       kawasan={"001/001": "Bantaran Sungai", "002/001": "Bantaran Sungai"},
-                       rt001_001={"luas_ha": 4.995}, rt002_001={"luas_ha": 5.0})
+    rows += _kelurahan(rng, 2021, SAPURO, {"001/001": "berat", "002/001": "berat",
+                                           "003/001": "berat"},
+                       kawasan={"001/001": "Bantaran Sungai", "002/001": "Bantaran Sungai",
+                                "003/001": "Kali Loji"},
+                       rt001_001={"luas_ha": 4.995}, rt002_001={"luas_ha": 5.0},
+                       rt003_001={"luas_ha": 9.995})
     rows += _kelurahan(rng, 2023, MEDONO, {"001/001": "ringan", "002/001": "sedang",
                                            "003/001": "berat", "004/001": "sedang",
                                            "006A/002": "ringan"},
@@ -132,10 +135,11 @@ def generated_rt() -> pd.DataFrame:
         rt005_002={"luas_ha": 9.994}, rt006_002={"luas_ha": 5.006},
         rt007_002={"luas_ha": 12.0}, rt008_002={"luas_ha": 8.0})
     rows += _kelurahan(rng, 2022, BODAS, {"001/004": "berat", "002/004": "berat",
-                                          "003/004": "ringan"},
-                       kawasan={"001/004": "Muara", "002/004": "Muara", "003/004": "Tepian"},
+                                          "003/004": "ringan", "004/004": "sedang"},
+                       kawasan={"001/004": "Muara", "002/004": "Muara", "003/004": "Tepian",
+                                "004/004": "Pelabuhan"},
                        rt001_004={"luas_ha": 4.994}, rt002_004={"luas_ha": 5.0},
-                       rt003_004={"luas_ha": 9.994})
+                       rt003_004={"luas_ha": 9.994}, rt004_004={"luas_ha": 14.995})
     # Kabupaten Cilacap: one year only
     rows += _kelurahan(rng, 2022, TAMBAKREJA, {"001/001": "berat"}, kawasan={"001/001": "Teluk"})
     frame = pd.DataFrame(rows).merge(VILLAGES, on="kode_kelurahan")
@@ -328,6 +332,8 @@ def test_kawasan_keys_names_and_span(computed) -> None:
 
 @pytest.mark.parametrize(("tahun", "kab", "nama", "luas", "kewenangan"), [
     (2021, KOTA, "Bantaran Sungai", 9.995, "Pemerintah Provinsi"),      # 9.995 → 10.00
+    (2021, KOTA, "Kali Loji", 9.995, "Pemerintah Provinsi"),            # stored 9.99499…
+    (2022, KAB, "Pelabuhan", 14.995, "Pemerintah Pusat"),               # stored 14.99499…
     (2022, KAB, "Pasar", 10.004, "Pemerintah Provinsi"),                # 10.004 → 10.00
     (2022, KAB, "Stasiun", 14.995, "Pemerintah Pusat"),                 # 14.995 → 15.00
     (2022, KAB, "Terminal", 15.0, "Pemerintah Pusat"),                  # 9.994 + 5.006
