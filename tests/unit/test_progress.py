@@ -10,11 +10,8 @@ kawasan of 20 ha.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import math
 import random
-import sys
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -23,28 +20,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from transforms import contract, indicators, reference, scoring, spec, warehouse
 from transforms.assess import year_change
+from transforms.indicators import progress, rt_rows, scoring
 from transforms.reports import progress as report
+from transforms.spec import contract, criteria, reference
+from transforms.store import warehouse
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _import(name: str, path: str):
-    """``name``, or the file at ``path`` while the flat ``transforms/indicators.py`` still
-    shadows the ``transforms/indicators/`` package (before the layout change lands)."""
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        found = importlib.util.spec_from_file_location(name, ROOT / path)
-        module = importlib.util.module_from_spec(found)
-        sys.modules[name] = module
-        found.loader.exec_module(module)
-        return module
-
-
-progress = _import("transforms.indicators.progress", "transforms/indicators/progress.py")
-
 VILLAGES = reference.Reference(ROOT / "data" / "reference" / "wilayah").villages
 KOTA, KAB, CILACAP = "33.75", "33.26", "33.01"
 MEDONO, PODOSUGIH, SAPURO, BENDAN = ("33.75.01.1002", "33.75.01.1003", "33.75.01.1004",
@@ -71,7 +53,7 @@ def _rt(rng: random.Random, tahun: int, kel: str, rt: str, rw: str, tier: str, *
         "panjang_drainase_ideal_m": float(rng.randint(200, 1500))}
     row["jumlah_penduduk"] = int(row["jumlah_kk"]) * 4
     row.update(values)
-    for c in spec.criteria():
+    for c in criteria.criteria():
         share = min(1.0, max(0.0, TIER[tier] + (rng.uniform(-0.05, 0.05) if TIER[tier] else 0)))
         den = float(row[c.penyebut])
         row[c.vol] = math.floor(share * den) if c.is_count else round(share * den * 0.999, 3)
@@ -143,7 +125,7 @@ def generated_rt() -> pd.DataFrame:
     # Kabupaten Cilacap: one year only
     rows += _kelurahan(rng, 2022, TAMBAKREJA, {"001/001": "berat"}, kawasan={"001/001": "Teluk"})
     frame = pd.DataFrame(rows).merge(VILLAGES, on="kode_kelurahan")
-    return indicators.conform(scoring.score(frame), "indikator_rt")
+    return rt_rows.conform(scoring.score(frame), "indikator_rt")
 
 
 def warehouse_with(rt: pd.DataFrame) -> duckdb.DuckDBPyConnection:
@@ -214,12 +196,12 @@ def expected_kawasan(rt: pd.DataFrame) -> pd.DataFrame:
                "nama_provinsi": first["nama_provinsi"], "nama_kabupaten": first["nama_kabupaten"],
                "kawasan": first["kawasan"], "kode_kelurahan_daftar": ",".join(kels),
                "jumlah_kelurahan": len(kels), "jumlah_rt": len(rts)}
-        for label, sfx in spec.TINGKAT_SUFFIX.items():
+        for label, sfx in criteria.TINGKAT_SUFFIX.items():
             row[f"jumlah_rt_{sfx}"] = sum(r["tingkat_kekumuhan"] == label for r in rts)
-        for col in spec.numeric_columns():
+        for col in criteria.numeric_columns():
             row[col] = sum(r[col] for r in rts)
         total = 0
-        for c in spec.criteria():
+        for c in criteria.criteria():
             den = row[c.penyebut]
             row[c.persen] = 0.0 if den == 0 else 100.0 * row[c.vol] / den
             row[c.nilai] = _nilai(row[c.vol], den)
@@ -541,7 +523,7 @@ def test_like_for_like_sentence_without_common_kelurahan() -> None:
 def test_transition_table_counts_rts_of_the_latest_two_years(rt, computed) -> None:
     kemajuan = computed["kemajuan_kabupaten"].query("kode_kabupaten == @KOTA")
     table = report.transisi_tingkat(computed["perubahan_rt"], 2023, 2021)
-    assert list(table.index) == list(table.columns) == list(spec.TINGKAT_LABELS)
+    assert list(table.index) == list(table.columns) == list(criteria.TINGKAT_LABELS)
     history = _history(rt)
     expected = np.zeros((4, 4), dtype=int)
     for years in history.values():

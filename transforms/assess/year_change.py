@@ -8,7 +8,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from transforms import findings, spec
+from transforms.assess import findings
+from transforms.spec import criteria
 
 RULE = "berubah_drastis"
 #: The RT values compared with the RT's previous published year, in finding order.
@@ -27,7 +28,7 @@ def _sql(source: str) -> str:
         f"{c}_sebelumnya::double as nilai_sebelumnya from berpasangan" for i, c in
         enumerate(COMPARED))
     previous = ",\n    ".join(f"lag({c}) over riwayat as {c}_sebelumnya" for c in COMPARED)
-    noise = spec.FRACTION_DECIMALS
+    noise = criteria.FRACTION_DECIMALS
     return f"""
 with diterima as (
   select * from _diterima

@@ -4,8 +4,8 @@
 
 Each table is a DuckDB SQL model — a chain of named CTEs ending in ``select * from final`` —
 over the RT rows of the kabupaten being recomputed (the view :data:`RT_SCOPE`). Only the kawasan
-score leaves SQL: it is :func:`transforms.scoring.score` on the summed RTs, exactly as a
-kelurahan is scored in :mod:`transforms.rollup`.
+score leaves SQL: it is :func:`transforms.indicators.scoring.score` on the summed RTs, exactly as a
+kelurahan is scored in :mod:`transforms.indicators.rollup`.
 
 Recomputing is per kabupaten: :func:`refresh` recomputes every year of the kabupaten a run
 touched and replaces only the (tahun, kode_kabupaten) groups whose rows changed — a changed year
@@ -22,14 +22,15 @@ from functools import cache
 import duckdb
 import pandas as pd
 
-from transforms import contract, reference, rollup, scoring, spec
+from transforms.indicators import rollup, scoring
+from transforms.spec import contract, criteria, reference
 
 KAWASAN, PERUBAHAN_RT, KEMAJUAN = "indikator_kawasan", "perubahan_rt", "kemajuan_kabupaten"
 TABLES = (KAWASAN, PERUBAHAN_RT, KEMAJUAN)
 
 #: The column spec of the three tables, in ``tables.csv`` form, until it joins ``tables.csv``
 #: (all three are hive-partitioned by ``tahun``, like the ``indikator_*`` tables).
-TABLES_CSV = spec.SPEC_DIR / "tables_progress.csv"
+TABLES_CSV = criteria.SPEC_DIR / "tables_progress.csv"
 
 #: Grain of each table for the data dictionary: (Bahasa Indonesia, English).
 GRAIN: dict[str, tuple[str, str]] = {
@@ -59,7 +60,7 @@ RT_SCOPE = "rt_kemajuan"
 @cache
 def tables() -> dict[str, tuple[contract.Column, ...]]:
     """The three tables → their columns in contract order (``tahun`` first), ``@`` groups
-    expanded as :func:`transforms.contract.tables` does."""
+    expanded as :func:`transforms.spec.contract.tables` does."""
     out: dict[str, list[contract.Column]] = {}
     with TABLES_CSV.open(newline="", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
@@ -84,7 +85,7 @@ def _final_columns(table: str) -> str:
 
 def _tingkat_rank() -> str:
     """VALUES list ranking the tingkat labels, 0 = Tidak Kumuh … 3 = Kumuh Berat."""
-    return ", ".join(f"('{label}', {i})" for i, label in enumerate(spec.TINGKAT_LABELS))
+    return ", ".join(f"('{label}', {i})" for i, label in enumerate(criteria.TINGKAT_LABELS))
 
 
 # --- indikator_kawasan ----------------------------------------------------------------------
@@ -124,7 +125,7 @@ def _kewenangan_sql(scored: str) -> str:
 with dinilai as (select * from {scored}),
 luas_dibulatkan as (
   -- 2 decimals, half up, after dropping binary noise as spec §3 does (9.995 ha → 10.00)
-  select *, round(round(luas_ha, {spec.FRACTION_DECIMALS})::decimal(38, 9), 2)
+  select *, round(round(luas_ha, {criteria.FRACTION_DECIMALS})::decimal(38, 9), 2)
     as luas_ha_dibulatkan
   from dinilai
 ),

@@ -16,7 +16,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
-from transforms import report_charts, spec
+from transforms.reports import indicators as report_charts
+from transforms.spec import criteria
 
 _NOISE = 9  # decimals kept before rounding for print: drops binary noise (spec §3)
 
@@ -84,7 +85,7 @@ def transisi_tingkat(perubahan: pd.DataFrame, tahun: int,
     the ``perubahan_rt`` rows of that pair of years; every tingkat present, Tidak Kumuh first."""
     pair = perubahan[(perubahan["tahun"] == tahun)
                      & (perubahan["tahun_sebelumnya"] == tahun_sebelumnya)]
-    labels = list(spec.TINGKAT_LABELS)
+    labels = list(criteria.TINGKAT_LABELS)
     table = pd.crosstab(pd.Categorical(pair["tingkat_sebelumnya"], categories=labels),
                         pd.Categorical(pair["tingkat_kekumuhan"], categories=labels),
                         dropna=False)
@@ -98,7 +99,7 @@ def lokasi_sk(kawasan: pd.DataFrame, nama_kelurahan: Mapping[str, str],
     """The SK's location table: the kumuh kawasan of ``tahun`` (largest luas kumuh first)
     with the names of the kelurahan they span, luas, luas kumuh, tingkat and kewenangan."""
     rows = kawasan[(kawasan["tahun"] == tahun)
-                   & (kawasan["tingkat_kekumuhan"] != spec.TINGKAT_LABELS[0])]
+                   & (kawasan["tingkat_kekumuhan"] != criteria.TINGKAT_LABELS[0])]
     rows = rows.sort_values(["luas_kumuh_ha", "kawasan"], ascending=[False, True])
     kelurahan = [", ".join(nama_kelurahan.get(k, k) for k in str(d).split(","))
                  for d in rows["kode_kelurahan_daftar"]]
