@@ -1,5 +1,6 @@
-"""``kumuh run --runner dask``: the read tasks on a 2-worker Dask ``LocalCluster`` give the same
-published tables as the default runner.
+"""``kumuh run --runner dask``: the read tasks on a 2-worker Dask ``LocalCluster``, or on a
+cluster of separately started ``dask scheduler`` / ``dask worker`` processes reached with
+``--dask-address``, give the same published tables as the default runner.
 
 Byte-identical Parquet files are impossible between two runs: every file carries its run id (in
 the ``run_id`` column and the file metadata) and ``pengiriman.diproses_pada`` is the run's time.
@@ -9,8 +10,12 @@ metadata) and every row with ``run_id``/``diproses_pada`` left out.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -21,6 +26,7 @@ from transforms import contract
 
 ROOT = Path(__file__).resolve().parents[1]
 KUMUH = Path(sys.executable).with_name("kumuh")
+DASK = Path(sys.executable).with_name("dask")
 PER_RUN = {"run_id", "diproses_pada"}
 
 pytestmark = pytest.mark.slow
@@ -55,10 +61,8 @@ def _rows(out: Path, table: str) -> list[tuple]:
     return sorted(rows, key=repr)
 
 
-def test_dask_runner_publishes_the_same_tables(tmp_path: Path, prefect_api: dict) -> None:
-    input_dir = ROOT / "data" / "sample"
-    default = _run(prefect_api, input_dir, tmp_path / "default")
-    dask = _run(prefect_api, input_dir, tmp_path / "dask", "--runner", "dask")
+def _assert_same_tables(default: Path, dask: Path) -> None:
+    """Every published table: the same files, schemas and rows (per-run columns left out)."""
     for table in contract.tables():
         a, b = _files(default, table), _files(dask, table)
         assert [f.relative_to((default / table).resolve()) for f in a] == [
@@ -68,6 +72,95 @@ def test_dask_runner_publishes_the_same_tables(tmp_path: Path, prefect_api: dict
         rows = _rows(default, table)
         assert rows == _rows(dask, table), table
         assert rows or table == "temuan_validasi"
+
+
+def test_dask_runner_publishes_the_same_tables(tmp_path: Path, prefect_api: dict) -> None:
+    input_dir = ROOT / "data" / "sample"
+    default = _run(prefect_api, input_dir, tmp_path / "default")
+    dask = _run(prefect_api, input_dir, tmp_path / "dask", "--runner", "dask")
+    _assert_same_tables(default, dask)
+
+
+def _stop(procs: list[subprocess.Popen]) -> None:
+    for proc in reversed(procs):  # workers first, then the scheduler
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _address(info: Path, scheduler: subprocess.Popen, log: Path) -> str:
+    """The address the scheduler wrote to its ``--scheduler-file`` once it listens."""
+    deadline = time.monotonic() + 60
+    while True:
+        with contextlib.suppress(OSError, ValueError):
+            return json.loads(info.read_text())["address"]
+        assert scheduler.poll() is None, log.read_text()[-3000:]
+        assert time.monotonic() < deadline, "dask scheduler did not start"
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def dask_cluster(tmp_path: Path, prefect_api: dict) -> Iterator[str]:
+    """A ``dask scheduler`` on a free loopback port (port 0: the system picks) and one
+    single-threaded ``dask worker``, started as separate processes the way an operator would;
+    yields the scheduler address. The worker reports its task runs to the same Prefect server
+    as the flow (``prefect_api``), as the README asks of remote workers."""
+    from distributed import Client
+
+    home = tmp_path / "cluster"
+    home.mkdir()
+    procs: list[subprocess.Popen] = []
+    with contextlib.ExitStack() as logs:
+        def start(*args: str) -> subprocess.Popen:
+            log = logs.enter_context((home / f"{args[0]}.log").open("w"))
+            procs.append(subprocess.Popen([str(DASK), *args], env=prefect_api, cwd=home,
+                                          stdout=subprocess.DEVNULL, stderr=log,
+                                          start_new_session=True))
+            return procs[-1]
+
+        try:
+            scheduler = start("scheduler", "--host", "127.0.0.1", "--port", "0",
+                              "--no-dashboard", "--scheduler-file", str(home / "info.json"))
+            address = _address(home / "info.json", scheduler, home / "scheduler.log")
+            assert address.startswith("tcp://127.0.0.1:")
+            start("worker", address, "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
+                  "--name", "pembaca-1", "--local-directory", str(home))
+            with Client(address, timeout=60) as client:
+                client.wait_for_workers(1, timeout=120)
+            yield address
+        finally:
+            _stop(procs)
+
+
+def _finished_tasks(address: str) -> dict[str, tuple[int, int]]:
+    """(finished, erred) counts of every task kind the scheduler has seen: what ran on the
+    cluster, whose only worker is the one started above."""
+    from distributed import Client
+
+    def counts(dask_scheduler) -> dict[str, tuple[int, int]]:
+        return {name: (p.state_counts["memory"], p.state_counts["erred"])
+                for name, p in dask_scheduler.task_prefixes.items()}
+
+    with Client(address, timeout=30) as client:
+        return client.run_on_scheduler(counts)
+
+
+def test_external_dask_cluster_publishes_the_same_tables(
+        tmp_path: Path, prefect_api: dict, dask_cluster: str) -> None:
+    from transforms import sample
+
+    input_dir = tmp_path / "input"
+    sample.generate_sample(input_dir, ROOT / "data/reference/wilayah",
+                           kelurahan_per_kabupaten=3, seed=11)
+    default = _run(prefect_api, input_dir, tmp_path / "default")
+    dask = _run(prefect_api, input_dir, tmp_path / "dask", "--runner", "dask",
+                "--dask-address", dask_cluster)
+    finished, erred = _finished_tasks(dask_cluster)["read_chunk"]
+    assert finished >= 1 and erred == 0
+    _assert_same_tables(default, dask)
 
 
 def test_runner_setting_layers(tmp_path: Path) -> None:
