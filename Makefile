@@ -14,6 +14,8 @@ OUT       ?= data/out
 WAREHOUSE ?= data/warehouse/kumuh.duckdb
 N         ?= 11000
 N2        ?=
+# make bench DASK=1: also cold runs on an external Dask cluster of 1 and 2 workers
+DASK      ?=
 # make test: pytest-xdist workers, each taking whole test modules (module-scoped flow runs
 # happen once) in file order, so the long kill test starts early instead of last.
 # TEST_WORKERS=0 runs the suite in one process.
@@ -66,7 +68,7 @@ docs: $(STAMP)
 	$(BIN)/python -m transforms.dictionary > docs/data-dictionary.md
 
 bench: $(STAMP)
-	$(BIN)/python bench/run_bench.py --n $(N) $(if $(N2),--n2 $(N2))
+	$(BIN)/python bench/run_bench.py --n $(N) $(if $(N2),--n2 $(N2)) $(if $(DASK),--dask)
 
 clean:
 	rm -rf $(OUT) data/warehouse .pytest_cache

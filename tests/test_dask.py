@@ -10,11 +10,8 @@ metadata) and every row with ``run_id``/``diproses_pada`` left out.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +23,6 @@ from transforms import contract
 
 ROOT = Path(__file__).resolve().parents[1]
 KUMUH = Path(sys.executable).with_name("kumuh")
-DASK = Path(sys.executable).with_name("dask")
 PER_RUN = {"run_id", "diproses_pada"}
 
 pytestmark = pytest.mark.slow
@@ -81,58 +77,16 @@ def test_dask_runner_publishes_the_same_tables(tmp_path: Path, prefect_api: dict
     _assert_same_tables(default, dask)
 
 
-def _stop(procs: list[subprocess.Popen]) -> None:
-    for proc in reversed(procs):  # workers first, then the scheduler
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def _address(info: Path, scheduler: subprocess.Popen, log: Path) -> str:
-    """The address the scheduler wrote to its ``--scheduler-file`` once it listens."""
-    deadline = time.monotonic() + 60
-    while True:
-        with contextlib.suppress(OSError, ValueError):
-            return json.loads(info.read_text())["address"]
-        assert scheduler.poll() is None, log.read_text()[-3000:]
-        assert time.monotonic() < deadline, "dask scheduler did not start"
-        time.sleep(0.2)
-
-
 @pytest.fixture
 def dask_cluster(tmp_path: Path, prefect_api: dict) -> Iterator[str]:
-    """A ``dask scheduler`` on a free loopback port (port 0: the system picks) and one
-    single-threaded ``dask worker``, started as separate processes the way an operator would;
-    yields the scheduler address. The worker reports its task runs to the same Prefect server
-    as the flow (``prefect_api``), as the README asks of remote workers."""
-    from distributed import Client
+    """A ``dask scheduler`` on a free loopback port and one single-threaded ``dask worker``,
+    separate processes as an operator starts them; yields the scheduler address. The worker
+    reports its task runs to the flow's Prefect server, as the README asks of remote workers."""
+    from bench.cluster import dask_cluster
 
-    home = tmp_path / "cluster"
-    home.mkdir()
-    procs: list[subprocess.Popen] = []
-    with contextlib.ExitStack() as logs:
-        def start(*args: str) -> subprocess.Popen:
-            log = logs.enter_context((home / f"{args[0]}.log").open("w"))
-            procs.append(subprocess.Popen([str(DASK), *args], env=prefect_api, cwd=home,
-                                          stdout=subprocess.DEVNULL, stderr=log,
-                                          start_new_session=True))
-            return procs[-1]
-
-        try:
-            scheduler = start("scheduler", "--host", "127.0.0.1", "--port", "0",
-                              "--no-dashboard", "--scheduler-file", str(home / "info.json"))
-            address = _address(home / "info.json", scheduler, home / "scheduler.log")
-            assert address.startswith("tcp://127.0.0.1:")
-            start("worker", address, "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
-                  "--name", "pembaca-1", "--local-directory", str(home))
-            with Client(address, timeout=60) as client:
-                client.wait_for_workers(1, timeout=120)
-            yield address
-        finally:
-            _stop(procs)
+    with dask_cluster(tmp_path / "cluster", workers=1, env=prefect_api) as cluster:
+        assert cluster.address.startswith("tcp://127.0.0.1:")
+        yield cluster.address
 
 
 def _finished_tasks(address: str) -> dict[str, tuple[int, int]]:
