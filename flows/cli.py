@@ -153,7 +153,7 @@ def _sample(args: argparse.Namespace) -> int:
     made = generate_sample(args.out, config.REFERENCE_DIR, kabupaten=args.kabupaten,
                            years=args.years, kelurahan_per_kabupaten=args.kelurahan,
                            seed=args.seed, with_errors=not args.no_errors,
-                           workers=args.workers or 1)
+                           workers=args.workers or 1, coverage=args.coverage)
     bad = sum(1 for w in made if w.defects)
     print(f"{len(made)} workbook ditulis ke {args.out} ({bad} sengaja bermasalah)")
     return 0
@@ -219,8 +219,11 @@ def parser() -> argparse.ArgumentParser:
     sample = sub.add_parser("sample", help="generate realistic sample workbooks")
     sample.add_argument("--out", type=Path, default=config.DEFAULT_INPUT)
     sample.add_argument("--kabupaten", nargs="+", default=["33.75", "35.08"])
-    sample.add_argument("--years", nargs="+", type=int, default=[2023, 2024])
-    sample.add_argument("--kelurahan", type=int, default=15, help="kelurahan per kabupaten")
+    sample.add_argument("--years", nargs="+", type=int, default=[2022, 2023, 2024])
+    sample.add_argument("--kelurahan", type=int, default=12, help="kelurahan per kabupaten")
+    sample.add_argument("--coverage", type=float, default=0.6,
+                        help="share of kelurahan reporting from the first year on (the others "
+                             "join later)")
     sample.add_argument("--seed", type=int, default=2024)
     sample.add_argument("--no-errors", action="store_true",
                         help="do not add the deliberately defective workbooks")

@@ -35,8 +35,8 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
 
-from transforms.assess import findings, reconcile, submissions  # noqa: E402
-from transforms.indicators import scoring  # noqa: E402
+from transforms.assess import findings, reconcile, submissions, year_change  # noqa: E402
+from transforms.indicators import progress, scoring  # noqa: E402
 from transforms.intake import inventory  # noqa: E402
 from transforms.publish import bi, mirror, parquet  # noqa: E402
 from transforms.read import batch as batches  # noqa: E402
@@ -156,6 +156,27 @@ def roll_up(con: duckdb.DuckDBPyConnection, groups: pd.DataFrame,
 
 
 @task(cache_policy=NO_CACHE)
+def track_progress(con: duckdb.DuckDBPyConnection, groups: pd.DataFrame,
+                   force_groups: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Recompute the progress tables of the changed kabupaten (spec §7); per table, the groups
+    to republish."""
+    return warehouse.refresh_progress(con, groups, force_groups)
+
+
+@task(cache_policy=NO_CACHE)
+def compare_years(settings: Settings, rt: pd.DataFrame, checked: pd.DataFrame,
+                  letters: dict[int, dict[str, str]]) -> pd.DataFrame:
+    """``berubah_drastis`` warnings (spec §5) of the accepted RT rows against each RT's
+    previous published year."""
+    rows = rt[year_change.ROW_COLUMNS].merge(checked[["sumber_file", "wb"]], on="sumber_file")
+    con = warehouse.connect(settings.warehouse)
+    try:
+        return year_change.berubah_drastis(con, rows, letters=letters)
+    finally:
+        con.close()
+
+
+@task(cache_policy=NO_CACHE)
 def store(settings: Settings, ref: reference.Reference, tables: run_tables.RunTables,
           withdrawn: pd.DataFrame, force_groups: pd.DataFrame, present: list[str],
           state: dict[str, str]) -> pd.DataFrame:
@@ -167,9 +188,11 @@ def store(settings: Settings, ref: reference.Reference, tables: run_tables.RunTa
             groups = warehouse.store_rt(con, rt=tables.rt, withdrawn=withdrawn,
                                         force_groups=force_groups)
             roll_up(quote(con), quote(groups), quote(ref.villages))
+            republish = track_progress(quote(con), quote(groups), quote(force_groups))
             warehouse.store_files(con, groups, processed=tables.processed,
                                   temuan=tables.temuan, present=present,
-                                  withdrawn=withdrawn, run=tables.run, state=state)
+                                  withdrawn=withdrawn, run=tables.run, state=state,
+                                  progress_groups=republish)
         return groups
     finally:
         con.close()
@@ -189,7 +212,6 @@ def publish_tables(settings: Settings, ref: reference.Reference, run_id: str) ->
         meta = {"run_id": run_id, "rules_version": criteria.RULES_VERSION,
                 "reference_edition": ref.edition, "reference_attribution":
                 reference.ATTRIBUTION, "kumuh_version": version("kumuh")}
-        groups = queued[queued["kode_kabupaten"] != warehouse.FLAT]
 
         def rows_of(name: str, where: pd.DataFrame | None):  # loaded part by part, as written
             def parts():
@@ -200,7 +222,9 @@ def publish_tables(settings: Settings, ref: reference.Reference, run_id: str) ->
                     yield parquet.to_arrow(name, data, meta)
             return parts
 
-        changed = {name: rows_of(name, groups) for name in contract.PARTITIONED}
+        changed = {name: rows_of(name, groups)
+                   for name, groups in warehouse.pending_by_table(con).items()
+                   if not groups.empty}
         keep = {name: {(int(t), k) for t, k in
                        warehouse.all_groups(con, name).itertuples(index=False)}
                 for name in contract.PARTITIONED}
@@ -232,7 +256,7 @@ def write_reports(settings: Settings, ref: reference.Reference, run_id: str) -> 
     try:
         frames = warehouse.table_frames(con, ["temuan_validasi", "pengiriman",
                                               "indikator_kabupaten", "indikator_kecamatan",
-                                              "indikator_kelurahan"])
+                                              "indikator_kelurahan", *progress.TABLES])
     finally:
         con.close()
     md, html = clerk.render_clerk_report(frames["temuan_validasi"], frames["pengiriman"],
@@ -240,7 +264,8 @@ def write_reports(settings: Settings, ref: reference.Reference, run_id: str) -> 
     parquet.write_text_atomic(settings.out / "temuan" / "index.md", md)
     parquet.write_text_atomic(settings.out / "temuan" / "index.html", html)
     page = indicator_report.render_report({k: v for k, v in frames.items()
-                                        if k.startswith("indikator_")}, run_id)
+                                           if k not in ("temuan_validasi", "pengiriman")},
+                                          run_id)
     parquet.write_text_atomic(settings.out / "laporan" / "index.html", page)
     bi.write_bi_database(settings.out)
     return md
@@ -394,12 +419,15 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
     checked, found = validate_batch(quote(batch), quote(ref))
     statuses, found = decide_submissions(quote(checked), quote(found), quote(published))
 
+    letters = batch.letters
     tables = run_tables.assemble(
         batch.rows, checked, statuses, found, plan, set(known["sumber_file"]),
         all_scope=scope.is_all, scope=scope.describe(), input_dir=str(settings.input),
         run_id=run_id, started=started,
         versions={"versi_aturan": criteria.RULES_VERSION, "edisi_referensi": ref.edition,
-                  "versi_kumuh": version("kumuh")})
+                  "versi_kumuh": version("kumuh")},
+        rt_findings=lambda rt: compare_years(settings, quote(rt), quote(checked),
+                                             quote(letters)))
     del batch  # the RT rows live on in ``tables.rt``: free the read frames before storing
     run = tables.run
     PROGRESS.stage("menyimpan ke warehouse")

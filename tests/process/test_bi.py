@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from tests.conftest import copy_state
+from transforms.indicators import progress
 from transforms.publish import bi
 from transforms.sample import truth, workbooks
 from transforms.spec import contract
@@ -119,6 +120,10 @@ def test_views_have_contract_types_comments_and_absolute_paths(tmp_path: Path,
                        in zip(columns, got, strict=True))
             sql = con.sql(f"SELECT sql FROM duckdb_views() WHERE view_name = '{table}'"
                           ).fetchall()[0][0]
+            if table in progress.TABLES:  # one year, no kawasan: nothing published yet
+                assert not any((out / table).rglob("*.parquet")), table
+                assert con.sql(f"SELECT count(*) FROM {table}").fetchall() == [(0,)]
+                continue
             assert f"'{out.resolve() / table}/**/*.parquet'" in sql
         assert con.sql("SELECT count(*) FROM pengiriman").fetchall() == [(1,)]
     finally:

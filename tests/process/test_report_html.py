@@ -14,14 +14,16 @@ import pyarrow.dataset as ds
 import pytest
 
 from tests.conftest import REFERENCE
+from transforms.indicators import progress
 from transforms.reports import clerk
 from transforms.reports import indicators as indicator_report
-from transforms.spec import reference
+from transforms.reports import progress as progress_report
+from transforms.spec import contract, reference
 
 pytestmark = pytest.mark.slow
 
 TABLES = ("indikator_kabupaten", "indikator_kecamatan", "indikator_kelurahan",
-          "temuan_validasi", "pengiriman")
+          "temuan_validasi", "pengiriman", *progress.TABLES)
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                   "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync")
@@ -42,7 +44,7 @@ def _chromium() -> str:
 
 def _read(out: Path, table: str) -> pd.DataFrame:
     part = ds.partitioning(pa.schema([("tahun", pa.int16())]), flavor="hive") \
-        if table.startswith("indikator_") else None
+        if table in contract.PARTITIONED else None
     return pd.read_parquet(out / table, partitioning=part)
 
 
@@ -105,6 +107,36 @@ def test_report_renders_headings_figures_and_charts(site, tmp_path: Path) -> Non
                     (root / "laporan" / "index.html").as_uri()], capture_output=True,
                    timeout=120, check=True)
     assert shot.stat().st_size > 20_000
+
+
+def test_report_shows_progress_toward_0_ha(site, tmp_path: Path) -> None:
+    """Per kabupaten: the like-for-like sentences of the latest year, the tingkat transitions
+    of the latest two years and the SK's kawasan list with kewenangan (spec §7)."""
+    _, tables, root = site
+    text = _visible_text(_dom(root / "laporan" / "index.html", tmp_path))
+    kemajuan, kawasan = tables["kemajuan_kabupaten"], tables["indikator_kawasan"]
+    kel = tables["indikator_kelurahan"]
+    names = dict(zip(kel["kode_kelurahan"], kel["nama_kelurahan"], strict=True))
+    for kode, rows in kemajuan.groupby("kode_kabupaten"):
+        latest = rows.sort_values("tahun").iloc[-1]
+        sentences = progress_report.kalimat_kemajuan(latest)
+        assert len(sentences) == 2 and "(tahun awal)" in sentences[1]  # three years
+        assert f"Tahun {int(latest['tahun'])}: {'; '.join(sentences)}." in text
+        nama = latest["nama_kabupaten"]
+        assert (f"Perpindahan tingkat RT {int(latest['tahun_sebelumnya'])} → "
+                f"{int(latest['tahun'])} — {nama}") in text
+        assert (f"{int(latest['jumlah_rt_membaik'])} RT membaik, "
+                f"{int(latest['jumlah_rt_memburuk'])} memburuk") in text
+        mine = kawasan[kawasan["kode_kabupaten"] == kode]
+        tahun = int(mine["tahun"].max())
+        sk = progress_report.lokasi_sk(mine, names, tahun)
+        assert f"Lokasi kawasan kumuh tahun {tahun} (tabel lokasi SK) — {nama}" in text
+        assert len(sk) > 0
+        for i, r in enumerate(sk.itertuples(), start=1):
+            assert (f"{i} {r.kawasan} {r.kelurahan} {indicator_report.format_ha(r.luas_ha)} "
+                    f"{indicator_report.format_ha(r.luas_kumuh_ha)} {r.tingkat_kekumuhan} "
+                    f"{r.kewenangan}") in text
+    assert (kawasan["jumlah_kelurahan"] >= 2).any()  # a kawasan spanning two kelurahan
 
 
 def test_clerk_report_lists_every_finding_by_cell(site, tmp_path: Path) -> None:

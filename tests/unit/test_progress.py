@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import random
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
@@ -20,8 +19,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests import progress_expected as independent
 from transforms.assess import year_change
 from transforms.indicators import progress, rt_rows, scoring
+from transforms.intake.inventory import MANIFEST_COLUMNS
+from transforms.reports import dictionary
 from transforms.reports import progress as report
 from transforms.spec import contract, criteria, reference
 from transforms.store import warehouse
@@ -131,7 +133,6 @@ def generated_rt() -> pd.DataFrame:
 def warehouse_with(rt: pd.DataFrame) -> duckdb.DuckDBPyConnection:
     """An in-memory warehouse holding ``rt`` as ``indikator_rt`` and the progress tables."""
     con = warehouse.connect(Path(":memory:"))
-    progress.create_tables(con)
     con.register("_rt", rt)
     con.execute("insert into indikator_rt select * from _rt")
     con.unregister("_rt")
@@ -149,155 +150,11 @@ def computed(rt: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return progress.compute(con, [KOTA, KAB, CILACAP])
 
 
-# --- the independent computation ------------------------------------------------------------
-
-RANK = {"Tidak Kumuh": 0, "Kumuh Ringan": 1, "Kumuh Sedang": 2, "Kumuh Berat": 3}
-
-
-def _nilai(vol: float, den: float) -> int:
-    f = 0.0 if den == 0 else round(vol / den, 9)
-    return 5 if f >= 0.75995 else 3 if f >= 0.50995 else 1 if f >= 0.24995 else 0
-
-
-def _tingkat(total: int) -> str:
-    return ("Kumuh Berat" if total >= 60 else "Kumuh Sedang" if total >= 38
-            else "Kumuh Ringan" if total >= 16 else "Tidak Kumuh")
-
-
-def _kewenangan(luas: float, tingkat: str) -> str | None:
-    if tingkat == "Tidak Kumuh":
-        return None
-    ha = Decimal(repr(round(luas, 9))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return ("Pemerintah Pusat" if ha >= 15 else "Pemerintah Provinsi" if ha >= 10
-            else "Pemerintah Kabupaten/Kota")
-
-
-def _luas_kumuh(rts: list[dict]) -> dict[str, float]:
-    out = {"luas_kumuh_ha": sum(r["luas_ha"] for r in rts
-                                if r["tingkat_kekumuhan"] != "Tidak Kumuh")}
-    for label in ("Kumuh Ringan", "Kumuh Sedang", "Kumuh Berat"):
-        sfx = label.split()[1].lower()
-        out[f"luas_kumuh_{sfx}_ha"] = sum(r["luas_ha"] for r in rts
-                                          if r["tingkat_kekumuhan"] == label)
-    return out
-
-
-def expected_kawasan(rt: pd.DataFrame) -> pd.DataFrame:
-    groups: dict[tuple, list[dict]] = {}
-    for r in rt.to_dict("records"):
-        key = reference.norm_name(r["kawasan"]) if isinstance(r["kawasan"], str) else ""
-        if key:
-            groups.setdefault((r["tahun"], r["kode_kabupaten"], key), []).append(r)
-    out = []
-    for (tahun, kab, _), rts in groups.items():
-        first = min(rts, key=lambda r: (r["sumber_file"], r["sumber_baris"]))
-        kels = sorted({r["kode_kelurahan"] for r in rts})
-        row = {"tahun": tahun, "kode_provinsi": first["kode_provinsi"], "kode_kabupaten": kab,
-               "nama_provinsi": first["nama_provinsi"], "nama_kabupaten": first["nama_kabupaten"],
-               "kawasan": first["kawasan"], "kode_kelurahan_daftar": ",".join(kels),
-               "jumlah_kelurahan": len(kels), "jumlah_rt": len(rts)}
-        for label, sfx in criteria.TINGKAT_SUFFIX.items():
-            row[f"jumlah_rt_{sfx}"] = sum(r["tingkat_kekumuhan"] == label for r in rts)
-        for col in criteria.numeric_columns():
-            row[col] = sum(r[col] for r in rts)
-        total = 0
-        for c in criteria.criteria():
-            den = row[c.penyebut]
-            row[c.persen] = 0.0 if den == 0 else 100.0 * row[c.vol] / den
-            row[c.nilai] = _nilai(row[c.vol], den)
-            total += row[c.nilai]
-        row["total_nilai"], row["tingkat_kekumuhan"] = total, _tingkat(total)
-        row.update(_luas_kumuh(rts))
-        row["kewenangan"] = _kewenangan(row["luas_ha"], row["tingkat_kekumuhan"])
-        out.append(row)
-    return pd.DataFrame(out)
-
-
-def _history(rt: pd.DataFrame) -> dict[tuple, dict[int, dict]]:
-    """RT key → year → row."""
-    out: dict[tuple, dict[int, dict]] = {}
-    for r in rt.to_dict("records"):
-        out.setdefault((r["kode_kelurahan"], r["rt"], r["rw"]), {})[int(r["tahun"])] = r
-    return out
-
-
-def expected_perubahan(rt: pd.DataFrame) -> pd.DataFrame:
-    out = []
-    for years in _history(rt).values():
-        order = sorted(years)
-        for before, year in zip(order, order[1:], strict=False):
-            now, then = years[year], years[before]
-            move = RANK[now["tingkat_kekumuhan"]] - RANK[then["tingkat_kekumuhan"]]
-            out.append({**{k: now[k] for k in progress.columns("perubahan_rt") if k in now},
-                        "tahun_sebelumnya": before,
-                        "total_nilai_sebelumnya": then["total_nilai"],
-                        "tingkat_sebelumnya": then["tingkat_kekumuhan"],
-                        "selisih_nilai": now["total_nilai"] - then["total_nilai"],
-                        "luas_ha_sebelumnya": then["luas_ha"],
-                        "arah": "membaik" if move < 0 else "memburuk" if move > 0 else "tetap"})
-    return pd.DataFrame(out)
-
-
-def expected_kemajuan(rt: pd.DataFrame) -> pd.DataFrame:
-    kumuh: dict[tuple[str, int], dict[str, float]] = {}  # (kab, year) → kelurahan → luas kumuh
-    names = {}
-    for r in rt.to_dict("records"):
-        per_kel = kumuh.setdefault((r["kode_kabupaten"], int(r["tahun"])), {})
-        per_kel[r["kode_kelurahan"]] = per_kel.get(r["kode_kelurahan"], 0.0) + (
-            r["luas_ha"] if r["tingkat_kekumuhan"] != "Tidak Kumuh" else 0.0)
-        names[r["kode_kabupaten"]] = r
-    changes = expected_perubahan(rt)
-
-    def like_for_like(kab: str, then: int, now: int) -> tuple[int, float, float]:
-        both = set(kumuh[kab, then]) & set(kumuh[kab, now])
-        return (len(both), sum(kumuh[kab, then][k] for k in both),
-                sum(kumuh[kab, now][k] for k in both))
-
-    out = []
-    for kab in sorted({k for k, _ in kumuh}):
-        years = sorted(y for k, y in kumuh if k == kab)
-        for before, year in zip(years, years[1:], strict=False):
-            n, then, now = like_for_like(kab, before, year)
-            n0, base, now0 = like_for_like(kab, years[0], year)
-            moved = changes[(changes["kode_kabupaten"] == kab) & (changes["tahun"] == year)
-                            & (changes["tahun_sebelumnya"] == before)]["arah"]
-            r = names[kab]
-            out.append({"tahun": year, "kode_provinsi": r["kode_provinsi"],
-                        "kode_kabupaten": kab, "nama_provinsi": r["nama_provinsi"],
-                        "nama_kabupaten": r["nama_kabupaten"], "tahun_sebelumnya": before,
-                        "jumlah_kelurahan_sebanding": n, "luas_kumuh_sebelumnya_ha": then,
-                        "luas_kumuh_ha": now, "perubahan_luas_kumuh_ha": now - then,
-                        **{f"jumlah_rt_{a}": int((moved == a).sum())
-                           for a in ("membaik", "memburuk", "tetap")},
-                        "tahun_awal": years[0], "jumlah_kelurahan_sebanding_awal": n0,
-                        "luas_kumuh_awal_ha": base, "luas_kumuh_sebanding_awal_ha": now0})
-    return pd.DataFrame(out)
-
-
-def _same_rows(table: str, actual: pd.DataFrame, expected: pd.DataFrame,
-               key: list[str]) -> None:
-    """Row by row, column by column: floats to 1e-9, everything else exactly."""
-    assert list(actual.columns) == progress.columns(table)
-    a = actual.sort_values(key, ignore_index=True)
-    e = expected[progress.columns(table)].sort_values(key, ignore_index=True)
-    assert a[key].astype(str).values.tolist() == e[key].astype(str).values.tolist()
-    problems = []
-    for col in progress.tables()[table]:
-        for i, (x, y) in enumerate(zip(a[col.name], e[col.name], strict=True)):
-            if col.type == "float64":
-                same = math.isclose(float(x), float(y), rel_tol=1e-12, abs_tol=1e-9)
-            else:
-                same = (None if pd.isna(x) else x) == (None if pd.isna(y) else y)
-            if not same:
-                problems.append(f"{a.loc[i, key].tolist()} {col.name}: {x!r} != {y!r}")
-    assert not problems, "\n".join(problems[:20])
-
-
 # --- the three tables -----------------------------------------------------------------------
 
 def test_kawasan_matches_independent_computation(rt, computed) -> None:
-    expected = expected_kawasan(rt)
-    _same_rows("indikator_kawasan", computed["indikator_kawasan"], expected,
+    expected = independent.kawasan(rt)
+    independent.same_rows("indikator_kawasan", computed["indikator_kawasan"], expected,
                ["tahun", "kode_kabupaten", "kawasan"])
 
 
@@ -334,7 +191,7 @@ def test_kewenangan_on_rounded_luas(computed, tahun, kab, nama, luas, kewenangan
 
 def test_perubahan_rt_matches_independent_computation(rt, computed) -> None:
     actual = computed["perubahan_rt"]
-    _same_rows("perubahan_rt", actual, expected_perubahan(rt),
+    independent.same_rows("perubahan_rt", actual, independent.perubahan(rt),
                ["tahun", "kode_kelurahan", "rw", "rt"])
     by_rt = actual.set_index(["kode_kelurahan", "rt", "rw", "tahun"])
     assert by_rt.loc[(MEDONO, "006A", "002", 2023), "tahun_sebelumnya"] == 2020  # skipped 2021
@@ -345,7 +202,8 @@ def test_perubahan_rt_matches_independent_computation(rt, computed) -> None:
 
 def test_kemajuan_matches_independent_computation(rt, computed) -> None:
     actual = computed["kemajuan_kabupaten"]
-    _same_rows("kemajuan_kabupaten", actual, expected_kemajuan(rt), ["tahun", "kode_kabupaten"])
+    independent.same_rows("kemajuan_kabupaten", actual, independent.kemajuan(rt),
+                          ["tahun", "kode_kabupaten"])
     k = actual.set_index(["kode_kabupaten", "tahun"])
     assert set(k.index) == {(KOTA, 2021), (KOTA, 2023), (KAB, 2022)}  # Cilacap: one year
     # 2023 vs 2021: Medono and Podosugih (Sapuro 2021 only, Bendan 2020/2023 only)
@@ -374,7 +232,7 @@ def _assert_stored_is_fresh(con: duckdb.DuckDBPyConnection) -> None:
         key = ["tahun", "kode_kabupaten", *(["kawasan"] if table == "indikator_kawasan" else
                                             ["kode_kelurahan", "rw", "rt"]
                                             if table == "perubahan_rt" else [])]
-        _same_rows(table, rows, fresh[table], key)
+        independent.same_rows(table, rows, fresh[table], key)
 
 
 def test_refresh_replaces_only_changed_groups(rt) -> None:
@@ -426,11 +284,59 @@ def test_refresh_replaces_only_changed_groups(rt) -> None:
     _assert_stored_is_fresh(con)
 
 
+def _store(con: duckdb.DuckDBPyConnection, rt: pd.DataFrame, run_id: str,
+           force: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One run's warehouse changes as the flow applies them (RT rows, roll-ups, progress
+    tables, queue); the roll-up groups."""
+    force = warehouse.no_groups() if force is None else force
+    none = pd.DataFrame({"kode_kelurahan": pd.Series(dtype=object),
+                         "tahun": pd.Series(dtype="int16")})
+    with warehouse.transaction(con):
+        groups = warehouse.store_rt(con, rt=rt, withdrawn=none, force_groups=force)
+        warehouse.refresh_rollups(con, groups, VILLAGES)
+        republish = warehouse.refresh_progress(con, groups, force)
+        warehouse.store_files(con, groups, processed=pd.DataFrame(columns=MANIFEST_COLUMNS),
+                              temuan=pd.DataFrame(columns=contract.columns("temuan_validasi")),
+                              present=["a.xlsx"], withdrawn=none, run={"run_id": run_id},
+                              state={}, progress_groups=republish)
+    return groups
+
+
+def test_publish_queue_holds_roll_up_groups_and_each_progress_tables_own(rt, tmp_path) -> None:
+    con = warehouse.connect(tmp_path / "wh.duckdb")
+    groups = _store(con, rt, "r1")
+    pending = warehouse.pending_by_table(con)
+    assert set(pending) == set(contract.PARTITIONED)
+    for table in warehouse.ROLLUP_TABLES:
+        assert _groups(pending[table]) == _groups(groups)
+    assert _groups(pending[progress.KEMAJUAN]) == {(2021, KOTA), (2023, KOTA), (2022, KAB)}
+    assert _groups(pending[progress.KAWASAN]) == _groups(groups) - {(2021, KAB)}
+    warehouse.clear_queue(con, "r1")
+
+    # a new 2021 workbook for Medono (one RT's luas changed), and a forced group elsewhere
+    medono = rt[(rt["kode_kelurahan"] == MEDONO) & (rt["tahun"] == 2021)].copy()
+    medono["sha256"], medono["run_id"] = "f" * 64, "r2"
+    medono.loc[medono["rt"] == "004", "luas_ha"] += 1  # an RT in no kawasan
+    forced = pd.DataFrame({"tahun": pd.Series([2022], dtype="int16"),
+                           "kode_kabupaten": [CILACAP]})
+    _store(con, medono, "r2", forced)
+    pending = {t: _groups(g) for t, g in warehouse.pending_by_table(con).items()}
+    for table in warehouse.ROLLUP_TABLES:
+        assert pending[table] == {(2021, KOTA), (2022, CILACAP)}
+    assert pending[progress.KAWASAN] == {(2022, CILACAP)}  # Medono's kawasan rows unchanged
+    # 004 is new in 2021: only 2023's comparison (with 2021) changes
+    assert pending[progress.PERUBAHAN_RT] == {(2023, KOTA), (2022, CILACAP)}
+    assert pending[progress.KEMAJUAN] == {(2021, KOTA), (2023, KOTA), (2022, CILACAP)}
+    con.close()
+
+
 def test_table_spec_has_rules_and_descriptions() -> None:
-    for table, cols in progress.tables().items():
-        assert cols[0] == contract.TAHUN and table in progress.GRAIN
+    for table in progress.TABLES:
+        cols = contract.tables()[table]
+        assert cols[0] == contract.TAHUN and table in contract.PARTITIONED
+        assert table in dictionary.GRAIN
         assert all(c.description_id and c.description_en for c in cols), table
-    rules = {c.name: c.allowed for cols in progress.tables().values() for c in cols}
+    rules = {c.name: c.allowed for t in progress.TABLES for c in contract.tables()[t]}
     assert rules["arah"] == "in:membaik,memburuk,tetap"
     assert rules["kewenangan"].removeprefix("in:").split(",") == [
         label for _, label in progress.KEWENANGAN]
@@ -524,12 +430,12 @@ def test_transition_table_counts_rts_of_the_latest_two_years(rt, computed) -> No
     kemajuan = computed["kemajuan_kabupaten"].query("kode_kabupaten == @KOTA")
     table = report.transisi_tingkat(computed["perubahan_rt"], 2023, 2021)
     assert list(table.index) == list(table.columns) == list(criteria.TINGKAT_LABELS)
-    history = _history(rt)
+    history = independent.history(rt)
     expected = np.zeros((4, 4), dtype=int)
     for years in history.values():
         if 2021 in years and 2023 in years and years[2023]["kode_kabupaten"] == KOTA:
-            expected[RANK[years[2021]["tingkat_kekumuhan"]],
-                     RANK[years[2023]["tingkat_kekumuhan"]]] += 1
+            expected[independent.RANK[years[2021]["tingkat_kekumuhan"]],
+                     independent.RANK[years[2023]["tingkat_kekumuhan"]]] += 1
     assert (table.to_numpy() == expected).all() and expected.sum() == 6
     row = kemajuan.set_index("tahun").loc[2023]
     assert np.triu(expected, 1).sum() == row["jumlah_rt_memburuk"]

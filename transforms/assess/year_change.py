@@ -14,8 +14,9 @@ from transforms.spec import criteria
 RULE = "berubah_drastis"
 #: The RT values compared with the RT's previous published year, in finding order.
 COMPARED = ("luas_ha", "jumlah_bangunan", "jumlah_kk")
-_NEEDED = ["wb", "sumber_file", "sha256", "sumber_sheet", "sumber_baris", "tahun",
-           "kode_kelurahan", "rt", "rw", *COMPARED]
+#: The ``indikator_rt`` columns :func:`berubah_drastis` reads (besides ``wb``).
+ROW_COLUMNS = ["sumber_file", "sha256", "sumber_sheet", "sumber_baris", "tahun",
+               "kode_kelurahan", "rt", "rw", *COMPARED]
 
 
 def _sql(source: str) -> str:
@@ -77,7 +78,7 @@ def berubah_drastis(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame,
     (``Batch.letters``), to name the cell."""
     if rows.empty:
         return findings.to_frame([]).assign(tahun=pd.Series(dtype="Int16"))
-    rows = rows.assign(wb=rows.get("wb", -1))[_NEEDED].reset_index(drop=True)
+    rows = rows.assign(wb=rows.get("wb", -1))[["wb", *ROW_COLUMNS]].reset_index(drop=True)
     con.register("_diterima", rows.assign(urutan=range(len(rows))))
     try:
         hits = con.sql(_sql(source)).df()

@@ -15,9 +15,7 @@ other partition stays as published.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
-from functools import cache
 
 import duckdb
 import pandas as pd
@@ -27,24 +25,6 @@ from transforms.spec import contract, criteria, reference
 
 KAWASAN, PERUBAHAN_RT, KEMAJUAN = "indikator_kawasan", "perubahan_rt", "kemajuan_kabupaten"
 TABLES = (KAWASAN, PERUBAHAN_RT, KEMAJUAN)
-
-#: The column spec of the three tables, in ``tables.csv`` form, until it joins ``tables.csv``
-#: (all three are hive-partitioned by ``tahun``, like the ``indikator_*`` tables).
-TABLES_CSV = criteria.SPEC_DIR / "tables_progress.csv"
-
-#: Grain of each table for the data dictionary: (Bahasa Indonesia, English).
-GRAIN: dict[str, tuple[str, str]] = {
-    KAWASAN: ("satu baris per kawasan per tahun, dinilai sebagai satu kesatuan (jumlah RT-nya); "
-              "RT tanpa nama kawasan tidak masuk kawasan mana pun",
-              "one row per settlement area (kawasan) per year, scored as one unit (its summed "
-              "RTs); RTs with no kawasan belong to none"),
-    PERUBAHAN_RT: ("satu baris per RT per tahun yang punya tahun terbit sebelumnya untuk RT itu",
-                   "one row per RT per year that has an earlier published year for that RT"),
-    KEMAJUAN: ("satu baris per kabupaten/kota per tahun yang punya tahun data sebelumnya; "
-               "perbandingan hanya atas kelurahan/desa yang terbit pada kedua tahun",
-               "one row per regency/city per year that has an earlier year with data; "
-               "comparisons only over villages published in both years"),
-}
 
 #: UU 23/2014 bands on the kawasan's luas_ha rounded to 2 decimals: (minimum ha, kewenangan).
 KEWENANGAN: tuple[tuple[int, str], ...] = ((15, "Pemerintah Pusat"),
@@ -57,30 +37,10 @@ MEMBAIK, MEMBURUK, TETAP = "membaik", "memburuk", "tetap"
 RT_SCOPE = "rt_kemajuan"
 
 
-@cache
-def tables() -> dict[str, tuple[contract.Column, ...]]:
-    """The three tables → their columns in contract order (``tahun`` first), ``@`` groups
-    expanded as :func:`transforms.spec.contract.tables` does."""
-    out: dict[str, list[contract.Column]] = {}
-    with TABLES_CSV.open(newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            cols = out.setdefault(row["table"], [contract.TAHUN])
-            name = row["column"]
-            cols.extend(contract._group(name[1:]) if name.startswith("@") else [
-                contract.Column(name, row["type"], row["unit"], row["description_id"],
-                                row["description_en"], row["allowed"])])
-    return {t: tuple(c) for t, c in out.items()}
-
-
-def columns(table: str) -> list[str]:
-    """Column names of one of the three tables in contract order."""
-    return [c.name for c in tables()[table]]
-
-
 def _final_columns(table: str) -> str:
     """Select-list of ``table``'s columns in contract order, each cast to its contract type."""
     return ",\n    ".join(f"cast({c.name} as {contract.duckdb_type(c)}) as {c.name}"
-                          for c in tables()[table])
+                          for c in contract.tables()[table])
 
 
 def _tingkat_rank() -> str:
@@ -108,7 +68,7 @@ jumlah as (
     first(kawasan order by sumber_file, sumber_baris) as kawasan,
     string_agg(distinct kode_kelurahan, ',' order by kode_kelurahan) as kode_kelurahan_daftar,
     count(distinct kode_kelurahan) as jumlah_kelurahan,
-    {rollup._sums_sql()}
+    {rollup.sums_sql("kode_kelurahan, rw, rt")}
   from rt_berkawasan
   group by tahun, kode_kabupaten, kunci_kawasan
 ),
@@ -328,13 +288,6 @@ def compute(con: duckdb.DuckDBPyConnection, kabupaten: Iterable[str],
     finally:
         con.execute(f"drop view {RT_SCOPE}")
         con.unregister("_kabupaten_kemajuan")
-
-
-def create_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """The three tables in the warehouse (contract columns and DuckDB types), if missing."""
-    for table, cols in tables().items():
-        body = ", ".join(f"{c.name} {contract.duckdb_type(c)}" for c in cols)
-        con.execute(f"create table if not exists {table} ({body})")
 
 
 def _candidates(con: duckdb.DuckDBPyConnection, table: str, touched: pd.DataFrame,

@@ -23,6 +23,17 @@ GRAIN: dict[str, tuple[str, str]] = {
                             "one row per district per year (no score or level)"),
     "indikator_kabupaten": ("satu baris per kabupaten/kota per tahun (tanpa nilai/tingkat)",
                             "one row per regency/city per year (no score or level)"),
+    "indikator_kawasan": ("satu baris per kawasan per tahun, dinilai sebagai satu kesatuan "
+                          "(jumlah RT-nya); RT tanpa nama kawasan tidak masuk kawasan mana pun",
+                          "one row per settlement area (kawasan) per year, scored as one unit "
+                          "(its summed RTs); RTs with no kawasan belong to none"),
+    "perubahan_rt": ("satu baris per RT per tahun yang punya tahun terbit sebelumnya untuk RT itu",
+                     "one row per RT per year that has an earlier published year for that RT"),
+    "kemajuan_kabupaten": ("satu baris per kabupaten/kota per tahun yang punya tahun data "
+                           "sebelumnya; perbandingan hanya atas kelurahan/desa yang terbit pada "
+                           "kedua tahun",
+                           "one row per regency/city per year that has an earlier year with "
+                           "data; comparisons only over villages published in both years"),
     "temuan_validasi": ("satu baris per temuan validasi run terakhir",
                         "one row per validation finding of the latest run"),
     "pengiriman": ("satu baris per berkas workbook yang dilihat run terakhir",
@@ -62,6 +73,12 @@ _RULES: dict[str, str] = {
     "kelengkapan_persen": "100 × `jumlah_kelurahan_dilaporkan` / `jumlah_kelurahan_referensi`",
     "jumlah_kelurahan_referensi": "daftar wilayah Kemendagri (kelurahan, desa, desa adat)",
     "jumlah_kelurahan_dilaporkan": "kelurahan/desa dengan workbook `diterima` untuk tahun itu",
+    "kewenangan": "UU 23/2014 atas `luas_ha` kawasan dibulatkan 2 desimal: ≥ 15 ha Pusat, "
+                  "≥ 10 ha Provinsi, selain itu Kabupaten/Kota; kosong bila Tidak Kumuh",
+    "selisih_nilai": "`total_nilai` − `total_nilai_sebelumnya`",
+    "arah": "urutan tingkat Berat → Sedang → Ringan → Tidak Kumuh, tahun_sebelumnya → tahun ini",
+    "perubahan_luas_kumuh_ha": "`luas_kumuh_ha` − `luas_kumuh_sebelumnya_ha` (kelurahan/desa "
+                               "yang terbit pada kedua tahun)",
 }
 
 

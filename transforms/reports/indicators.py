@@ -2,7 +2,8 @@
 
 One self-contained, offline HTML page: per kabupaten/kota the luas kumuh by tingkat per year
 (stacked bars), RT counts by tingkat per year, completeness per kecamatan, the ten kelurahan with
-the largest luas kumuh, and a link to the clerk's findings. Charts are inline SVG drawn here (no
+the largest luas kumuh, progress toward 0 ha (spec §7, :mod:`transforms.reports.progress`) and a
+link to the clerk's findings. Charts are inline SVG drawn here (no
 JavaScript, no CDN); every charted figure is also printed as text in a table.
 """
 
@@ -14,6 +15,9 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 
+from transforms.reports import progress
+from transforms.reports.formatting import format_angka, format_ha, format_persen
+from transforms.reports.formatting import table as _table
 from transforms.spec import contract, criteria, reference
 
 #: Tingkat colours (green → red), colour-blind-safe ordering by lightness.
@@ -22,22 +26,6 @@ COLOURS = {"Tidak Kumuh": "#91cf60", "Kumuh Ringan": "#fee08b", "Kumuh Sedang": 
 KUMUH = criteria.TINGKAT_LABELS[1:]
 
 Series = tuple[str, str, list[float]]  # (label, colour, one value per category)
-
-
-def format_angka(value: float, decimals: int = 2) -> str:
-    """A number the Indonesian way: ``1234.5`` → ``1.234,50``."""
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-
-
-def format_ha(value: float) -> str:
-    """Hectares as printed in the report: ``290.93`` → ``290,93 ha``."""
-    return f"{format_angka(value)} ha"
-
-
-def format_persen(value: float) -> str:
-    """Percent as printed in the report: ``55.5556`` → ``55,6%``."""
-    return f"{format_angka(value, 1)}%"
 
 
 def _e(text: object) -> str:
@@ -121,15 +109,6 @@ def hbars_svg(items: Sequence[tuple[str, float, str]], title: str, max_value: fl
     return "".join(out) + "</svg>"
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[object]],
-           text_columns: frozenset[int] = frozenset({0})) -> str:
-    head = "".join(f"<th>{_e(h)}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(f'<td class="{"" if j in text_columns else "num"}">{_e(c)}</td>'
-                         for j, c in enumerate(r)) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 def _years(kab: pd.DataFrame) -> list[int]:
     return sorted(int(t) for t in kab["tahun"].unique())
 
@@ -206,6 +185,7 @@ def kabupaten_section(kode: str, tables: dict[str, pd.DataFrame], clerk_href: st
     return (f'<section id="kab-{_e(kode)}"><h2>{_e(nama)} ({_e(kode)})</h2>{_summary(kab)}'
             + _luas_section(kab, nama) + _rt_section(kab, nama)
             + _kelengkapan_section(kec, nama, latest) + _top_section(kel, nama, latest)
+            + progress.progress_section(tables, nama)
             + f'<p class="link"><a href="{_e(clerk_href)}">Temuan validasi workbook (laporan '
             "untuk petugas)</a></p></section>")
 
@@ -237,6 +217,11 @@ _USED = {
     "indikator_kelurahan": ["kode_kabupaten", "tahun", "kode_kelurahan", "nama_kelurahan",
                             "nama_kecamatan", "luas_kumuh_ha", "jumlah_rt", "tingkat_kekumuhan",
                             "total_nilai"],
+    "kemajuan_kabupaten": contract.columns("kemajuan_kabupaten"),
+    "perubahan_rt": ["kode_kabupaten", "tahun", "tahun_sebelumnya", "tingkat_sebelumnya",
+                     "tingkat_kekumuhan"],
+    "indikator_kawasan": ["kode_kabupaten", "tahun", "kawasan", "kode_kelurahan_daftar",
+                          "luas_ha", "luas_kumuh_ha", "tingkat_kekumuhan", "kewenangan"],
 }
 
 
@@ -255,7 +240,9 @@ def _prepare(tables: dict[str, pd.DataFrame]) -> dict[str, dict[str, pd.DataFram
 def render_report(tables: dict[str, pd.DataFrame], run_id: str,
                   clerk_report_href: str = "../temuan/index.html") -> str:
     """The indicator report as one self-contained HTML page from the published tables
-    (``indikator_kabupaten``, ``indikator_kecamatan``, ``indikator_kelurahan`` are used)."""
+    (``indikator_kabupaten``, ``indikator_kecamatan``, ``indikator_kelurahan`` and the progress
+    tables ``kemajuan_kabupaten``, ``perubahan_rt``, ``indikator_kawasan`` are used; a missing
+    table counts as empty)."""
     by_kab = _prepare(tables)
     codes = sorted(k for k, t in by_kab.items() if len(t["indikator_kabupaten"]))
     nav = "".join(f'<a href="#kab-{_e(k)}">'

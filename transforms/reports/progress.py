@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
-from transforms.reports import indicators as report_charts
+from transforms.reports import formatting
 from transforms.spec import criteria
 
 _NOISE = 9  # decimals kept before rounding for print: drops binary noise (spec §3)
@@ -29,7 +29,7 @@ def _rounded(value: float, decimals: int) -> Decimal:
 
 
 def _ha(value: Decimal) -> str:
-    return f"{report_charts.format_angka(float(value), 1)} ha"
+    return f"{formatting.format_angka(float(value), 1)} ha"
 
 
 def kalimat_sebanding(tahun_pembanding: int, jumlah_kelurahan: int, luas_dulu_ha: float,
@@ -121,9 +121,9 @@ def luas_html(kabupaten: pd.DataFrame, kemajuan: pd.DataFrame, nama: str) -> str
     (against the previous and the baseline year) stated first."""
     title = f"Kemajuan menuju 0 ha: luas kumuh per tahun — {nama}"
     data = luas_per_tahun(kabupaten, kemajuan)
-    rows = [[r.tahun, r.kelurahan_dilaporkan, report_charts.format_ha(r.luas_kumuh_ha),
+    rows = [[r.tahun, r.kelurahan_dilaporkan, formatting.format_ha(r.luas_kumuh_ha),
              r.perubahan_sebanding or "—"] for r in data.itertuples()]
-    table = report_charts._table(["tahun", "kelurahan/desa dilaporkan", "luas kumuh",
+    table = formatting.table(["tahun", "kelurahan/desa dilaporkan", "luas kumuh",
                                   "perubahan pada kelurahan yang sama"], rows,
                                  frozenset({0, 3}))
     if kemajuan.empty:
@@ -144,16 +144,16 @@ def transisi_html(perubahan: pd.DataFrame, kemajuan: pd.DataFrame, nama: str) ->
     tahun, dulu = int(latest["tahun"]), int(latest["tahun_sebelumnya"])
     data = transisi_tingkat(perubahan, tahun, dulu)
     title = f"Perpindahan tingkat RT {dulu} → {tahun} — {nama}"
-    rows = [[f"{dulu}: {label}", *(report_charts.format_angka(v, 0) for v in data.loc[label]),
-             report_charts.format_angka(data.loc[label].sum(), 0)] for label in data.index]
-    rows.append(["jumlah", *(report_charts.format_angka(data[c].sum(), 0)
+    rows = [[f"{dulu}: {label}", *(formatting.format_angka(v, 0) for v in data.loc[label]),
+             formatting.format_angka(data.loc[label].sum(), 0)] for label in data.index]
+    rows.append(["jumlah", *(formatting.format_angka(data[c].sum(), 0)
                              for c in data.columns),
-                 report_charts.format_angka(data.to_numpy().sum(), 0)])
+                 formatting.format_angka(data.to_numpy().sum(), 0)])
     header = ["", *(f"{tahun}: {c}" for c in data.columns), "jumlah"]
     note = (f"<p>{int(latest['jumlah_rt_membaik'])} RT membaik, "
             f"{int(latest['jumlah_rt_memburuk'])} memburuk, {int(latest['jumlah_rt_tetap'])} "
             "tetap (RT yang ada pada kedua tahun).</p>")
-    return f"<h3>{_e(title)}</h3>{note}{report_charts._table(header, rows)}"
+    return f"<h3>{_e(title)}</h3>{note}{formatting.table(header, rows)}"
 
 
 def lokasi_html(kawasan: pd.DataFrame, nama_kelurahan: Mapping[str, str], nama: str) -> str:
@@ -163,12 +163,12 @@ def lokasi_html(kawasan: pd.DataFrame, nama_kelurahan: Mapping[str, str], nama: 
     tahun = int(kawasan["tahun"].max())
     data = lokasi_sk(kawasan, nama_kelurahan, tahun)
     title = f"Lokasi kawasan kumuh tahun {tahun} (tabel lokasi SK) — {nama}"
-    rows = [[i, r.kawasan, r.kelurahan, report_charts.format_ha(r.luas_ha),
-             report_charts.format_ha(r.luas_kumuh_ha), r.tingkat_kekumuhan, r.kewenangan]
+    rows = [[i, r.kawasan, r.kelurahan, formatting.format_ha(r.luas_ha),
+             formatting.format_ha(r.luas_kumuh_ha), r.tingkat_kekumuhan, r.kewenangan]
             for i, r in enumerate(data.itertuples(), start=1)]
     header = ["no", "kawasan", "kelurahan/desa", "luas", "luas kumuh", "tingkat",
               "kewenangan (UU 23/2014)"]
-    body = (report_charts._table(header, rows, frozenset({0, 1, 2, 5, 6})) if rows
+    body = (formatting.table(header, rows, frozenset({0, 1, 2, 5, 6})) if rows
             else "<p>Tidak ada kawasan yang dinilai kumuh.</p>")
     bersih = int((kawasan["tahun"] == tahun).sum()) - len(rows)
     if bersih:

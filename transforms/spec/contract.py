@@ -17,11 +17,13 @@ import pyarrow as pa
 from transforms.spec import criteria
 
 #: Raise when a published column is added, removed, renamed or retyped.
-CONTRACT_VERSION = "1.0.0"
+CONTRACT_VERSION = "1.1.0"
 
-#: The four indicator tables are hive-partitioned by tahun; the others are flat.
+#: The four indicator tables and the three progress tables (spec §7) are hive-partitioned by
+#: tahun, one file per kabupaten/kota; the others are flat.
 PARTITIONED = ("indikator_rt", "indikator_kelurahan", "indikator_kecamatan",
-               "indikator_kabupaten")
+               "indikator_kabupaten", "indikator_kawasan", "perubahan_rt",
+               "kemajuan_kabupaten")
 
 ARROW_TYPES: dict[str, pa.DataType] = {
     "string": pa.string(),

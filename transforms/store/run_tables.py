@@ -4,6 +4,7 @@ the run's row of the ``runs`` history."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -91,12 +92,18 @@ class RunTables:
 def assemble(rows: pd.DataFrame, workbooks: pd.DataFrame, statuses: pd.DataFrame,
              found: pd.DataFrame, plan: Plan, known_files: set[str], *, all_scope: bool,
              scope: str, input_dir: str, run_id: str, started: dt.datetime,
-             versions: dict[str, str]) -> RunTables:
+             versions: dict[str, str],
+             rt_findings: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> RunTables:
     """The run's tables from what was read (``rows``: the batch's RT rows; ``workbooks``: the
     reference-joined workbook frame), decided (``statuses``) and found. Vanished files get a
-    notice only on an unscoped run; ``known_files``: every file of the manifest before."""
+    notice only on an unscoped run; ``known_files``: every file of the manifest before.
+    ``rt_findings``: warnings about the accepted ``indikator_rt`` rows themselves (spec §5
+    ``berubah_drastis``), counted with the workbooks' other findings."""
     accepted = set(statuses.loc[statuses["status"] == submissions.DITERIMA, "wb"])
     rt = rt_indicators(rows, workbooks, accepted, run_id)
+    if rt_findings is not None:
+        found = pd.concat([found, rt_findings(rt)], ignore_index=True)
+        statuses = submissions.with_counts(statuses, found)
     vanished = (plan.vanished[plan.vanished["ada"].astype(bool)] if all_scope
                 else plan.vanished.iloc[0:0])
     gone = findings.to_frame(vanished_findings(vanished))

@@ -4,8 +4,10 @@ in one transaction.
 ``indikator_rt`` is the store of record: a kelurahan-year's rows are replaced only when a
 different workbook for it is accepted, so a rejected or vanished workbook never removes what
 was published before (only ``kumuh withdraw`` does). Roll-ups are recomputed for the
-(tahun, kode_kabupaten) groups a run touched, and those groups are queued for publishing in the
-same transaction, so a crash between the commit and the Parquet switch is repaired by the next
+(tahun, kode_kabupaten) groups a run touched, the progress tables (spec §7) for every year of
+the kabupaten touched, and the groups to republish are queued per table in the same transaction
+(a roll-up group for the four ``indikator_*`` tables, a progress group only for the table whose
+rows changed), so a crash between the commit and the Parquet switch is repaired by the next
 run. ``temuan_validasi`` holds the current findings of every known file, ``pengiriman`` the
 current status of every present file; ``riwayat_*`` and ``runs`` keep the history.
 """
@@ -19,13 +21,15 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from transforms.indicators import rollup
+from transforms.indicators import progress, rollup
 from transforms.intake import inventory
 from transforms.spec import contract
 
 HISTORY = {"riwayat_temuan": "temuan_validasi", "riwayat_pengiriman": "pengiriman"}
 #: Marker in publish_queue for the two flat tables (temuan_validasi, pengiriman).
 FLAT = "*"
+#: The tables a queued roll-up group (``tabel`` empty) republishes.
+ROLLUP_TABLES = tuple(t for t in contract.PARTITIONED if t not in progress.TABLES)
 
 DDL = [
     """CREATE TABLE IF NOT EXISTS runs (
@@ -41,7 +45,9 @@ DDL = [
       error_validasi BOOLEAN, jumlah_error INTEGER, jumlah_warning INTEGER, run_id VARCHAR,
       diproses_pada TIMESTAMPTZ, ada BOOLEAN)""",
     """CREATE TABLE IF NOT EXISTS publish_queue (tahun SMALLINT, kode_kabupaten VARCHAR,
-      run_id VARCHAR)""",
+      run_id VARCHAR, tabel VARCHAR)""",
+    # a queue written before the progress tables: its groups are roll-up groups
+    "ALTER TABLE publish_queue ADD COLUMN IF NOT EXISTS tabel VARCHAR",
     "CREATE TABLE IF NOT EXISTS state (key VARCHAR PRIMARY KEY, value VARCHAR)",
 ]
 
@@ -86,6 +92,16 @@ def get_state(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
 def pending_groups(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """(tahun, kode_kabupaten) groups committed but not yet published (after a crash)."""
     return con.sql("SELECT DISTINCT tahun, kode_kabupaten FROM publish_queue").df()
+
+
+def pending_by_table(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+    """Per partitioned table, its queued (tahun, kode_kabupaten) groups, sorted: the roll-up
+    groups for the ``indikator_*`` tables, each progress table's own groups for it."""
+    queued = con.sql("SELECT DISTINCT tahun, kode_kabupaten, tabel FROM publish_queue "
+                     f"WHERE kode_kabupaten <> '{FLAT}' ORDER BY tahun, kode_kabupaten").df()
+    return {name: queued.loc[queued["tabel"].isna() if name in ROLLUP_TABLES
+                             else queued["tabel"] == name, ["tahun", "kode_kabupaten"]]
+            .drop_duplicates().reset_index(drop=True) for name in contract.PARTITIONED}
 
 
 def published_sha(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -134,6 +150,17 @@ def refresh_rollups(con: duckdb.DuckDBPyConnection, groups: pd.DataFrame,
     con.unregister("_groups")
 
 
+def refresh_progress(con: duckdb.DuckDBPyConnection, groups: pd.DataFrame,
+                     force_groups: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Recompute the progress tables (spec §7) for every year of the kabupaten of the
+    (tahun, kode_kabupaten) ``groups`` (inside the run's transaction, after the roll-ups);
+    per progress table, the groups to republish: those whose rows changed, and the forced
+    ones."""
+    changed = progress.refresh(con, groups)
+    return {table: pd.concat([rows, force_groups], ignore_index=True).drop_duplicates()
+            for table, rows in changed.items()}
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """One run's changes applied together: committed at the end, rolled back on any failure
@@ -163,9 +190,10 @@ def store_rt(con: duckdb.DuckDBPyConnection, *, rt: pd.DataFrame, withdrawn: pd.
 
 def store_files(con: duckdb.DuckDBPyConnection, groups: pd.DataFrame, *,
                 processed: pd.DataFrame, temuan: pd.DataFrame, present: list[str],
-                withdrawn: pd.DataFrame, run: dict[str, object],
-                state: dict[str, str]) -> None:
-    """Apply a run's files and findings, queue ``groups`` for publishing and record the run.
+                withdrawn: pd.DataFrame, run: dict[str, object], state: dict[str, str],
+                progress_groups: dict[str, pd.DataFrame] | None = None) -> None:
+    """Apply a run's files and findings, queue ``groups`` (for the roll-up tables) and
+    ``progress_groups`` (per progress table) for publishing and record the run.
 
     ``processed``: manifest rows of the files read this run; ``temuan``: their findings plus
     this run's notices about vanished files (replacing those files' findings); ``present``:
@@ -173,11 +201,12 @@ def store_files(con: duckdb.DuckDBPyConnection, groups: pd.DataFrame, *,
     """
     _apply_files(con, processed, temuan, present)
     flat_changed = not processed.empty or not temuan.empty or not withdrawn.empty
-    queue = groups.assign(run_id=run["run_id"])
+    queue = [groups.assign(tabel=None)]
+    queue += [rows.assign(tabel=table) for table, rows in (progress_groups or {}).items()]
     if flat_changed:
-        queue = pd.concat([queue, pd.DataFrame(
-            {"tahun": [None], "kode_kabupaten": [FLAT], "run_id": [run["run_id"]]})])
-    _insert(con, "publish_queue", queue, ["tahun", "kode_kabupaten", "run_id"])
+        queue.append(pd.DataFrame({"tahun": [None], "kode_kabupaten": [FLAT], "tabel": [None]}))
+    queue = pd.concat(queue, ignore_index=True).assign(run_id=run["run_id"])
+    _insert(con, "publish_queue", queue, ["tahun", "kode_kabupaten", "run_id", "tabel"])
     for key, value in state.items():
         con.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", [key, value])
     run = {**run, "grup_diterbitkan": len(groups)}
@@ -261,7 +290,8 @@ def query_groups(con: duckdb.DuckDBPyConnection, table: str,
     limited to ``groups`` (tahun, kode_kabupaten) for the partitioned tables."""
     cols = contract.columns(table)
     order = [c for c in ("tahun", "kode_kabupaten", "kode_kecamatan", "kode_kelurahan", "rw",
-                         "rt", "sumber_file", "baris", "kolom", "aturan") if c in cols]
+                         "rt", "kawasan", "sumber_file", "baris", "kolom", "aturan")
+             if c in cols]
     sql = f"SELECT {', '.join(cols)} FROM {table}"
     if groups is not None:
         con.register("_pub", groups[["tahun", "kode_kabupaten"]])
