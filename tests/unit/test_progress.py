@@ -378,7 +378,7 @@ def test_berubah_drastis_edges_and_message() -> None:
     found = year_change.berubah_drastis(con, accepted, letters={7: {"luas_ha": "E"}})
     hits = [(int(b), k) for b, k in zip(found["baris"], found["kolom"], strict=True)]
     assert hits == [(12, "luas_ha"), (14, "jumlah_bangunan"), (14, "jumlah_kk")]
-    assert set(found["tingkat"]) == {"warning"} and set(found["aturan"]) == {"berubah_drastis"}
+    assert set(found["keparahan"]) == {"warning"} and set(found["aturan"]) == {"berubah_drastis"}
     assert found["wb"].tolist() == [7, 7, 7] and found["tahun"].tolist() == [2023] * 3
     luas = found.iloc[0]
     assert luas["nilai"] == "2.01" and luas["sheet"] == "Data RT"

@@ -35,8 +35,10 @@ with diterima as (
   select * from _diterima
 ),
 terbit_tetap as (
+  -- only the kelurahan the run accepts rows for: no other RT history is compared
   select tahun, kode_kelurahan, rt, rw, {values} from {source}
-  where (kode_kelurahan, tahun) not in (select (kode_kelurahan, tahun) from diterima)
+  where kode_kelurahan in (select kode_kelurahan from diterima)
+    and (kode_kelurahan, tahun) not in (select (kode_kelurahan, tahun) from diterima)
 ),
 riwayat as (
   select tahun, kode_kelurahan, rt, rw, {values}, null as urutan from terbit_tetap
