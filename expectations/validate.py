@@ -16,7 +16,7 @@ from functools import cache
 import pandas as pd
 
 from expectations import suites
-from transforms import findings, spec
+from transforms import findings, scoring, spec
 from transforms.batch import Batch
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -113,7 +113,7 @@ def _workbook_findings(suite: _Suite, workbooks: pd.DataFrame) -> Iterator[findi
             w = frame.loc[wb]
             if wb in unreadable and aturan != "tidak_terbaca":
                 continue
-            if wb in no_table and aturan == "kolom_hilang":
+            if wb in no_table and aturan in ("kolom_hilang", "tabel_rt_kosong"):
                 continue
             yield from _WORKBOOK_RULES.get(aturan, _identity_finding)(aturan, meta, w)
 
@@ -123,7 +123,15 @@ def _base(w: pd.Series) -> dict[str, object]:
 
 
 def _sheet_of(cell: object) -> str | None:
-    return str(cell).split("!")[0] if isinstance(cell, str) else None
+    return cell.rpartition("!")[0] if isinstance(cell, str) else None
+
+
+def _row_of(cell: object) -> int | None:
+    """The Excel row of a cell reference (``Identitas!C5`` → 5)."""
+    if not isinstance(cell, str):
+        return None
+    digits = cell.rpartition("!")[2].lstrip("$").lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ$")
+    return int(digits) if digits.isdigit() else None
 
 
 def _identity_finding(aturan: str, meta: dict, w: pd.Series) -> Iterator[findings.Finding]:
@@ -134,9 +142,9 @@ def _identity_finding(aturan: str, meta: dict, w: pd.Series) -> Iterator[finding
         aturan = "tahun_di_luar_rentang"  # written but not a year
     cell = w.get(f"{field}_sel")
     value = w.get(f"{field}_raw") if aturan != "kode_tidak_dikenal" else w.get(field)
-    yield findings.make(aturan, **_base(w), sheet=_sheet_of(cell), kolom=field, nilai=value,
-                        sel=cell or "", edisi="edisi 2025", tahun_min=spec.TAHUN_MIN,
-                        tahun_maks=dt.date.today().year)
+    yield findings.make(aturan, **_base(w), sheet=_sheet_of(cell), baris=_row_of(cell),
+                        kolom=field, nilai=value, sel=cell or "", edisi="edisi 2025",
+                        tahun_min=spec.TAHUN_MIN, tahun_maks=dt.date.today().year)
 
 
 def _unreadable(aturan: str, meta: dict, w: pd.Series) -> Iterator[findings.Finding]:
@@ -148,6 +156,13 @@ def _unreadable(aturan: str, meta: dict, w: pd.Series) -> Iterator[findings.Find
 
 def _no_table(aturan: str, meta: dict, w: pd.Series) -> Iterator[findings.Finding]:
     yield findings.make(aturan, **_base(w), sheet=w.get("rt_sheet"))
+
+
+def _empty_table(aturan: str, meta: dict, w: pd.Series) -> Iterator[findings.Finding]:
+    header = w.get("header_row")
+    baris = None if pd.isna(header) else int(header)
+    where = f" di sheet '{w['rt_sheet']}'" + (f" (judul kolom di baris {baris})" if baris else "")
+    yield findings.make(aturan, **_base(w), sheet=w.get("rt_sheet"), baris=baris, lokasi=where)
 
 
 def _missing_columns(aturan: str, meta: dict, w: pd.Series) -> Iterator[findings.Finding]:
@@ -162,14 +177,15 @@ def _missing_columns(aturan: str, meta: dict, w: pd.Series) -> Iterator[findings
 def _name_differs(aturan: str, meta: dict, w: pd.Series) -> Iterator[findings.Finding]:
     level = meta["kolom"]
     cell = w.get(f"{level}_sel")
-    yield findings.make(aturan, **_base(w), sheet=_sheet_of(cell), kolom=f"nama_{level}",
-                        nilai=w.get(level), sel=cell or "", label=level,
+    yield findings.make(aturan, **_base(w), sheet=_sheet_of(cell), baris=_row_of(cell),
+                        kolom=f"nama_{level}", nilai=w.get(level), sel=cell or "", label=level,
                         kode=w["kode_kelurahan"], nama_resmi=w.get(f"nama_{level}_resmi"))
 
 
 _WORKBOOK_RULES: dict[str, Callable[[str, dict, pd.Series], Iterator[findings.Finding]]] = {
     "tidak_terbaca": _unreadable,
     "tabel_rt_tidak_ditemukan": _no_table,
+    "tabel_rt_kosong": _empty_table,
     "kolom_hilang": _missing_columns,
     "nama_berbeda": _name_differs,
 }
@@ -179,9 +195,14 @@ _WORKBOOK_RULES: dict[str, Callable[[str, dict, pd.Series], Iterator[findings.Fi
 
 def rows_for_gx(rows: pd.DataFrame) -> pd.DataFrame:
     """The RT-row columns the suite checks (same index) plus the derived ones (fractional part
-    of each count); the stored-result and provenance text columns stay out of GX's copies."""
+    of each count; the largest volume a ha/m criterion allows, spec §3 rounding); the
+    stored-result and provenance text columns stay out of GX's copies."""
     derived = {col + suites.INTEGER_SUFFIX: rows[col].astype("float64") % 1
-                for col in spec.count_columns()}
+               for col in spec.count_columns()}
+    for c in spec.criteria():
+        if not c.is_count:
+            vol, den = rows[c.vol].astype("float64"), rows[c.penyebut].astype("float64")
+            derived[c.vol + suites.ROUNDED_SUFFIX] = den.mask(_rounded(rows, c), vol)
     checked = ["wb", "rt", "rw", *(c for c in spec.numeric_columns() if c in rows)]
     return rows[checked].assign(**derived)
 
@@ -211,18 +232,40 @@ def _row_findings(suite: _Suite, batch: Batch,
                     continue
                 rule = aturan if aturan != "nilai_kosong" else PROBLEM_RULE[p.kode]
                 yield findings.make(rule, **kw, nilai=p.nilai)
-            elif aturan in ("volume_melebihi_penyebut", "penduduk_kurang_dari_kk"):
+            elif aturan in ("volume_melebihi_penyebut", "penduduk_kurang_dari_kk",
+                            "volume_dibulatkan"):
                 den = meta["penyebut"]
+                rounded = (aturan != "penduduk_kurang_dari_kk"
+                           and scoring.is_rounding(r[col], r[den]))
+                if (aturan == "volume_dibulatkan") != rounded:
+                    continue  # within rounding: a warning only; beyond it: the error only
                 rule = ("penyebut_nol" if aturan == "volume_melebihi_penyebut" and r[den] == 0
                         else aturan)
                 yield findings.make(rule, **kw, nilai=r[col], nilai_penyebut=r[den],
-                                    label_penyebut=findings.column_label(den))
+                                    label_penyebut=findings.column_label(den),
+                                    sel_penyebut=_cell(batch, wb, den, baris, r["sumber_sheet"]),
+                                    selisih=findings.angka(round(r[col] - r[den], 9)),
+                                    batas=_beyond_rounding(col, r[col] - r[den]))
             elif aturan == "penyebut_nol_nol":
                 uses = ", ".join(c.kode for c in spec.criteria() if c.penyebut == col)
                 yield findings.make(aturan, **kw, nilai=r[col], kriteria=uses)
             else:
-                yield findings.make(aturan, **kw, nilai=r[col], maks=meta.get("maks"),
+                maks = meta.get("maks")
+                yield findings.make(aturan, **kw, nilai=r[col],
+                                    maks=None if maks is None else float(maks),
                                     satuan=spec.input_columns()[col].unit)
+
+
+def _rounded(rows: pd.DataFrame, c: spec.Criterion) -> pd.Series:
+    return scoring.within_rounding(rows[c.vol], rows[c.penyebut])
+
+
+def _beyond_rounding(vol: str, excess: float) -> str:
+    """For a ha/m volume: the excess and the rounding allowance it passes (spec §3)."""
+    if spec.input_columns()[vol].is_count:
+        return ""
+    return (f", selisih {findings.angka(round(excess, 9))} melebihi batas pembulatan "
+            f"{findings.angka(spec.ROUNDING_TOLERANCE)}")
 
 
 def _cell(batch: Batch, wb: int, col: str, baris: int, sheet: str) -> str:

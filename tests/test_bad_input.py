@@ -78,9 +78,9 @@ def test_corpus_covers_enough() -> None:
                    "kolom_hilang", "rt_kosong", "rt_ganda", "nilai_kosong", "bukan_angka",
                    "nilai_negatif", "bukan_bilangan_bulat", "volume_melebihi_penyebut",
                    "penyebut_nol", "sel_error", "angka_ambigu", "nilai_tidak_wajar",
-                   "workbook_ganda"}
+                   "workbook_ganda", "tabel_rt_kosong"}
     warnings = {"nama_berbeda", "penduduk_kurang_dari_kk", "tersimpan_berbeda",
-                "penyebut_nol_nol", "digantikan", "duplikat"}
+                "penyebut_nol_nol", "digantikan", "duplikat", "volume_dibulatkan"}
     assert spec_errors | warnings <= rules
     assert {r["status"] for r in CASES} == {"diterima", "ditolak", "duplikat", "digantikan"}
 
@@ -132,6 +132,50 @@ def test_unreadable_files_say_what_they_are(corpus_run) -> None:
     assert "HTML" in html["pesan"]
     (csv_text,) = found["tidak_terbaca/ekspor dari aplikasi.xlsx"]
     assert "CSV" in csv_text["pesan"]
+
+
+@pytest.mark.slow
+def test_identity_findings_carry_sheet_row_and_column(corpus_run) -> None:
+    _, _, found, _ = corpus_run
+    (kode,) = found["struktur/kode salah ketik.xlsx"]
+    assert (kode["sheet"], kode["baris"], kode["kolom"]) == ("Identitas", 7, "kode_kelurahan")
+    assert "Identitas!B7" in kode["pesan"]
+
+
+@pytest.mark.slow
+def test_a_ha_volume_within_rounding_is_100_percent_with_a_warning(corpus_run) -> None:
+    """Spec §3: 1b = 0,10 ha on a 0,098 ha RT is published as 100 % (nilai 5); the clerk is
+    told both cells, both values and the excess, the Indonesian way."""
+    _, status, found, out = corpus_run
+    rel = "pembulatan/luas 0,098 ha dan 1b 0,10 ha.xlsx"
+    assert status[rel]["status"] == "diterima"
+    (warning,) = [f for f in found[rel] if f["aturan"] == "volume_dibulatkan"]
+    assert warning["pesan"].startswith("Sel Data RT!J4: volume 1b (Kepadatan bangunan tidak "
+                                       "sesuai rencana tata ruang) (0,1) lebih besar dari "
+                                       "Luas di sel Data RT!C4 (0,098) sebanyak 0,002")
+    assert warning["nilai"] == "0,1"
+    (row,) = read_table(out, "indikator_rt", f"WHERE sumber_file = '{rel}' AND sumber_baris = 4")
+    assert (row["persen_1b"], row["nilai_1b"], row["vol_1b"]) == (100.0, 5, 0.098)
+
+
+@pytest.mark.slow
+def test_a_larger_ha_excess_and_any_count_excess_stay_errors(corpus_run) -> None:
+    _, _, found, _ = corpus_run
+    (ha,) = found["pembulatan/4a melebihi luas 0,006 ha.xlsx"]
+    assert "(0,104) lebih besar dari Luas di sel Data RT!C5 (0,098), selisih 0,006 melebihi " \
+           "batas pembulatan 0,005" in ha["pesan"]
+    (kk,) = found["pembulatan/KK satu lebih.xlsx"]
+    assert kk["aturan"] == "volume_melebihi_penyebut" and "batas pembulatan" not in kk["pesan"]
+    assert "Jumlah KK di sel Data RT!F6" in kk["pesan"]
+
+
+@pytest.mark.slow
+def test_stored_tingkat_abbreviated_or_in_capitals_agrees(corpus_run) -> None:
+    """TK/KR/KS/KB and KUMUH SEDANG are the recomputed level written short: only the one row
+    that names another level warns."""
+    _, _, found, _ = corpus_run
+    rel = "peringatan/tingkat tersimpan disingkat.xlsx"
+    assert [(f["aturan"], f["baris"]) for f in found[rel]] == [("tersimpan_berbeda", 7)]
 
 
 # --------------------------------------------------------------------------- stored results
