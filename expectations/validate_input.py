@@ -226,8 +226,10 @@ def _row_findings(suite: _Suite, batch: Batch,
             if col in missing.get(wb, ()):
                 continue
             sel = _cell(batch, wb, col, baris, r["sumber_sheet"])
+            typed = batch.typed.get(wb, {})
             kw = {"wb": wb, "sumber_file": r["sumber_file"], "sha256": r["sha256"],
-                  "sheet": r["sumber_sheet"], "baris": baris, "kolom": col, "sel": sel}
+                  "sheet": r["sumber_sheet"], "baris": baris, "kolom": col, "sel": sel,
+                  "typed": typed.get((baris, col))}
             if aturan in ("nilai_kosong", "rt_kosong", "rw_kosong"):
                 p = problems.get((wb, baris, col))
                 if p is None:
@@ -243,7 +245,9 @@ def _row_findings(suite: _Suite, batch: Batch,
                     continue  # within rounding: a warning only; beyond it: the error only
                 rule = ("penyebut_nol" if aturan == "volume_melebihi_penyebut" and r[den] == 0
                         else aturan)
-                yield findings.make(rule, **kw, nilai=r[col], nilai_penyebut=r[den],
+                yield findings.make(rule, **kw, nilai=r[col],
+                                    nilai_penyebut=findings.as_typed(r[den],
+                                                                     typed.get((baris, den))),
                                     label_penyebut=findings.column_label(den),
                                     sel_penyebut=_cell(batch, wb, den, baris, r["sumber_sheet"]),
                                     selisih=findings.angka(round(r[col] - r[den], 9)),

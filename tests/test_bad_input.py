@@ -146,6 +146,25 @@ def test_identity_findings_carry_sheet_row_and_column(corpus_run) -> None:
 
 
 @pytest.mark.slow
+def test_numbers_are_shown_the_indonesian_way_and_as_typed(corpus_run) -> None:
+    """640,5 and 1.214 as a clerk writes them; a text read one way where the clerk may have
+    meant the other is shown as typed with its reading, at the cell where it was typed."""
+    _, _, found, _ = corpus_run
+    (kk,) = [f for f in found["nilai/KK pecahan.xlsx"] if f["aturan"] == "bukan_bilangan_bulat"]
+    assert kk["nilai"] == "150,5" and "berisi 150,5, padahal" in kk["pesan"]
+    (luas,) = [f for f in found["nilai/luas 1e12 ha.xlsx"] if f["kolom"] == "luas_ha"]
+    assert "berisi 1.000.000.000.000, jauh di atas batas wajar untuk satu RT (1.000)" \
+        in luas["pesan"]
+    jalan = [f for f in found["angka/panjang jalan 1.214 dibaca desimal.xlsx"]
+             if f["tingkat"] == "error"]
+    assert [f["kolom"] for f in jalan] == ["vol_2a", "vol_2b"]
+    assert all("Panjang Jalan Ideal di sel Data RT!G5 (1.214 — dibaca 1,214)" in f["pesan"]
+               for f in jalan), jalan
+    assert "volume 2a (Jaringan jalan tidak melayani seluruh lingkungan) (800)" \
+        in jalan[0]["pesan"]
+
+
+@pytest.mark.slow
 def test_a_ha_volume_within_rounding_is_100_percent_with_a_warning(corpus_run) -> None:
     """Spec §3: 1b = 0,10 ha on a 0,098 ha RT is published as 100 % (nilai 5); the clerk is
     told both cells, both values and the excess, the Indonesian way."""

@@ -765,6 +765,15 @@ def rounding_and_empty_cases(c: Corpus) -> None:
             lambda p: [Find("tersimpan_berbeda", "warning", RT_SHEET, p.first_row + 3,
                             "tingkat_kekumuhan")],
             columns=["rt", "rw", *NUMERIC, "tingkat"], labels={"tingkat": "Tingkat"})
+    rows = [{**r, "luas_ha": f"{r['luas_ha']:.2f}"} for r in table(rts(85))]  # 0.85: English
+    rows[1].update(panjang_jalan_ideal_m="1.214", vol_2a=800, vol_2b=500)
+    c.plain("angka/panjang jalan 1.214 dibaca desimal.xlsx", "ditolak",
+            "luas ditulis 0.85 (gaya Inggris), jadi '1.214' m dibaca 1,214 m, padahal maksudnya "
+            "1214 m; 2a = 800 dan 2b = 500 melebihinya", rows,
+            lambda p: [Find("volume_melebihi_penyebut", "error", RT_SHEET, p.first_row + 1,
+                            "vol_2a"),
+                       Find("volume_melebihi_penyebut", "error", RT_SHEET, p.first_row + 1,
+                            "vol_2b")])
 
 
 def build(root: Path = FILES, manifest: Path = CASES) -> list[Case]:

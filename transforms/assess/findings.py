@@ -86,15 +86,15 @@ def angka(value: object) -> str:
 
 def as_typed(value: object, typed: str | None = None) -> str:
     """A cell's value for a finding: the clerk's own text when the cell held text (with the
-    reading added when the text has a separator and reads otherwise: ``1.214 (dibaca
-    1,214)``), else the number the Indonesian way."""
+    reading added when the text has a separator and reads otherwise: ``1.214 — dibaca
+    1,214``), else the number the Indonesian way."""
     shown = angka(value)
     if typed is None or not str(typed).strip():
         return shown
     text = " ".join(str(typed).split())
     if text == shown or not any(sep in text for sep in ".,") or shown == "":
         return text
-    return f"{text} (dibaca {shown})"
+    return f"{text} — dibaca {shown}"
 
 
 class _Fields(dict):

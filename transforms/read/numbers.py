@@ -167,6 +167,15 @@ def _analyse(text: str) -> _Text:
     return _Text("angka", parts[0], shape, vote)
 
 
+def reads_two_ways(text: str) -> bool:
+    """True for a text whose value depends on the number convention (``1.309``: 1309 or
+    1,309): the reader keeps such texts so a finding can show what the clerk typed."""
+    if len(text) > MAX_NUMBER_CHARS:
+        return False
+    shape = _analyse(text).shape
+    return shape is not None and None not in shape and shape.id_value != shape.en_value
+
+
 def _text_convention(text: str) -> Convention | None:
     """The convention a single text proves, if any (``0,85`` → id, ``1.309`` → None)."""
     if len(text) > MAX_NUMBER_CHARS:
