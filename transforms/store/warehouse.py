@@ -76,6 +76,13 @@ def manifest(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                    "ORDER BY sumber_file").df()
 
 
+def vanished_files(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """``sumber_file, kode_kelurahan, tahun`` of the known files gone from the input folder
+    (for the clerk's report: a deleted workbook is shown under its kelurahan)."""
+    return con.sql("SELECT sumber_file, kode_kelurahan, tahun FROM manifest WHERE NOT ada "
+                   "ORDER BY sumber_file").df()
+
+
 def get_state(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
     rows = con.execute("SELECT value FROM state WHERE key = ?", [key]).fetchall()
     return rows[0][0] if rows else None
