@@ -12,7 +12,7 @@ from transforms.reports import dictionary
 from transforms.spec import contract, criteria, reference
 from transforms.store import warehouse
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "data-dictionary.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "data-dictionary.md"
 
 
 def _sections(text: str) -> dict[str, str]:

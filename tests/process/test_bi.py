@@ -143,7 +143,7 @@ def test_a_table_without_files_is_an_empty_typed_view(tmp_path: Path) -> None:
         con.close()
 
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 MOUNT = "/mnt/terbit"  # the README's stand-in for where the publish folder is mounted
 
 
