@@ -167,13 +167,17 @@ def _analyse(text: str) -> _Text:
     return _Text("angka", parts[0], shape, vote)
 
 
-def reads_two_ways(text: str) -> bool:
-    """True for a text whose value depends on the number convention (``1.309``: 1309 or
-    1,309): the reader keeps such texts so a finding can show what the clerk typed."""
+def read_otherwise(text: str, value: float) -> bool:
+    """True when ``text`` reads two ways (``1.309``: 1309 or 1,309) and ``value`` is not its
+    Indonesian reading: shown the Indonesian way, the value would not look like what the clerk
+    typed, so the reader keeps the text for findings (``1.214`` read as 1,214 in an
+    English-style file)."""
     if len(text) > MAX_NUMBER_CHARS:
         return False
     shape = _analyse(text).shape
-    return shape is not None and None not in shape and shape.id_value != shape.en_value
+    if shape is None or None in shape or shape.id_value == shape.en_value:
+        return False
+    return abs(value) != shape.id_value
 
 
 def _text_convention(text: str) -> Convention | None:
