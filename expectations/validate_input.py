@@ -234,8 +234,8 @@ def _row_findings(suite: _Suite, batch: Batch,
                 p = problems.get((wb, baris, col))
                 if p is None:
                     continue
-                rule = aturan if aturan != "nilai_kosong" else PROBLEM_RULE[p.kode]
-                yield findings.make(rule, **kw, nilai=p.nilai)
+                rule = aturan if aturan != "nilai_kosong" else PROBLEM_RULE[p.masalah]
+                yield findings.make(rule, **kw, nilai=p.isi_sel)
             elif aturan in ("volume_melebihi_penyebut", "penduduk_kurang_dari_kk",
                             "volume_dibulatkan"):
                 den = meta["penyebut"]
