@@ -371,7 +371,7 @@ def test_berubah_drastis_edges_and_message() -> None:
         _row(2023, MEDONO, "001", 2.5, baris=11),             # exactly 2×: no warning
         _row(2023, MEDONO, "002", 2.01, baris=12),            # 2.01×: warning
         _row(2023, MEDONO, "003", 0.6, bangunan=50, baris=13),  # exactly 2× and ½: none
-        _row(2023, MEDONO, "004", 1.0, bangunan=49, kk=161, baris=14),  # < ½ and > 2×
+        _row(2023, MEDONO, "004", 1.0, bangunan=49, kk=1610, baris=14),  # < ½ and > 2×
         _row(2023, MEDONO, "005", 1.5, baris=15),             # vs 2021 (1.0), not 2019 (9.0)
         _row(2023, MEDONO, "009", 50.0, baris=16),            # new RT: nothing to compare
     ])
@@ -381,12 +381,13 @@ def test_berubah_drastis_edges_and_message() -> None:
     assert set(found["keparahan"]) == {"warning"} and set(found["aturan"]) == {"berubah_drastis"}
     assert found["wb"].tolist() == [7, 7, 7] and found["tahun"].tolist() == [2023] * 3
     luas = found.iloc[0]
-    assert luas["nilai"] == "2.01" and luas["sheet"] == "Data RT"
-    assert "Data RT!E12" in luas["pesan"] and "2.01 pada tahun 2023" in luas["pesan"]
+    assert luas["nilai"] == "2,01" and luas["sheet"] == "Data RT"  # numbers the Indonesian way
+    assert "Data RT!E12" in luas["pesan"] and "2,01 pada tahun 2023" in luas["pesan"]
     assert "1 pada tahun 2021" in luas["pesan"] and "lebih dari dua kali lipat" in luas["pesan"]
     assert "kurang dari separuh" in found.iloc[1]["pesan"]
     assert "49 pada tahun 2023" in found.iloc[1]["pesan"]
     assert "Data RT baris 14" in found.iloc[1]["pesan"]  # no column letter known
+    assert "1.610 pada tahun 2023, padahal 80 pada tahun 2021" in found.iloc[2]["pesan"]
 
 
 def test_berubah_drastis_uses_the_warehouse_as_after_the_run() -> None:

@@ -96,7 +96,8 @@ def berubah_drastis(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame,
             baris=baris, kolom=h.kolom, nilai=h.nilai,
             sel=f"{sheet}!{letter}{baris}" if letter else f"{sheet} baris {baris}",
             rt=r["rt"], rw=r["rw"], tahun=int(r["tahun"]),
-            nilai_sebelumnya=h.nilai_sebelumnya, tahun_sebelumnya=int(h.tahun_sebelumnya),
+            nilai_sebelumnya=findings.angka(h.nilai_sebelumnya),
+            tahun_sebelumnya=int(h.tahun_sebelumnya),
             perubahan=("lebih dari dua kali lipat" if h.nilai > h.nilai_sebelumnya
                        else "kurang dari separuh")))
     tahun = [int(rows.iloc[int(u)]["tahun"]) for u in hits["urutan"]]

@@ -29,6 +29,9 @@ class Batch:
     rows: pd.DataFrame
     problems: pd.DataFrame
     letters: dict[int, dict[str, str]] = field(default_factory=dict)
+    #: wb → (Excel row, column) → a number cell's text as the clerk typed it, where it matters
+    #: (:attr:`transforms.read.workbook.WorkbookRead.typed`).
+    typed: dict[int, dict[tuple[int, str], str]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.workbooks)
@@ -61,11 +64,13 @@ def _workbook_record(wb: int, r: WorkbookRead) -> dict[str, object]:
 
 def combine(reads: list[WorkbookRead], first_wb: int = 0) -> Batch:
     """A batch of ``reads`` numbered from ``first_wb``."""
-    records, with_rows, problems, letters = [], [], [], {}
+    records, with_rows, problems, letters, typed = [], [], [], {}, {}
     for i, r in enumerate(reads):
         wb = first_wb + i
         records.append(_workbook_record(wb, r))
         letters[wb] = dict(r.columns or {})
+        if r.typed:
+            typed[wb] = r.typed
         if r.terbaca and r.table is not None:
             with_rows.append((wb, r))
         problems.extend(
@@ -79,12 +84,13 @@ def combine(reads: list[WorkbookRead], first_wb: int = 0) -> Batch:
     else:
         rows = pd.DataFrame(columns=[*PROVENANCE, "rt", "rw", "kawasan",
                                      *criteria.numeric_columns()])
-    return Batch(workbooks, rows, pd.DataFrame(problems, columns=PROBLEM_COLUMNS), letters)
+    return Batch(workbooks, rows, pd.DataFrame(problems, columns=PROBLEM_COLUMNS), letters,
+                 typed)
 
 
 def concat(batches: list[Batch]) -> Batch:
     """One batch from several, renumbering workbook ids so they stay unique."""
-    parts_wb, parts_rows, parts_problems, letters = [], [], [], {}
+    parts_wb, parts_rows, parts_problems, letters, typed = [], [], [], {}, {}
     offset = 0
     for b in batches:
         if b.workbooks.empty:
@@ -94,6 +100,7 @@ def concat(batches: list[Batch]) -> Batch:
         parts_rows.append(b.rows.assign(wb=b.rows["wb"] + shift))
         parts_problems.append(b.problems.assign(wb=b.problems["wb"] + shift))
         letters.update({wb + shift: cols for wb, cols in b.letters.items()})
+        typed.update({wb + shift: cells for wb, cells in b.typed.items()})
         offset += len(b.workbooks)
     if not parts_wb:
         return combine([])
@@ -103,6 +110,7 @@ def concat(batches: list[Batch]) -> Batch:
             len(p) for p in parts_rows) else parts_rows[0],
         pd.concat(parts_problems, ignore_index=True),
         letters,
+        typed,
     )
 
 
@@ -123,7 +131,8 @@ def select(batch: Batch, keep: list[bool]) -> Batch:
     return Batch(batch.workbooks[batch.workbooks["wb"].isin(wbs)].reset_index(drop=True),
                  batch.rows[batch.rows["wb"].isin(wbs)].reset_index(drop=True),
                  batch.problems[batch.problems["wb"].isin(wbs)].reset_index(drop=True),
-                 {wb: cols for wb, cols in batch.letters.items() if wb in wbs})
+                 {wb: cols for wb, cols in batch.letters.items() if wb in wbs},
+                 {wb: cells for wb, cells in batch.typed.items() if wb in wbs})
 
 
 def with_reference(workbooks: pd.DataFrame, ref: reference.Reference) -> pd.DataFrame:
