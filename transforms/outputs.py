@@ -32,13 +32,12 @@ def manifest_rows(statuses: pd.DataFrame, workbooks: pd.DataFrame, found: pd.Dat
                   files: dict[str, InputFile], run_id: str,
                   processed_at: dt.datetime) -> pd.DataFrame:
     """Manifest rows (``inventory.MANIFEST_COLUMNS``) of the workbooks read this run. A file
-    caught mid-copy is recorded with size -1, so the next run reads it again."""
+    still being copied is never among them (the run leaves it for the next one)."""
     validation_errors = set(found.loc[(found["tingkat"] == "error")
                                       & ~found["aturan"].isin(DECISION_RULES), "wb"])
     out = workbooks[["wb", "sumber_file", "sha256", "kode_kelurahan", "tahun",
-                     "tanggal_pendataan", "alasan"]].merge(statuses, on="wb")
-    out["size"] = [files[f].size if a != "sedang_disalin" else -1
-                   for f, a in zip(out["sumber_file"], out["alasan"], strict=True)]
+                     "tanggal_pendataan"]].merge(statuses, on="wb")
+    out["size"] = [files[f].size for f in out["sumber_file"]]
     out["mtime_ns"] = [files[f].mtime_ns for f in out["sumber_file"]]
     out["error_validasi"] = out["wb"].isin(validation_errors)
     out["tanggal_pendataan"] = pd.to_datetime(out["tanggal_pendataan"], errors="coerce")
@@ -56,15 +55,14 @@ def vanished_findings(vanished: pd.DataFrame) -> list[findings.Finding]:
 
 
 def run_row(run_id: str, started: dt.datetime, scope: str, input_dir: str, plan: Plan,
-            known_files: set[str], vanished: pd.DataFrame, statuses: pd.DataFrame,
+            vanished: pd.DataFrame, statuses: pd.DataFrame,
             rt: pd.DataFrame, versions: dict[str, str]) -> dict[str, object]:
     """The run's row of the ``runs`` history (what was found, read, decided and replaced),
     for operators; ``versions``: ``versi_aturan``, ``edisi_referensi``, ``versi_kumuh``."""
     counts = statuses["status"].value_counts()
-    new = sum(1 for f in plan.to_read if f.rel not in known_files)
     return {"run_id": run_id, "mulai": started, "selesai": dt.datetime.now(dt.UTC),
             "lingkup": scope, "input": input_dir, "workbook_ada": len(plan.present),
-            "dibaca": len(statuses), "baru": new, "berubah": len(plan.to_read) - new,
+            "dibaca": len(statuses), "baru": len(plan.new), "berubah": len(plan.modified),
             "tidak_berubah": len(plan.unchanged), "hilang": len(vanished),
             **{s: int(counts.get(s, 0)) for s in (decide.DITERIMA, decide.DITOLAK,
                                                    decide.DUPLIKAT, decide.DIGANTIKAN)},
