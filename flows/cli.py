@@ -114,8 +114,8 @@ def _say(text: str) -> None:
 def _exclusive(settings: config.Settings) -> Iterator[None]:
     """The writer lock, then the warehouse free of other programs — both waited for up to
     ``lock_timeout`` before Prefect starts (LockTimeout otherwise)."""
-    from transforms import warehouse
-    from transforms.lock import beside, writer_lock
+    from transforms.store import warehouse
+    from transforms.store.lock import beside, writer_lock
 
     def waiting(who: str) -> None:
         _say(f"menunggu run lain selesai ({who}) ...")
@@ -240,7 +240,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _sample(args: argparse.Namespace) -> int:
-    from transforms.sample import generate_sample
+    from transforms.sample.generate import generate_sample
 
     made = generate_sample(args.out, config.REFERENCE_DIR, kabupaten=args.kabupaten,
                            years=args.years, kelurahan_per_kabupaten=args.kelurahan,
@@ -403,7 +403,7 @@ def _log_failure(exc: BaseException) -> Path:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script (exit codes: see the module docstring)."""
     from flows.stop import exit_on_signal
-    from transforms.lock import LockTimeout
+    from transforms.store.lock import LockTimeout
 
     args = parser().parse_args(argv)
     try:

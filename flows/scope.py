@@ -1,7 +1,7 @@
 """The part of the data an operator asks a rerun or a withdrawal for, checked before any work.
 
 Produces, for ``kumuh run --kabupaten … --tahun …``, ``kumuh withdraw`` and the Prefect rerun
-deployment, a :class:`~transforms.inventory.Scope` whose codes are dotted (``3375`` →
+deployment, a :class:`~transforms.intake.inventory.Scope` whose codes are dotted (``3375`` →
 ``33.75``), exist in the region list and agree with each other, and whose year lies in the
 survey range — or a :class:`ScopeError` whose one Indonesian line names the flag and value.
 """
@@ -17,8 +17,8 @@ from typing import Annotated
 
 from pydantic import BeforeValidator
 
-from transforms.inventory import Scope
-from transforms.spec import TAHUN_MIN
+from transforms.intake.inventory import Scope
+from transforms.spec.criteria import TAHUN_MIN
 
 #: Level → (digits per dotted part, region-list file, how an operator calls it).
 LEVELS = {

@@ -15,7 +15,8 @@ from pathlib import Path
 import duckdb
 
 from flows.config import Settings
-from transforms import lock, mirror
+from transforms.publish import mirror
+from transforms.store import lock
 
 #: How the history's run status reads for an operator.
 STATUS_WORDS = {"diterbitkan": "selesai", "disimpan": "tersimpan, terbit run berikutnya",
