@@ -32,7 +32,6 @@ from pathlib import Path
 
 from flows import config, runlog
 from flows.config import ConfigError
-from flows.scope import ScopeError, checked_scope
 
 config.quiet_environment()
 
@@ -160,6 +159,8 @@ def _prefect_api(settings: config.Settings) -> Iterator[None]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from flows.scope import checked_scope
+
     settings = _settings(args, need_input=True)
     scope = checked_scope(settings.reference, kabupaten=args.kabupaten,
                           kecamatan=args.kecamatan, kelurahan=args.kelurahan, tahun=args.tahun)
@@ -193,6 +194,8 @@ def _published(settings: config.Settings, kode: str, tahun: int) -> bool:
 
 
 def _withdraw(args: argparse.Namespace) -> int:
+    from flows.scope import checked_scope
+
     settings = _settings(args)
     scope = checked_scope(settings.reference, kelurahan=args.kelurahan, tahun=args.tahun)
     with _exclusive(settings):
@@ -410,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
         with exit_on_signal("data terbit dan warehouse tetap utuh; run berikutnya "
                             "menyelesaikan pekerjaan ini"):
             return args.func(args)
-    except (ConfigError, ScopeError, UsageError) as exc:
+    except (ConfigError, UsageError) as exc:  # scope errors are ConfigErrors
         _say(str(exc))
         return EXIT_USAGE
     except LockTimeout as exc:

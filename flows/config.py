@@ -10,6 +10,7 @@ Each setting is resolved in this order, later winning: built-in default < ``kumu
 from __future__ import annotations
 
 import difflib
+import errno
 import os
 import re
 import tempfile
@@ -126,7 +127,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         where = f" pada baris {at[1]}, kolom {at[2]}" if at else ""
         raise ConfigError(f"{path}: bukan TOML yang sah{where}") from None
     except OSError as exc:
-        raise ConfigError(f"{path}: tidak dapat dibaca ({exc.strerror})") from None
+        raise ConfigError(f"{path}: tidak dapat dibaca ({os_reason(exc)})") from None
     table = data["kumuh"] if isinstance(data.get("kumuh"), dict) else data
     unknown = [k for k in data if k != "kumuh"] if table is not data else []
     unknown += [k for k in table if k not in CONFIGURABLE]
@@ -233,30 +234,43 @@ def check_locations(s: Settings, sources: Mapping[str, str], *, need_input: bool
         raise ConfigError(f"folder masukan {s.input} tidak ada atau bukan folder "
                           f"(dari {sources['input']})")
     if not isinstance(s.out, str):
-        _writable_folder(s.out, f"folder terbit (dari {sources['out']})")
+        _writable_folder(s.out, "folder terbit", sources["out"])
     if s.warehouse.is_dir():
         raise ConfigError(f"warehouse {s.warehouse} adalah folder, bukan berkas; tulis nama "
                           f"berkasnya, mis. {s.warehouse / 'kumuh.duckdb'} "
                           f"(dari {sources['warehouse']})")
-    _writable_folder(s.warehouse.parent, f"folder warehouse (dari {sources['warehouse']})")
+    _writable_folder(s.warehouse.parent, "folder warehouse", sources["warehouse"])
     if s.warehouse.exists() and not os.access(s.warehouse, os.W_OK):
         raise ConfigError(f"warehouse {s.warehouse} tidak dapat ditulis "
                           f"(dari {sources['warehouse']})")
 
 
-def _writable_folder(folder: Path, what: str) -> None:
+def _writable_folder(folder: Path, what: str, source: str) -> None:
     """Raise ConfigError unless ``folder`` is, or could be created as, a writable folder."""
     existing = folder.absolute()
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if not existing.is_dir():
-        raise ConfigError(f"{what} {folder} tidak dapat dibuat: {existing} bukan folder")
+        raise ConfigError(f"{what} {folder} (dari {source}) tidak dapat dibuat: {existing} "
+                          "bukan folder")
     try:
         fd, probe = tempfile.mkstemp(prefix=".kumuh-cek-", dir=existing)
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        raise ConfigError(f"{what} {folder} tidak dapat ditulis ({exc.strerror})") from None
+        raise ConfigError(f"{what} {folder} (dari {source}) tidak dapat ditulis "
+                          f"({os_reason(exc)})") from None
+
+
+#: Why the system refused, in the operator's words.
+_REASONS = {errno.EACCES: "izin ditolak", errno.EPERM: "izin ditolak",
+            errno.EROFS: "sistem berkas hanya-baca", errno.ENOSPC: "disk penuh",
+            errno.ENOENT: "tidak dapat dibuat di sana", errno.ENOTDIR: "bukan folder"}
+
+
+def os_reason(exc: OSError) -> str:
+    """An OSError's cause in Bahasa Indonesia (the system's own words when unmapped)."""
+    return _REASONS.get(exc.errno, exc.strerror or str(exc))
 
 
 def quiet_environment() -> None:

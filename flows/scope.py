@@ -13,12 +13,15 @@ import datetime as dt
 import re
 from functools import cache
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BeforeValidator
 
-from transforms.intake.inventory import Scope
+from flows.config import ConfigError
 from transforms.spec.criteria import TAHUN_MIN
+
+if TYPE_CHECKING:
+    from transforms.intake.inventory import Scope
 
 #: Level → (digits per dotted part, region-list file, how an operator calls it).
 LEVELS = {
@@ -28,7 +31,7 @@ LEVELS = {
 }
 
 
-class ScopeError(ValueError):
+class ScopeError(ConfigError):
     """A scope kumuh cannot run: unknown code, contradicting codes, year out of range."""
 
 
@@ -79,6 +82,7 @@ def checked_scope(reference: Path, *, kabupaten: object = None, kecamatan: objec
     """The scope of these flags, normalised and checked against the region list in
     ``reference`` (see the module docstring). ``flag_prefix`` is how messages name a flag:
     ``--`` for the command line, ``""`` for Prefect parameters."""
+    from transforms.intake.inventory import Scope  # pandas: not for a refused command
     given = {"kabupaten": kabupaten, "kecamatan": kecamatan, "kelurahan": kelurahan}
     codes: dict[str, str] = {}
     for level, value in given.items():

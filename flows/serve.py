@@ -43,7 +43,7 @@ def prefect_server() -> str:
     url = get_current_settings().api.url
     if not url:
         raise NoServer(
-            "kumuh serve perlu server Prefect yang tetap hidup (jadwal dan UI ada di sana): "
+            "perintah serve perlu server Prefect yang tetap hidup (jadwal dan UI ada di sana): "
             "jalankan `prefect server start` di terminal lain, lalu `export "
             "PREFECT_API_URL=http://127.0.0.1:4200/api` dan ulangi kumuh serve")
     try:

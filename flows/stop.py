@@ -104,6 +104,8 @@ class _Guard:
         signum = self.signum or data[0]
         print(f"kumuh: dihentikan ({NAMES.get(signum, signum)}); {self.message}",
               file=sys.stderr, flush=True)
+        quiet = os.open(os.devnull, os.O_WRONLY)  # that line is the last the operator reads:
+        os.dup2(quiet, 2)  # the unwinding's complaints (server gone …) go nowhere
         self.unwound.wait(GRACE_SECONDS)
         stop_children()
         sys.stdout.flush()

@@ -35,6 +35,7 @@ def test_config_precedence_default_file_env_flag(tmp_path: Path) -> None:
 
 def test_kumuh_config_prints_values_and_sources(tmp_path: Path) -> None:
     (tmp_path / "kumuh.toml").write_text('input = "kiriman"\n')
+    (tmp_path / "kiriman").mkdir()
     done = subprocess.run([str(KUMUH), "config", "--workers", "3"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120,
                           env={"KUMUH_SCHEDULE": "0 3 * * *", "PATH": "/usr/bin:/bin"})
@@ -79,9 +80,12 @@ def test_deployments_register_with_schedule_and_parameters(prefect_harness,
     assert schedule.schedule.cron == "15 2 * * *"
     assert schedule.schedule.timezone == "Asia/Jakarta"
     assert nightly.parameters["input_dir"] == str((tmp_path / "in").resolve())
-    assert not rerun.schedules and rerun.parameters["force"] is True
-    for name in ("kabupaten", "kecamatan", "kelurahan", "tahun"):
-        assert name in rerun.parameter_openapi_schema["properties"]
+    # staff see only the scope and force, each described; the locations are the served ones
+    assert not rerun.schedules and rerun.parameters == {}
+    shown = rerun.parameter_openapi_schema["properties"]
+    assert set(shown) == {"kabupaten", "kecamatan", "kelurahan", "tahun", "force"}
+    assert all(p.get("description") for p in shown.values())
+    assert shown["force"]["default"] is True and "walau" in shown["force"]["description"]
 
 
 @pytest.mark.slow
