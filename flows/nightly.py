@@ -431,6 +431,11 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
     del batch  # the RT rows live on in ``rt``: free the read frames before storing
     vanished = plan.vanished[plan.vanished["ada"].astype(bool)] if scope.is_all else \
         plan.vanished.iloc[0:0]
+    if withdraw:  # a withdrawn kelurahan-year's deleted file is settled, not missing
+        keys = set(withdraw)
+        settled = [(k, t) not in keys for k, t in
+                   zip(vanished["kode_kelurahan"], vanished["tahun"], strict=True)]
+        vanished = vanished.loc[pd.Series(settled, index=vanished.index, dtype=bool)]
     gone = findings.to_frame(run_tables.vanished_findings(vanished))
     gone["tahun"] = vanished["tahun"].to_numpy()
     temuan = pd.concat([run_tables.temuan_table(found, checked, run_id),

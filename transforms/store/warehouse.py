@@ -210,7 +210,7 @@ def store_run(con: duckdb.DuckDBPyConnection, *, villages: pd.DataFrame, rt: pd.
     """
     con.execute("BEGIN TRANSACTION")
     try:
-        groups = _apply_rt(con, rt, withdrawn)
+        groups = _apply_rt(con, rt, withdrawn, present)
         groups = pd.concat([groups, force_groups], ignore_index=True).drop_duplicates()
         _refresh_rollups(con, groups, villages)
         _apply_files(con, processed, temuan, present)
@@ -239,7 +239,7 @@ def no_groups() -> pd.DataFrame:
 
 
 def _apply_rt(con: duckdb.DuckDBPyConnection, rt: pd.DataFrame,
-              withdrawn: pd.DataFrame) -> pd.DataFrame:
+              withdrawn: pd.DataFrame, present: list[str]) -> pd.DataFrame:
     """Replace changed kelurahan-years, remove withdrawn ones; return touched groups."""
     touched = []
     if not rt.empty:
@@ -260,8 +260,13 @@ def _apply_rt(con: duckdb.DuckDBPyConnection, rt: pd.DataFrame,
         touched.append(con.sql("SELECT DISTINCT r.tahun, r.kode_kabupaten FROM indikator_rt r "
                                "JOIN _w USING (kode_kelurahan, tahun)").df())
         _delete_keys(con, "indikator_rt", withdrawn[["kode_kelurahan", "tahun"]])
-        gone = con.sql("SELECT sumber_file FROM manifest WHERE NOT ada AND (kode_kelurahan, "
-                       "tahun) IN (SELECT (kode_kelurahan, tahun) FROM _w)").df()
+        # the files of those kelurahan-years no longer in the input (also when deleted
+        # since the last run)
+        con.register("_still", pd.DataFrame({"sumber_file": present}, dtype=object))
+        gone = con.sql("SELECT sumber_file FROM manifest WHERE sumber_file NOT IN (SELECT "
+                       "sumber_file FROM _still) AND (kode_kelurahan, tahun) IN "
+                       "(SELECT (kode_kelurahan, tahun) FROM _w)").df()
+        con.unregister("_still")
         _delete_keys(con, "temuan_validasi", gone)
         _delete_keys(con, "manifest", gone)
         con.unregister("_w")
