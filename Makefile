@@ -10,7 +10,7 @@ WAREHOUSE ?= data/warehouse/kumuh.duckdb
 N         ?= 11000
 N2        ?=
 # make test: pytest-xdist workers, each taking whole test modules (module-scoped flow runs
-# happen once) in file order, so the long kill test starts early instead of last.
+# happen once) in file order, process tests first, so the long kill test starts early.
 # TEST_WORKERS=0 runs the suite in one process.
 TEST_WORKERS ?= 2
 
@@ -18,7 +18,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED = false
 export DO_NOT_TRACK = 1
 export GX_ANALYTICS_ENABLED = false
 
-.PHONY: install run test lint sample bench clean docs
+.PHONY: install run test test-fast lint sample bench clean docs
 
 install: $(STAMP)
 
@@ -33,7 +33,12 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder \
+		tests/process tests/flow tests/unit
+
+# make test-fast: the unit tests only (no flow run, no subprocess), well under a minute.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -30,10 +30,10 @@ from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
 
-from flows import config, runlog
+from flows import config, process, runlog
 from flows.config import ConfigError
 
-config.quiet_environment()
+process.set_up()
 
 EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 1, 2, 3
 

@@ -16,9 +16,10 @@ from __future__ import annotations
 import os
 import urllib.request
 
-from flows.config import CONFIGURABLE, Settings, quiet_environment
+from flows import process
+from flows.config import CONFIGURABLE, Settings
 
-quiet_environment()
+process.set_up()
 
 from prefect import flow, serve  # noqa: E402
 from prefect.deployments.runner import EntrypointType, RunnerDeployment  # noqa: E402

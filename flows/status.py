@@ -16,7 +16,7 @@ import duckdb
 
 from flows.config import Settings
 from transforms.publish import mirror
-from transforms.store import lock
+from transforms.store import lock, warehouse
 
 #: How the history's run status reads for an operator.
 STATUS_WORDS = {"diterbitkan": "selesai", "disimpan": "tersimpan, terbit run berikutnya",
@@ -36,27 +36,13 @@ def _run_status(status: str, running: bool) -> str:
 def _from_warehouse(settings: Settings, last: int) -> str:
     tz = zoneinfo.ZoneInfo(settings.timezone)
     running = lock.is_held(lock.beside(settings.warehouse))
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    con = warehouse.connect(settings.warehouse, read_only=True)
     try:
-        cols = {c[0] for c in con.execute("DESCRIBE runs").fetchall()}
-        note = "keterangan" if "keterangan" in cols else "NULL"
-        runs = con.execute(
-            "SELECT run_id, mulai, round(epoch(selesai) - epoch(mulai), 1), lingkup, baru, "
-            "berubah, tidak_berubah, ditolak, hilang, rt_diganti, grup_diterbitkan, status, "
-            f"{note} FROM runs ORDER BY run_id DESC LIMIT ?", [last]).fetchall()
-        troubled = con.execute(
-            f"SELECT run_id, mulai, lingkup, status, {note} FROM runs WHERE status IN "
-            "('berjalan', 'gagal', 'dihentikan') ORDER BY run_id DESC LIMIT ?",
-            [last]).fetchall()
-        withdrawals = con.execute(
-            "SELECT run_id, mulai, lingkup, status FROM runs WHERE lingkup LIKE 'tarik %' "
-            "ORDER BY run_id DESC LIMIT ?", [last]).fetchall()
-        problems = con.execute(
-            "SELECT coalesce(substr(p.kode_kelurahan, 1, 5), '?') AS kab, "
-            "count(*) AS n, string_agg(p.sumber_file, '; ' ORDER BY p.sumber_file) "
-            "FROM pengiriman p WHERE p.status = 'ditolak' GROUP BY kab ORDER BY kab").fetchall()
-        names = dict(con.execute("SELECT DISTINCT kode_kabupaten, nama_kabupaten "
-                                 "FROM indikator_kabupaten").fetchall())
+        runs = warehouse.recent_runs(con, last)
+        troubled = warehouse.recent_runs(con, last, warehouse.UNFINISHED)
+        withdrawals = warehouse.recent_runs(con, last, warehouse.WITHDRAWALS)
+        problems = warehouse.rejected_by_kabupaten(con)
+        names = warehouse.kabupaten_names(con)
     finally:
         con.close()
     zone = f"{runs[0][1].astimezone(tz):%Z}" if runs else settings.timezone
@@ -69,20 +55,19 @@ def _from_warehouse(settings: Settings, last: int) -> str:
                      f"{r[3]:<22} " + " ".join(f"{_cell(v):>{w}}" for v, w in zip(
                          r[4:11], (5, 5, 6, 5, 6, 7, 4), strict=True)) + f"  {word}")
     lines.append("")
-    failed = [r for r in troubled if _run_status(r[3], running) != "berjalan"]
+    failed = [r for r in troubled if _run_status(r[11], running) != "berjalan"]
     if failed:
         lines.append("Run yang gagal, dihentikan atau terputus (run berikutnya melanjutkan):")
-        for run_id, mulai, lingkup, status, keterangan in failed:
-            word = STATUS_WORDS[_run_status(status, running)]
-            why = f" — {keterangan}" if keterangan else ""
-            lines.append(f"  {run_id} {mulai.astimezone(tz):%Y-%m-%d %H:%M} {lingkup}: "
-                         f"{word}{why}")
+        for r in failed:
+            why = f" — {r[12]}" if r[12] else ""
+            lines.append(f"  {r[0]} {r[1].astimezone(tz):%Y-%m-%d %H:%M} {r[3]}: "
+                         f"{STATUS_WORDS[_run_status(r[11], running)]}{why}")
     if withdrawals:
         lines.append("Penarikan data:")
-        for run_id, mulai, lingkup, status in withdrawals:
-            lines.append(f"  {run_id} {mulai.astimezone(tz):%Y-%m-%d %H:%M} "
-                         f"{lingkup.removeprefix('tarik ')} "
-                         f"({STATUS_WORDS.get(_run_status(status, running), status)})")
+        for r in withdrawals:
+            lines.append(f"  {r[0]} {r[1].astimezone(tz):%Y-%m-%d %H:%M} "
+                         f"{r[3].removeprefix('tarik ')} "
+                         f"({STATUS_WORDS.get(_run_status(r[11], running), r[11])})")
     if problems:
         lines.append("Workbook ditolak (perlu diperbaiki petugas), per kabupaten/kota:")
         for kab, n, files in problems:

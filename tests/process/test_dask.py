@@ -19,7 +19,7 @@ import pytest
 
 from transforms.spec import contract
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 KUMUH = Path(sys.executable).with_name("kumuh")
 PER_RUN = {"run_id", "diproses_pada"}
 
