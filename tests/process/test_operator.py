@@ -116,10 +116,13 @@ def test_wrong_scope_is_refused_in_one_line(tmp_path: Path) -> None:
         (["withdraw", "--kelurahan", "3375011003", "--tahun", "2024"],
          "kelurahan 33.75.01.1003 tahun 2024 tidak ada dalam data terbit"),
     ]
-    for args, words in cases:
-        done = _kumuh(*args[:1], *base, *args[1:], cwd=tmp_path, timeout=120)
-        assert done.returncode == 2, (args, done.stderr)
-        assert words in _one_line(done.stderr), (args, done.stderr)
+    procs = [(args, words, subprocess.Popen(
+        [str(KUMUH), args[0], *base, *args[1:]], cwd=tmp_path, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)) for args, words in cases]
+    for args, words, proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 2, (args, err)
+        assert words in _one_line(err), (args, err)
     assert not (tmp_path / "out").exists()
 
 
