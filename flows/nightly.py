@@ -305,10 +305,10 @@ def _read_with_competitors(settings: Settings, plan: inventory.Plan,
         in_scope = {r.sumber_file for r in manifest.itertuples()
                     if scope.matches(r.kode_kelurahan, r.tahun)}
         wanted = {f.rel for f in plan.to_read} | in_scope
-        first = [f for f in plan.readable if f.rel in wanted]
+        first = [f for f in plan.ready if f.rel in wanted]
     batch = _read(settings, first, 0)
     keys = batch.workbooks[["kode_kelurahan", "tahun"]].dropna()
-    by_rel = {f.rel: f for f in plan.readable}
+    by_rel = {f.rel: f for f in plan.ready}
     more = inventory.siblings(manifest, keys, {f.rel for f in first}, set(by_rel))
     if more:
         batch = batches.concat([batch, _read(settings, [by_rel[r] for r in more], len(first))])

@@ -107,7 +107,7 @@ class Plan:
     copying: list[str] = field(default_factory=list)
 
     @property
-    def readable(self) -> list[InputFile]:
+    def ready(self) -> list[InputFile]:
         """Present workbooks that may be read now (not being copied)."""
         skip = set(self.copying)
         return [f for f in self.present if f.rel not in skip]

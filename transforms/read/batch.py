@@ -17,7 +17,7 @@ from transforms.read.rt_table import stack_rows
 from transforms.read.workbook import WorkbookRead, read_workbook
 from transforms.spec import criteria, reference
 
-PROBLEM_COLUMNS = ["wb", "baris", "kolom", "sel", "nilai", "kode"]
+PROBLEM_COLUMNS = ["wb", "baris", "kolom", "sel", "isi_sel", "masalah"]
 PROVENANCE = ["wb", "sumber_file", "sha256", "sumber_sheet", "sumber_baris"]
 
 
@@ -40,12 +40,12 @@ def _workbook_record(wb: int, r: WorkbookRead) -> dict[str, object]:
         "sumber_file": r.sumber_file,
         "sha256": r.sha256,
         "size": r.size,
-        "terbaca": r.readable,
+        "terbaca": r.terbaca,
         "detail": r.read_error,
         "alasan": r.read_error_code,
         "rt_sheet": r.rt_sheet,
         "header_row": r.header_row,
-        "tabel_rt_ditemukan": bool(r.readable and r.rt_sheet is not None
+        "tabel_rt_ditemukan": bool(r.terbaca and r.rt_sheet is not None
                                    and r.header_row is not None),
         "kolom_hilang": ",".join(r.missing_columns) if r.missing_columns else None,
         "jumlah_baris_rt": 0 if r.table is None else len(r.table["sumber_baris"]),
@@ -66,10 +66,10 @@ def combine(reads: list[WorkbookRead], first_wb: int = 0) -> Batch:
         wb = first_wb + i
         records.append(_workbook_record(wb, r))
         letters[wb] = dict(r.columns or {})
-        if r.readable and r.table is not None:
+        if r.terbaca and r.table is not None:
             with_rows.append((wb, r))
         problems.extend(
-            (wb, p.baris, p.kolom, f"{p.sheet}!{p.sel}", p.nilai, p.kode) for p in r.problems
+            (wb, p.baris, p.kolom, f"{p.sheet}!{p.sel}", p.isi_sel, p.masalah) for p in r.problems
         )
     columns = list(_workbook_record(0, WorkbookRead("", "", 0, False, None)))
     workbooks = pd.DataFrame.from_records(records, columns=columns)
@@ -169,6 +169,6 @@ def _read_one(root: Path, f: InputFile) -> WorkbookRead:
         moved = True
     if moved:
         return WorkbookRead(sumber_file=f.rel, sha256=read.sha256, size=read.size,
-                            readable=False, read_error="ukuran/waktu ubah berganti",
+                            terbaca=False, read_error="ukuran/waktu ubah berganti",
                             read_error_code=MOVED)
     return read
