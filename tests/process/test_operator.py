@@ -147,6 +147,19 @@ def test_serve_without_a_prefect_server_says_how_to_start_one(tmp_path: Path) ->
     assert "prefect server start" in line and "PREFECT_API_URL=http://127.0.0.1:4200/api" in line
 
 
+def test_an_unexpected_failure_is_one_line_naming_the_log_file(tmp_path: Path) -> None:
+    (tmp_path / "masuk").mkdir()
+    (tmp_path / "wh").mkdir()
+    (tmp_path / "wh" / "k.duckdb").write_bytes(b"bukan database" * 1000)  # a damaged file
+    done = _kumuh("run", "--input", "masuk", "--out", "out", "--warehouse", "wh/k.duckdb",
+                  cwd=tmp_path, timeout=120)
+    assert done.returncode == 1
+    line = _one_line(done.stderr)
+    assert line.startswith("kumuh: galat tak terduga (") and "rincian di " in line
+    log = Path(line.rsplit("rincian di ", 1)[1])
+    assert log.parent == tmp_path / "wh" / "log" and "Traceback" in log.read_text()
+
+
 # --- a day of operating one warehouse ----------------------------------------------------------
 
 @pytest.fixture(scope="module")
