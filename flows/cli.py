@@ -96,13 +96,17 @@ def summary_text(s: dict, seconds: float) -> str:
 def _settings(args: argparse.Namespace, *, need_input: bool = False,
               writes: bool = True) -> config.Settings:
     """The resolved settings, checked (ConfigError otherwise); with ``writes`` the locations
-    must be writable, and the detailed log goes beside the warehouse."""
+    must be writable."""
     flags = {name: getattr(args, name, None) for name in config.CONFIGURABLE}
     settings, sources = config.resolve(flags, config=args.config)
     if writes:
         config.check_locations(settings, sources, need_input=need_input)
-        runlog.use_folder(settings.warehouse.parent / "log")
     return settings
+
+
+def _log_beside(settings: config.Settings) -> None:
+    """From here on, the detailed log goes to the log folder beside the warehouse."""
+    runlog.use_folder(settings.warehouse.parent / "log")
 
 
 def _say(text: str) -> None:
@@ -123,6 +127,7 @@ def _exclusive(settings: config.Settings) -> Iterator[None]:
         _say(f"menunggu: {what}; analis sebaiknya membuka {_where(settings.out)}/kumuh.duckdb "
              "atau Parquet-nya, yang tidak pernah menahan run ...")
 
+    _log_beside(settings)
     with writer_lock(beside(settings.warehouse), settings.lock_timeout, waiting):
         warehouse.connect(settings.warehouse, wait=settings.lock_timeout, on_wait=busy).close()
         yield
@@ -196,7 +201,7 @@ def _published(settings: config.Settings, kode: str, tahun: int) -> bool:
 def _withdraw(args: argparse.Namespace) -> int:
     from flows.scope import checked_scope
 
-    settings = _settings(args)
+    settings = _settings(args, need_input=True)
     scope = checked_scope(settings.reference, kelurahan=args.kelurahan, tahun=args.tahun)
     with _exclusive(settings):
         if not _published(settings, scope.kelurahan, scope.tahun):
@@ -229,6 +234,7 @@ def _config(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     settings = _settings(args, need_input=True)
+    _log_beside(settings)
     from flows.serve import NoServer, prefect_server, serve_forever
 
     try:
