@@ -129,7 +129,9 @@ def _exclusive(settings: config.Settings) -> Iterator[None]:
 
     _log_beside(settings)
     with writer_lock(beside(settings.warehouse), settings.lock_timeout, waiting):
-        warehouse.connect(settings.warehouse, wait=settings.lock_timeout, on_wait=busy).close()
+        if settings.warehouse.exists():  # (a new one is nobody else's)
+            warehouse.connect(settings.warehouse, wait=settings.lock_timeout,
+                              on_wait=busy).close()
         yield
 
 

@@ -88,7 +88,7 @@ def test_publish_to_s3_like_a_folder(s3, tmp_path: Path) -> None:
 
     before = {k: fs.info(k)["ETag"] for k in fs.find("terbit/kotaku/indikator_rt")}
     done = _run(tmp_path / "in", "s3://terbit/kotaku", wh, env)
-    assert done.returncode == 0 and "tidak ada yang berubah" in done.stdout
+    assert done.returncode == 0 and "Parquet tidak disentuh" in done.stdout
     assert {k: fs.info(k)["ETag"] for k in fs.find("terbit/kotaku/indikator_rt")} == before
 
 
