@@ -364,7 +364,7 @@ def nightly_consolidation(input_dir: str = "data/sample", out: str = "data/out",
         return summary
 
 
-def _open(settings: Settings):
+def _open(settings: Settings) -> duckdb.DuckDBPyConnection:
     """A writer connection to the warehouse, waiting while another program holds it."""
     logger = get_run_logger()
     return warehouse.connect(settings.warehouse, wait=settings.lock_timeout,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import urllib.request
+from pathlib import Path
 
 from flows import process
 from flows.config import CONFIGURABLE, Settings
@@ -81,7 +82,7 @@ def rerun(kabupaten: Code = None, kecamatan: Code = None, kelurahan: Code = None
         settle_seconds=s.settle_seconds, runner="local", check_outputs=s.check_outputs)
 
 
-def _location(value: object) -> str:
+def _location(value: Path | str) -> str:
     return value if isinstance(value, str) else str(value.resolve())
 
 
