@@ -144,7 +144,8 @@ def _consolidate(settings: config.Settings, **params) -> dict:
                    warehouse_path=str(settings.warehouse), workers=settings.workers,
                    settle_seconds=settings.settle_seconds, take_lock=False,
                    lock_timeout=settings.lock_timeout, runner=settings.runner,
-                   check_outputs=settings.check_outputs, **params)
+                   check_outputs=settings.check_outputs, timezone=settings.timezone,
+                   **params)
 
 
 @contextmanager

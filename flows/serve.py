@@ -79,7 +79,8 @@ def rerun(kabupaten: Code = None, kecamatan: Code = None, kelurahan: Code = None
         input_dir=str(s.input), out=str(s.out), warehouse_path=str(s.warehouse),
         workers=s.workers, kabupaten=kabupaten, kecamatan=kecamatan, kelurahan=kelurahan,
         tahun=tahun, force=force, lock_timeout=s.lock_timeout,
-        settle_seconds=s.settle_seconds, runner="local", check_outputs=s.check_outputs)
+        settle_seconds=s.settle_seconds, runner="local", check_outputs=s.check_outputs,
+        timezone=s.timezone)
 
 
 def _location(value: Path | str) -> str:
@@ -90,7 +91,8 @@ def deployments(settings: Settings) -> list[RunnerDeployment]:
     """The nightly (scheduled) and rerun (on demand) deployments for these settings."""
     paths = {"input_dir": _location(settings.input), "out": _location(settings.out),
              "warehouse_path": _location(settings.warehouse),
-             "settle_seconds": settings.settle_seconds, "lock_timeout": settings.lock_timeout}
+             "settle_seconds": settings.settle_seconds, "lock_timeout": settings.lock_timeout,
+             "timezone": settings.timezone}
     nightly = nightly_consolidation.to_deployment(
         name=NIGHTLY, schedule=Cron(settings.schedule, timezone=settings.timezone),
         parameters=paths, tags=["kumuh", "nightly"],
