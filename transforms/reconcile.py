@@ -47,9 +47,14 @@ def _number_agrees(stored: object, computed: object) -> bool:
     return abs(float(stored) - float(computed)) <= _EPS
 
 
+#: Tingkat abbreviations written on forms (spec §5: ``KR``/``KS``/``KB``/``TK``).
+_TINGKAT_SHORT = {"kr": "ringan", "ks": "sedang", "kb": "berat", "tk": "tidak"}
+
+
 def _tingkat_key(label: object) -> str:
-    """``Kumuh Ringan``, ``RINGAN`` and ``kumuh-ringan`` → ``ringan``."""
-    return spec.norm_label(label).replace("kumuh", "")
+    """``Kumuh Ringan``, ``RINGAN``, ``kumuh-ringan`` and ``KR`` → ``ringan``."""
+    key = spec.norm_label(label).replace("kumuh", "")
+    return _TINGKAT_SHORT.get(key, key)
 
 
 def _tingkat_agrees(stored: object, computed: object) -> bool:

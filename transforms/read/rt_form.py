@@ -247,18 +247,21 @@ def _after(row: list[Any], c: int, merges: MergeMap, r: int) -> int:
 def _value_after(row: list[Any], r: int, c: int, merges: MergeMap) -> tuple[object, int]:
     """(value, column) of the pair whose label is at (r, c): the next cell holding something
     other than ``:``; (None, where it belongs) when that is a unit word or another label."""
-    start = _after(row, c, merges, r)
-    for cc in range(start, min(len(row), SCAN_COLS)):
+    where = _after(row, c, merges, r)
+    for cc in range(where, min(len(row), SCAN_COLS)):
         value = row[cc]
-        if _blank(value) or (isinstance(value, str) and _clean_value(value) == ""):
+        if _blank(value):
+            continue
+        if isinstance(value, str) and _clean_value(value) == "":
+            where = cc + 1  # a lone ':' cell: the value belongs after it
             continue
         if isinstance(value, str):
             if _norm(value) in UNIT_WORDS:
-                return None, max(start, cc - 1)
+                return None, max(where, cc - 1)
             if _label_field(value) is not None:
-                return None, start
+                return None, where
         return value, cc
-    return None, start
+    return None, where
 
 
 def _pairs(sheets: _Sheets, name: str, fields: Iterable[str], rows: int,
