@@ -10,6 +10,7 @@ import importlib.util
 import math
 import random
 import re
+import shutil
 import sys
 import zipfile
 from decimal import Decimal
@@ -534,6 +535,38 @@ def test_read_survey_file_reads_a_kelurahan_workbook_as_before(tmp_path: Path) -
     either, plain = read_survey_file(path, path.name), read_workbook(path, path.name)
     assert type(either) is WorkbookRead and either.identity == plain.identity
     assert either.rows.equals(plain.rows)
+
+
+def test_xlsm_and_ods_copies_read_like_the_xlsx(tmp_path: Path) -> None:
+    """The same form as .xlsm (a copy) and as .ods (its cell values rewritten, merges and
+    formulas dropped) reads to the same ground truth."""
+    import python_calamine
+
+    from tests.test_read_workbook import write_ods
+
+    rt = workbooks.generate_rts(random.Random(8), 1)[0]
+    identity = {"provinsi": "Jawa Tengah", "kabupaten": "Kab. Sukoharjo",
+                "kecamatan": "Polokarto", "kelurahan": "Rejosari",
+                "kode_kelurahan": "33.11.07.2011", "tahun": 2021,
+                "tanggal_pendataan": dt.date(2021, 10, 25)}
+    form = rt_forms.write_form(tmp_path / "f.xlsx", identity, rt, 44, rt_forms.FormLayout())
+    xlsm = tmp_path / "f.xlsm"
+    shutil.copyfile(form.path, xlsm)
+    book = python_calamine.CalamineWorkbook.from_path(str(form.path))
+    grids = {name: [[None if v == "" else v for v in row] for row in
+                    book.get_sheet_by_name(name).to_python(skip_empty_area=False)]
+             for name in book.sheet_names}
+    ods = tmp_path / "f.ods"
+    write_ods(ods, grids)
+    for path in (xlsm, ods):
+        _assert_reads_back(form, _read(path))
+    # without a Cover, the same labels on the form's own sheets are the fallback
+    write_ods(ods, {name: grid for name, grid in grids.items() if name != "Cover"})
+    read = _read(ods)
+    assert read.identity["kabupaten"] == "Kab. Sukoharjo"
+    assert read.cells["kabupaten"] == f"{FORM}!B4" and read.cells["rt"] == f"{FORM}!B7"
+    assert (read.rows.iloc[0]["rt"], read.rows.iloc[0]["rw"]) == (rt.rt, rt.rw)
+    assert read.identity["tahun"] is None  # the date is only on the Cover
 
 
 def test_unreadable_files_are_reported_not_raised(tmp_path: Path) -> None:
