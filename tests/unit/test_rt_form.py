@@ -21,7 +21,13 @@ import pytest
 
 from transforms import batch, findings, reconcile, reference, scoring, spec
 from transforms import sample as workbooks
-from transforms.read.rt_form import FormRead, form_sheet, parse_survey_date, read_survey_file
+from transforms.read.rt_form import (
+    FormRead,
+    form_sheet,
+    form_sheets,
+    parse_survey_date,
+    read_survey_file,
+)
 from transforms.read_workbook import WorkbookRead, _xlsx_sheet_paths, read_workbook
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -197,14 +203,15 @@ def _sheet_path(zf: zipfile.ZipFile, sheet: str) -> str:
     return _xlsx_sheet_paths(zf.read("xl/workbook.xml"), rels)[sheet]
 
 
-def _edit_cover(src: Path, dst: Path, cells: dict[str, str]) -> Path:
-    """A copy of a real .xlsx form with Cover cells set to inline text (everything else,
-    formulas and cached values included, byte for byte as it was)."""
+def _edit_sheet(src: Path, dst: Path, sheet: str, cells: dict[str, str]) -> Path:
+    """A copy of a real .xlsx form with cells of one sheet replaced: by inline text, or by the
+    given ``<c>`` element (everything else, formulas and cached values, byte for byte)."""
     with zipfile.ZipFile(src) as zin:
-        cover = _sheet_path(zin, "Cover")
-        xml = zin.read(cover).decode()
+        part = _sheet_path(zin, sheet)
+        xml = zin.read(part).decode()
         for ref_, text in cells.items():
-            new = f'<c r="{ref_}" t="inlineStr"><is><t>{text}</t></is></c>'
+            new = text if text.startswith("<c ") else (
+                f'<c r="{ref_}" t="inlineStr"><is><t>{text}</t></is></c>')
             own = re.compile(rf'<c r="{ref_}"[^>]*?(?:/>|>.*?</c>)')
             if own.search(xml):
                 xml = own.sub(new, xml, count=1)
@@ -217,14 +224,13 @@ def _edit_cover(src: Path, dst: Path, cells: dict[str, str]) -> Path:
             xml = xml[:at] + new + xml[at:]
         with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
             for item in zin.infolist():
-                data = xml.encode() if item.filename == cover else zin.read(item)
-                zout.writestr(item, data)
+                zout.writestr(item, xml.encode() if item.filename == part else zin.read(item))
     return dst
 
 
 def test_kode_wilayah_on_the_cover_wins_and_names_are_only_checked(
         tmp_path: Path, ref: reference.Reference) -> None:
-    path = _edit_cover(XLSX, tmp_path / XLSX.name,
+    path = _edit_sheet(XLSX, tmp_path / XLSX.name, "Cover",
                        {"D23": "Kode Wilayah", "E23": ":", "F23": "3311072011"})
     read = _read(path)
     assert read.identity["kode_kelurahan"] == "33.11.07.2011"
@@ -238,12 +244,27 @@ def test_kode_wilayah_on_the_cover_wins_and_names_are_only_checked(
 
 def test_right_kabupaten_on_the_cover_finds_the_code(tmp_path: Path,
                                                      ref: reference.Reference) -> None:
-    read = _read(_edit_cover(XLSX, tmp_path / XLSX.name, {"F18": "SUKOHARJO"}))
+    read = _read(_edit_sheet(XLSX, tmp_path / XLSX.name, "Cover", {"F18": "SUKOHARJO"}))
     ident = read.identity
     assert ident["kabupaten"] == "SUKOHARJO"
     match = names_to_code.code_from_names(ref, ident["kabupaten"], ident["kecamatan"],
                                           ident["kelurahan"], ident["provinsi"])
     assert match.ok and match.kode == "33.11.07.2011" and match.saran == ""
+
+
+def test_error_values_on_the_real_form_are_problems_at_their_cells(tmp_path: Path) -> None:
+    """A denominator or volume formula that fails (``#DIV/0!``, ``#REF!``) is a ``sel_error``
+    problem at its own cell, never a silent zero or an empty value."""
+    path = _edit_sheet(XLSX, tmp_path / XLSX.name, FORM, {
+        "E7": '<c r="E7" t="e"><f>1/0</f><v>#DIV/0!</v></c>',
+        "C25": '<c r="C25" t="e"><f>#REF!</f><v>#REF!</v></c>'})
+    read = _read(path)
+    assert [(p.kolom, f"{p.sheet}!{p.sel}", p.nilai, p.kode) for p in read.problems] == [
+        ("jumlah_kk", f"{FORM}!E7", "#DIV/0!", "sel_error"),
+        ("vol_4b", f"{FORM}!C25", "#REF!", "sel_error")]
+    row = read.rows.iloc[0]
+    assert math.isnan(row["jumlah_kk"]) and math.isnan(row["vol_4b"])
+    assert row["vol_2b"] == 685
 
 
 # --------------------------------------------------------------------------- names → code
@@ -579,8 +600,13 @@ def test_unreadable_files_are_reported_not_raised(tmp_path: Path) -> None:
 
 
 def test_only_the_forms_own_sheets_are_ever_chosen() -> None:
-    names = ["A.1 Cover KK", "Form FGD RT Kekumuhan Awal", "A. DP-RT", "Kekumuhan Awal_RT"]
-    assert form_sheet(names) == "Kekumuhan Awal_RT"
+    """A household sheet is never taken, whatever its name also says."""
+    names = ["A.1_Update Cover", "Form FGD RT Kekumuhan Awal", "A. DP-RT Rekap data RT",
+             "A.6.1 Kekumuhan Awal", "Cover", "C. Rekap data RT (logbook SIM)",
+             "Kekumuhan Awal_RT"]
+    assert form_sheets(names) == {"form": "Kekumuhan Awal_RT", "cover": "Cover",
+                                  "rekap": "C. Rekap data RT (logbook SIM)"}
+    assert form_sheets(names[:4]) == {"form": None, "cover": None, "rekap": None}
     assert form_sheet(["Data RT", "Identitas"]) is None
 
 

@@ -60,7 +60,7 @@ from typing import Any
 import numpy as np
 
 from transforms import spec
-from transforms.numbers import Convention, detect_convention, parse_number
+from transforms.numbers import EXCEL_ERRORS, Convention, detect_convention, parse_number
 from transforms.read_workbook import (
     MAX_FILE_BYTES,
     MAX_LABEL_CHARS,
@@ -95,7 +95,8 @@ FORM_SHEET = "kekumuhanawal"
 REKAP_SHEET = "rekapdatart"
 COVER_SHEET = "cover"
 #: Household sheets (residents' names and NIK): never loaded, whatever else their name says.
-PERSONAL_SHEET = re.compile(r"^\s*(?:form\s*fgd|a\s*[.]?\s*(?:dp\b|[1-6]\b))", re.IGNORECASE)
+PERSONAL_SHEET = re.compile(r"^\s*(?:form\s*fgd|a\s*[.]?\s*(?:dp(?![a-z])|[1-6](?![0-9])))",
+                            re.IGNORECASE)
 #: Largest grid scanned for label/value pairs (a form's sheets are far smaller).
 SCAN_ROWS = 400
 SCAN_COLS = 40
@@ -108,7 +109,6 @@ FORM_LABELS: dict[str, str] = {
     "panjangtotaljaringanjalanlingkunganyangideal": "panjang_jalan_ideal_m",
     "panjangjaringanjalanlingkunganyangideal": "panjang_jalan_ideal_m",
     "panjangdrainaseyangideal": "panjang_drainase_ideal_m",
-    "rtrw": "rt_rw",
 }
 #: Where each non-identity field is read: Cover (RT), the form sheet's top pairs, the Rekap.
 COVER_FIELDS = ("rt", "rw", "rt_rw", "kawasan")
@@ -123,7 +123,7 @@ _LABEL_OF = {"luas_ha": "Luas Verifikasi", "jumlah_bangunan": "Jumlah Bangunan",
              "panjang_jalan_ideal_m": "Panjang total Jaringan Jalan Lingkungan yang Ideal",
              "panjang_drainase_ideal_m": "Panjang drainase Ideal", "rt": "RT_RW",
              "rw": "RT_RW"}
-#: Stored tingkat labels (STORED_TINGKAT_LABELS) plus the header of the form's table.
+#: Normalised headers of the criteria table.
 _VOLUME = "volume"
 _BASELINE = "kondisiawal"
 _PERSEN_HEAD = ("prosen", "persen")
@@ -169,14 +169,21 @@ def form_sheet(names: Iterable[str]) -> str | None:
     return _sheet(names, FORM_SHEET)
 
 
+def form_sheets(names: Iterable[str]) -> dict[str, str | None]:
+    """The only sheets of a form that are ever read: ``form`` (Kekumuhan Awal_RT), ``cover``
+    and ``rekap`` (C. Rekap data RT), each None when absent."""
+    names = list(names)
+    return {"form": form_sheet(names), "cover": _sheet(names, COVER_SHEET),
+            "rekap": _sheet(names, REKAP_SHEET)}
+
+
 class _Sheets:
     """The three readable sheets of a form, loaded on first use, with their error cells."""
 
     def __init__(self, book: _Book) -> None:
         self.book = book
-        self.form = form_sheet(book.names)
-        self.cover = _sheet(book.names, COVER_SHEET)
-        self.rekap = _sheet(book.names, REKAP_SHEET)
+        chosen = form_sheets(book.names)
+        self.form, self.cover, self.rekap = chosen["form"], chosen["cover"], chosen["rekap"]
         self.loaded: list[str] = []
         self._errors: dict[str, dict[tuple[int, int], str]] = {}
 
@@ -232,13 +239,10 @@ def _label_field(text: str) -> str | None:
 
 def _clean_value(value: object) -> object:
     """A value written ``: JAWA TENGAH`` without its colon; other values as they are."""
-    if isinstance(value, str):
-        text = value.strip().lstrip(":").strip()
-        return text
-    return value
+    return value.strip().lstrip(":").strip() if isinstance(value, str) else value
 
 
-def _after(row: list[Any], c: int, merges: MergeMap, r: int) -> int:
+def _after(r: int, c: int, merges: MergeMap) -> int:
     """The first column right of a label cell (past the label's merged range)."""
     merge = merges.get((r, c)) if merges else None
     return (merge[3] if merge else c) + 1
@@ -247,7 +251,7 @@ def _after(row: list[Any], c: int, merges: MergeMap, r: int) -> int:
 def _value_after(row: list[Any], r: int, c: int, merges: MergeMap) -> tuple[object, int]:
     """(value, column) of the pair whose label is at (r, c): the next cell holding something
     other than ``:``; (None, where it belongs) when that is a unit word or another label."""
-    where = _after(row, c, merges, r)
+    where = _after(r, c, merges)
     for cc in range(where, min(len(row), SCAN_COLS)):
         value = row[cc]
         if _blank(value):
@@ -284,8 +288,10 @@ def _pairs(sheets: _Sheets, name: str, fields: Iterable[str], rows: int,
             name_of = _label_field(text)
             if name_of in wanted and name_of not in found:
                 value, cc = _value_after(row, r, c, merges)
-                found[name_of] = _Pair(name, None if value is None else sheets.value(name, r, cc),
-                                       r, cc)
+                cell = sheets.value(name, r, cc)  # an error value calamine reads as empty
+                if value is not None or (isinstance(cell, str) and cell in EXCEL_ERRORS):
+                    value = cell
+                found[name_of] = _Pair(name, value, r, cc)
 
 
 # --------------------------------------------------------------------------- the criteria table
@@ -676,4 +682,5 @@ def read_survey_file(path: Path, sumber_file: str) -> WorkbookRead:
     return result
 
 
-__all__ = ["FormRead", "form_sheet", "parse_survey_date", "read_form_book", "read_survey_file"]
+__all__ = ["FormRead", "form_sheet", "form_sheets", "parse_survey_date", "read_form_book",
+           "read_survey_file"]
