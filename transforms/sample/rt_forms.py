@@ -682,7 +682,7 @@ def generate_form_sample(out_dir: Path, reference_dir: Path, *,
         spare += [(kab, v) for v in villages if v not in chosen]
         plan += [(kab, kode, tahun, None) for kode in chosen for tahun in years]
     if with_errors:
-        for i, defect in enumerate(FORM_DEFECTS):
+        for i, defect in enumerate(FORM_DEFECTS[:len(spare)]):
             kab, kode = spare.pop(rng.randrange(len(spare)))
             plan.append((kab, kode, years[i % len(years)], defect))
     for kab, kode, tahun, defect in plan:
