@@ -42,7 +42,7 @@ sample: $(STAMP)
 	$(BIN)/kumuh sample --out $(INPUT)
 
 docs: $(STAMP)
-	$(BIN)/python -m transforms.dictionary > docs/data-dictionary.md
+	$(BIN)/python -m transforms.reports.dictionary > docs/data-dictionary.md
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_bench.py --n $(N) $(if $(N2),--n2 $(N2))

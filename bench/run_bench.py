@@ -37,8 +37,10 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 
-from transforms import sample  # noqa: E402
-from transforms.spec import criteria  # noqa: E402
+from transforms.sample.generate import generate_sample  # noqa: E402
+from transforms.sample.truth import SampleWorkbook, generate_rts  # noqa: E402
+from transforms.sample.workbooks import write_workbook  # noqa: E402
+from transforms.spec.criteria import criteria  # noqa: E402
 
 GIB = 1024.0
 
@@ -63,7 +65,7 @@ def _kabupaten_codes(n_kelurahan: int) -> list[str]:
     return chosen
 
 
-def generate(n: int, seed: int) -> tuple[Path, list[sample.SampleWorkbook]]:
+def generate(n: int, seed: int) -> tuple[Path, list[SampleWorkbook]]:
     """N valid workbooks (two years) and their ground truth, cached by N and seed."""
     folder = OUT / f"wb-{n}-{seed}"
     marker, truth = folder / ".complete", folder / ".made.pickle"
@@ -74,7 +76,7 @@ def generate(n: int, seed: int) -> tuple[Path, list[sample.SampleWorkbook]]:
         shutil.rmtree(folder, ignore_errors=True)
         kabs = _kabupaten_codes(n // 2)
         per_kab = max(1, -(-n // (2 * len(kabs))))
-        made = sample.generate_sample(folder, ROOT / "data/reference/wilayah", kabupaten=kabs,
+        made = generate_sample(folder, ROOT / "data/reference/wilayah", kabupaten=kabs,
                                       kelurahan_per_kabupaten=min(per_kab, 40),
                                       rts_per_kelurahan=(35, 55), seed=seed,
                                       with_errors=False, workers=os.cpu_count() or 1)
@@ -153,7 +155,7 @@ def kumuh_run(input_dir: Path, out: Path, warehouse: Path) -> dict[str, float]:
     return {"seconds": seconds, "peak_rss_mib": peak[0], "peak_rss_tree_mib": peak[1]}
 
 
-def change_some(made: list[sample.SampleWorkbook], fraction: float, seed: int,
+def change_some(made: list[SampleWorkbook], fraction: float, seed: int,
                 backup: Path) -> list[tuple[Path, Path]]:
     """Rewrite ``fraction`` of the workbooks with new RT values (same kelurahan-year), keeping
     the originals under ``backup``; returns (file, its backup) to put back afterwards."""
@@ -166,7 +168,7 @@ def change_some(made: list[sample.SampleWorkbook], fraction: float, seed: int,
         copy = backup / f"{i}.xlsx"
         shutil.copy2(w.path, copy)
         saved.append((w.path, copy))
-        sample.write_workbook(w.path, w.identity, sample.generate_rts(rng, len(w.rts)), w.layout)
+        write_workbook(w.path, w.identity, generate_rts(rng, len(w.rts)), w.layout)
     return saved
 
 

@@ -1,0 +1,1 @@
+"""Prefect wiring of the steps: the consolidation flow, CLI, settings and progress."""

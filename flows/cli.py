@@ -56,7 +56,7 @@ def _settings(args: argparse.Namespace) -> config.Settings:
 def _locked(settings: config.Settings) -> AbstractContextManager:
     """The writer lock, taken before Prefect starts (a clean message, no traceback)."""
     from flows.nightly import lock_path
-    from transforms.lock import writer_lock
+    from transforms.store.lock import writer_lock
 
     def waiting(who: str) -> None:
         print(f"kumuh: menunggu run lain selesai ({who}) ...", file=sys.stderr, flush=True)
@@ -65,7 +65,7 @@ def _locked(settings: config.Settings) -> AbstractContextManager:
 
 
 def _consolidate(settings: config.Settings, **params) -> dict | int:
-    from transforms.lock import LockTimeout
+    from transforms.store.lock import LockTimeout
 
     try:
         with _locked(settings), _prefect_api(settings):
@@ -148,7 +148,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _sample(args: argparse.Namespace) -> int:
-    from transforms.sample import generate_sample
+    from transforms.sample.generate import generate_sample
 
     made = generate_sample(args.out, config.REFERENCE_DIR, kabupaten=args.kabupaten,
                            years=args.years, kelurahan_per_kabupaten=args.kelurahan,

@@ -32,27 +32,16 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
 
-from transforms import batch as batches  # noqa: E402
-from transforms import (  # noqa: E402
-    bi,
-    contract,
-    decide,
-    findings,
-    indicators,
-    inventory,
-    lock,
-    mirror,
-    outputs,
-    publish,
-    reconcile,
-    reference,
-    report_charts,
-    report_clerk,
-    scoring,
-    spec,
-    warehouse,
-)
-from transforms.read_workbook import is_transient  # noqa: E402
+from transforms.assess import findings, reconcile, submissions  # noqa: E402
+from transforms.indicators import rt_rows, scoring  # noqa: E402
+from transforms.intake import inventory  # noqa: E402
+from transforms.publish import bi, mirror, parquet  # noqa: E402
+from transforms.read import batch as batches  # noqa: E402
+from transforms.read.workbook import is_transient  # noqa: E402
+from transforms.reports import clerk  # noqa: E402
+from transforms.reports import indicators as indicator_report  # noqa: E402
+from transforms.spec import contract, criteria, reference  # noqa: E402
+from transforms.store import lock, run_tables, warehouse  # noqa: E402
 
 _POOL: ProcessPoolExecutor | None = None
 #: Fewest files read in a process pool: starting one (spawn and imports, ~2–3 s on 2 cores)
@@ -89,7 +78,7 @@ class RunSummary:
     years: list[int] = field(default_factory=list)
     out: str = ""
     warehouse: str = ""
-    rules_version: str = spec.RULES_VERSION
+    rules_version: str = criteria.RULES_VERSION
     reference_edition: str = reference.EDITION
     kumuh_version: str = ""
 
@@ -101,7 +90,7 @@ def new_run_id(now: dt.datetime) -> str:
 
 def fingerprint(ref: reference.Reference) -> str:
     """Everything outputs depend on besides the inputs: rules, region list, kumuh version."""
-    return f"{spec.rules_fingerprint()}/{ref.fingerprint}/{version('kumuh')}"
+    return f"{criteria.rules_fingerprint()}/{ref.fingerprint}/{version('kumuh')}"
 
 
 # --- tasks ----------------------------------------------------------------------------------
@@ -113,7 +102,7 @@ def take_inventory(root: Path, settle_seconds: float) -> list[inventory.InputFil
 
 
 def _transient(task, task_run, state) -> bool:
-    """Retry a read only for I/O errors that may pass (see transforms.read_workbook)."""
+    """Retry a read only for I/O errors that may pass (see transforms.read.workbook)."""
     try:
         state.result()
     except Exception as exc:  # the task's own failure, classified
@@ -139,7 +128,7 @@ def validate_batch(batch: batches.Batch, ref: reference.Reference
     checked = batches.with_reference(batch.workbooks, ref)
     if checked.empty:
         return checked, findings.to_frame([])
-    from expectations.validate import validator  # GX import costs ~2.5 s: only when needed
+    from expectations.validate_input import validator  # GX import costs ~2.5 s: only when needed
 
     found = validator().validate(batch, checked)
     stored = reconcile.stored_disagreements(scoring.score(batch.rows), batch.letters)
@@ -150,10 +139,10 @@ def validate_batch(batch: batches.Batch, ref: reference.Reference
 def decide_submissions(checked: pd.DataFrame, found: pd.DataFrame, published: pd.DataFrame
                        ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Status of every workbook (diterima/ditolak/duplikat/digantikan) and all findings."""
-    statuses, found = decide.decide(checked, found)
-    kept = findings.to_frame(decide.kept_versions(statuses, checked, published))
+    statuses, found = submissions.decide(checked, found)
+    kept = findings.to_frame(submissions.kept_versions(statuses, checked, published))
     found = pd.concat([found, kept], ignore_index=True)
-    return decide.with_counts(statuses, found), found
+    return submissions.with_counts(statuses, found), found
 
 
 @task(cache_policy=NO_CACHE)
@@ -177,7 +166,7 @@ def publish_tables(settings: Settings, ref: reference.Reference, run_id: str) ->
         queued = warehouse.pending_groups(con)
         if queued.empty:
             return {}
-        meta = {"run_id": run_id, "rules_version": spec.RULES_VERSION,
+        meta = {"run_id": run_id, "rules_version": criteria.RULES_VERSION,
                 "reference_edition": ref.edition, "reference_attribution":
                 reference.ATTRIBUTION, "kumuh_version": version("kumuh")}
         groups = queued[queued["kode_kabupaten"] != warehouse.FLAT]
@@ -188,7 +177,7 @@ def publish_tables(settings: Settings, ref: reference.Reference, run_id: str) ->
                              [where[i:i + PUBLISH_GROUPS]
                               for i in range(0, len(where), PUBLISH_GROUPS)]):
                     data = warehouse.query_groups(con, name, part).arrow().read_all()
-                    yield publish.to_arrow(name, data, meta)
+                    yield parquet.to_arrow(name, data, meta)
             return parts
 
         changed = {name: rows_of(name, groups) for name in contract.PARTITIONED}
@@ -196,7 +185,7 @@ def publish_tables(settings: Settings, ref: reference.Reference, run_id: str) ->
                        warehouse.all_groups(con, name).itertuples(index=False)}
                 for name in contract.PARTITIONED}
         flat = {}
-        if (queued["kode_kabupaten"] == warehouse.FLAT).any() or not publish.current_version(
+        if (queued["kode_kabupaten"] == warehouse.FLAT).any() or not parquet.current_version(
                 settings.out, "pengiriman"):
             flat = {name: rows_of(name, None) for name in contract.tables()
                     if name not in contract.PARTITIONED}
@@ -204,10 +193,10 @@ def publish_tables(settings: Settings, ref: reference.Reference, run_id: str) ->
                 for name in [*changed, *flat]}
         check = None
         if settings.check_outputs:
-            from expectations.outputs import ContractCheck  # GX: only when publishing
+            from expectations.output_contract import ContractCheck  # GX: only when publishing
 
             check = ContractCheck()
-        publish.publish(settings.out, run_id, changed=changed, keep=keep, flat=flat,
+        parquet.publish(settings.out, run_id, changed=changed, keep=keep, flat=flat,
                         inspect=check.inspect if check else None,
                         after_write=check.check if check else None)
         warehouse.clear_queue(con, run_id)
@@ -227,13 +216,13 @@ def write_reports(settings: Settings, ref: reference.Reference, run_id: str) -> 
                                "indikator_kecamatan", "indikator_kelurahan")}
     finally:
         con.close()
-    md, html = report_clerk.render_clerk_report(frames["temuan_validasi"], frames["pengiriman"],
+    md, html = clerk.render_clerk_report(frames["temuan_validasi"], frames["pengiriman"],
                                                 ref.villages, run_id)
-    publish.write_text_atomic(settings.out / "temuan" / "index.md", md)
-    publish.write_text_atomic(settings.out / "temuan" / "index.html", html)
-    page = report_charts.render_report({k: v for k, v in frames.items()
+    parquet.write_text_atomic(settings.out / "temuan" / "index.md", md)
+    parquet.write_text_atomic(settings.out / "temuan" / "index.html", html)
+    page = indicator_report.render_report({k: v for k, v in frames.items()
                                         if k.startswith("indikator_")}, run_id)
-    publish.write_text_atomic(settings.out / "laporan" / "index.html", page)
+    parquet.write_text_atomic(settings.out / "laporan" / "index.html", page)
     bi.write_bi_database(settings.out)
     return md
 
@@ -386,21 +375,21 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
     checked, found = validate_batch(quote(batch), quote(ref))
     statuses, found = decide_submissions(quote(checked), quote(found), quote(published))
 
-    accepted = set(statuses.loc[statuses["status"] == decide.DITERIMA, "wb"])
-    rt = indicators.rt_indicators(batch.rows, checked, accepted, run_id)
+    accepted = set(statuses.loc[statuses["status"] == submissions.DITERIMA, "wb"])
+    rt = rt_rows.rt_indicators(batch.rows, checked, accepted, run_id)
     del batch  # the RT rows live on in ``rt``: free the read frames before storing
     vanished = plan.vanished[plan.vanished["ada"].astype(bool)] if scope.is_all else \
         plan.vanished.iloc[0:0]
-    gone = findings.to_frame(outputs.vanished_findings(vanished))
+    gone = findings.to_frame(run_tables.vanished_findings(vanished))
     gone["tahun"] = vanished["tahun"].to_numpy()
-    temuan = pd.concat([outputs.temuan_table(found, checked, run_id),
-                        outputs.temuan_table(gone, checked, run_id)], ignore_index=True)
+    temuan = pd.concat([run_tables.temuan_table(found, checked, run_id),
+                        run_tables.temuan_table(gone, checked, run_id)], ignore_index=True)
     files = {f.rel: f for f in plan.present}
-    processed = outputs.manifest_rows(statuses, checked, found, files, run_id, started)
+    processed = run_tables.manifest_rows(statuses, checked, found, files, run_id, started)
     force_groups = _force_groups(settings, scope, full, force)
-    run = outputs.run_row(run_id, started, scope.describe(), str(settings.input), plan,
+    run = run_tables.run_row(run_id, started, scope.describe(), str(settings.input), plan,
                           set(known["sumber_file"]), vanished, statuses, rt,
-                          {"versi_aturan": spec.RULES_VERSION, "edisi_referensi": ref.edition,
+                          {"versi_aturan": criteria.RULES_VERSION, "edisi_referensi": ref.edition,
                            "versi_kumuh": version("kumuh")})
     years = sorted({int(y) for y in rt["tahun"].dropna()})
     errors, warnings = (int((temuan["tingkat"] == t).sum()) for t in ("error", "warning"))
@@ -420,8 +409,9 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
         seconds=(dt.datetime.now(dt.UTC) - started).total_seconds(),
         files_present=len(plan.present), files_read=len(statuses), new=run["baru"],
         changed=run["berubah"], unchanged=len(plan.unchanged),
-        vanished=len(vanished), diterima=run[decide.DITERIMA], ditolak=run[decide.DITOLAK],
-        duplikat=run[decide.DUPLIKAT], digantikan=run[decide.DIGANTIKAN],
+        vanished=len(vanished), diterima=run[submissions.DITERIMA],
+        ditolak=run[submissions.DITOLAK],
+        duplikat=run[submissions.DUPLIKAT], digantikan=run[submissions.DIGANTIKAN],
         errors=errors, warnings=warnings,
         groups_published=len(groups), published=bool(rows), rows=rows,
         years=years,

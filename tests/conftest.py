@@ -52,10 +52,10 @@ def _consolidate(input_dir: Path, base: Path) -> dict:
 @pytest.fixture(scope="session")
 def sample_input(tmp_path_factory):
     """Generated workbooks of both kabupaten and years, with every defect: (folder, made)."""
-    from transforms import sample
+    from transforms.sample import generate
 
     folder = tmp_path_factory.mktemp("input")
-    made = sample.generate_sample(folder, REFERENCE, kelurahan_per_kabupaten=10, seed=7)
+    made = generate.generate_sample(folder, REFERENCE, kelurahan_per_kabupaten=10, seed=7)
     return folder, made
 
 
@@ -72,11 +72,11 @@ def sample_published(sample_input, tmp_path_factory, prefect_harness):
 def worked_example_run(tmp_path_factory, prefect_harness):
     """Spec §4's worked example as ``in/a.xlsx`` (default layout), consolidated once:
     (base, summary). Tests that go on from this state take a private copy (copy_state)."""
-    from transforms import sample
+    from transforms.sample import truth, workbooks
 
     base = tmp_path_factory.mktemp("worked")
-    identity, rts = sample.worked_example()
-    sample.write_workbook(base / "in" / "a.xlsx", identity, rts, sample.Layout())
+    identity, rts = truth.worked_example()
+    workbooks.write_workbook(base / "in" / "a.xlsx", identity, rts, truth.Layout())
     return base, _consolidate(base / "in", base)
 
 

@@ -1,7 +1,7 @@
 """Independent expected figures for end-to-end tests: plain Python, no kumuh scoring code.
 
 Written from the spec text alone (thresholds and bands as literals) so that a bug in
-``transforms.scoring`` or the roll-up SQL cannot hide behind itself.
+``transforms.indicators.scoring`` or the roll-up SQL cannot hide behind itself.
 """
 
 from __future__ import annotations

@@ -19,8 +19,11 @@ import pytest
 
 from tests.conftest import read_table
 from tests.corpus import build
-from transforms import batch, reconcile, scoring, spec
-from transforms.read_workbook import read_workbook
+from transforms.assess import reconcile
+from transforms.indicators import scoring
+from transforms.read import batch
+from transforms.read.workbook import read_workbook
+from transforms.spec import criteria
 
 CASES = list(csv.DictReader(build.CASES.open(newline="", encoding="utf-8")))
 BY_FILE: dict[str, list[dict[str, str]]] = defaultdict(list)
@@ -155,12 +158,12 @@ def test_stored_disagreements_of_the_corpus_file() -> None:
 def test_generated_stored_scores_agree(tmp_path: Path) -> None:
     """The sample generator's own stored %, Nilai, Total and Tingkat (numbers and text in both
     conventions) never warn."""
-    from transforms import sample
+    from transforms.sample import truth, workbooks
 
-    identity, rts = sample.worked_example()
+    identity, rts = truth.worked_example()
     for i, numbers in enumerate(("numeric", "text_id", "text_en")):
         path = tmp_path / f"{numbers}.xlsx"
-        sample.write_workbook(path, identity, rts, sample.Layout(
+        workbooks.write_workbook(path, identity, rts, truth.Layout(
             stored_scores=True, numbers=numbers, label_style=("short", "long", "vol")[i]))
         read = read_workbook(path, path.name)
         b = batch.combine([read])
@@ -182,7 +185,7 @@ def test_stored_tingkat_and_blank_cells() -> None:
     import pandas as pd
 
     row = {"wb": 0, "sumber_file": "a.xlsx", "sha256": "x", "sumber_sheet": "Data RT",
-           "sumber_baris": 7, **{c: 1.0 for c in spec.numeric_columns()}}
+           "sumber_baris": 7, **{c: 1.0 for c in criteria.numeric_columns()}}
     frame = pd.DataFrame([{**row, "stored_tingkat_kekumuhan": t, "stored_total_nilai": n}
                           for t, n in (("KUMUH BERAT", 80), ("berat", None), ("Ringan", 80))])
     frame["sumber_baris"] = [7, 8, 9]

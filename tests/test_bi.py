@@ -12,7 +12,9 @@ import duckdb
 import pytest
 
 from tests.conftest import copy_state
-from transforms import bi, contract, sample
+from transforms.publish import bi
+from transforms.sample import truth, workbooks
+from transforms.spec import contract
 
 pytestmark = pytest.mark.slow
 
@@ -44,9 +46,9 @@ def _canonical(duckdb_type: str) -> str:
 
 
 def _workbook(folder: Path, name: str, kode: str, nama: str) -> None:
-    identity, rts = sample.worked_example()
+    identity, rts = truth.worked_example()
     identity = {**identity, "kode_kelurahan": kode, "kelurahan": nama}
-    sample.write_workbook(folder / name, identity, rts, sample.Layout())
+    workbooks.write_workbook(folder / name, identity, rts, truth.Layout())
 
 
 def _wait_for(path: Path, proc: subprocess.Popen, seconds: float = 60) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from transforms import contract
+from transforms.spec import contract
 
 SNAPSHOT = Path(__file__).with_name("contract_snapshot.json")
 REGENERATE = "python -m tests.test_contract --update"
@@ -112,7 +112,7 @@ if __name__ == "__main__":
 def test_output_checks_catch_a_contract_violation() -> None:
     import pyarrow as pa
 
-    from expectations import outputs
+    from expectations import output_contract
 
     good = contract.arrow_schema("pengiriman").empty_table().to_pylist()
     assert good == []
@@ -120,15 +120,15 @@ def test_output_checks_catch_a_contract_violation() -> None:
     table = pa.Table.from_pylist([{**row, "status": "diterima", "jumlah_error": 0,
                                    "jumlah_warning": 0, "sumber_file": "a.xlsx"}],
                                  schema=contract.arrow_schema("pengiriman"))
-    assert outputs.violations("pengiriman", table) == []
+    assert output_contract.violations("pengiriman", table) == []
     bad = pa.Table.from_pylist([{**row, "status": "hilang", "jumlah_error": -1,
                                  "jumlah_warning": 0, "sumber_file": "a.xlsx"}],
                                schema=contract.arrow_schema("pengiriman"))
-    found = outputs.violations("pengiriman", bad)
+    found = output_contract.violations("pengiriman", bad)
     assert any("pengiriman.status" in f and "hilang" in f for f in found)
     assert any("pengiriman.jumlah_error" in f for f in found)
-    with pytest.raises(outputs.OutputContractError, match="pengiriman.status"):
-        outputs.check_tables({"pengiriman": bad})
+    with pytest.raises(output_contract.OutputContractError, match="pengiriman.status"):
+        output_contract.check_tables({"pengiriman": bad})
 
 
 def test_output_checks_name_table_column_and_value() -> None:
@@ -136,21 +136,21 @@ def test_output_checks_name_table_column_and_value() -> None:
     code that breaks its pattern, a percent out of range and a column out of order."""
     import pyarrow as pa
 
-    from expectations import outputs
+    from expectations import output_contract
 
     cols = contract.columns("indikator_kabupaten")
     row = {c: None for c in cols}
     good = {**row, "tahun": 2024, "kode_kabupaten": "33.75"}
     schema = contract.arrow_schema("indikator_kabupaten")
-    assert outputs.violations("indikator_kabupaten",
+    assert output_contract.violations("indikator_kabupaten",
                               pa.Table.from_pylist([good], schema=schema)) == []
     percent = next(c for c in cols if c.startswith("persen_"))
     bad = pa.Table.from_pylist([good, {**good, "kode_kabupaten": "3375", percent: 140.0}],
                                schema=schema)
-    found = outputs.violations("indikator_kabupaten", bad)
+    found = output_contract.violations("indikator_kabupaten", bad)
     assert any("indikator_kabupaten.kode_kabupaten" in f and "3375" in f for f in found)
     assert any(f"indikator_kabupaten.{percent}" in f and "140" in f for f in found)
     swapped = bad.select([cols[1], cols[0], *cols[2:]])
-    found = outputs.violations("indikator_kabupaten", swapped)
+    found = output_contract.violations("indikator_kabupaten", swapped)
     assert any("indikator_kabupaten.*: kolom kontrak" in f and repr(cols[1]) in f
                for f in found)

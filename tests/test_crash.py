@@ -25,7 +25,9 @@ import duckdb
 import pytest
 
 from tests.conftest import REFERENCE
-from transforms import contract, lock, sample
+from transforms.sample import generate, truth, workbooks
+from transforms.spec import contract
+from transforms.store import lock
 
 pytestmark = pytest.mark.slow
 
@@ -76,14 +78,14 @@ def inputs(tmp_path_factory, prefect_api):
     """Input A, input B (A with 3 workbooks rewritten and 8 added), and states A and B."""
     ENV.update(prefect_api)
     root = tmp_path_factory.mktemp("crash")
-    made = sample.generate_sample(root / "A", REFERENCE, kabupaten=("33.75", "35.08"),
+    made = generate.generate_sample(root / "A", REFERENCE, kabupaten=("33.75", "35.08"),
                                   kelurahan_per_kabupaten=6, seed=3, with_errors=False)
     shutil.copytree(root / "A", root / "B")
     rng = random.Random(1)
     for w in rng.sample(made, 3):
         path = root / "B" / w.path.relative_to(root / "A")
-        sample.write_workbook(path, w.identity, sample.generate_rts(rng, len(w.rts)), w.layout)
-    extra = sample.generate_sample(root / "B" / "tambahan", REFERENCE, kabupaten=("33.75",),
+        workbooks.write_workbook(path, w.identity, truth.generate_rts(rng, len(w.rts)), w.layout)
+    extra = generate.generate_sample(root / "B" / "tambahan", REFERENCE, kabupaten=("33.75",),
                                    kelurahan_per_kabupaten=8, years=(2025,), seed=9,
                                    with_errors=False)
     assert len(extra) == 8

@@ -17,7 +17,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from transforms import contract
+from transforms.spec import contract
 
 ROOT = Path(__file__).resolve().parents[1]
 KUMUH = Path(sys.executable).with_name("kumuh")

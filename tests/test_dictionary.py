@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from transforms import contract, dictionary, reference, spec
+from transforms.reports import dictionary
+from transforms.spec import contract, criteria, reference
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "data-dictionary.md"
 
@@ -18,7 +19,7 @@ def _sections(text: str) -> dict[str, str]:
 def test_committed_dictionary_is_current() -> None:
     assert DOC.read_text(encoding="utf-8") == dictionary.render_dictionary(), (
         "docs/data-dictionary.md is stale: run `make docs` "
-        "(python -m transforms.dictionary > docs/data-dictionary.md)")
+        "(python -m transforms.reports.dictionary > docs/data-dictionary.md)")
 
 
 def test_every_table_and_column_is_documented_in_its_section() -> None:
@@ -36,7 +37,7 @@ def test_every_table_and_column_is_documented_in_its_section() -> None:
 
 def test_scores_link_to_their_criterion_and_denominator() -> None:
     sections = _sections(dictionary.render_dictionary())
-    for c in spec.criteria():
+    for c in criteria.criteria():
         for col in (c.persen, c.nilai):
             line = next(ln for ln in sections["indikator_kelurahan"].splitlines()
                         if ln.startswith(f"| `{col}` |"))
@@ -47,6 +48,6 @@ def test_header_carries_version_bands_and_attribution() -> None:
     text = dictionary.render_dictionary()
     assert f"`{contract.CONTRACT_VERSION}`" in text
     assert reference.ATTRIBUTION in text
-    for label in spec.TINGKAT_LABELS:
+    for label in criteria.TINGKAT_LABELS:
         assert f"| {label} |" in text
     assert "| Kumuh Berat | 60–80 |" in text and "| Tidak Kumuh | 0–15 |" in text

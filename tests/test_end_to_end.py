@@ -11,7 +11,7 @@ import pytest
 from tests import expected as ex
 from tests import worked_example
 from tests.conftest import copy_state, read_table
-from transforms import sample
+from transforms.sample import truth, workbooks
 
 pytestmark = pytest.mark.slow
 
@@ -30,10 +30,10 @@ ROW_RULES = {"nilai_negatif", "bukan_angka", "rt_ganda", "volume_melebihi_penyeb
 
 
 def test_worked_example_through_the_pipeline(tmp_path: Path, run_flow) -> None:
-    identity, rts = sample.worked_example()
-    layout = sample.Layout(group_header_rows=2, numbers="text_id", total_rows="end",
+    identity, rts = truth.worked_example()
+    layout = truth.Layout(group_header_rows=2, numbers="text_id", total_rows="end",
                            stored_scores=True, rt_rw="001/002")
-    sample.write_workbook(tmp_path / "in" / "Podosugih 2024.xlsx", identity, rts, layout)
+    workbooks.write_workbook(tmp_path / "in" / "Podosugih 2024.xlsx", identity, rts, layout)
     summary, out, _ = run_flow(tmp_path / "in")
     assert summary["diterima"] == 1 and summary["ditolak"] == 0
 
@@ -62,14 +62,14 @@ def test_worked_example_through_the_pipeline(tmp_path: Path, run_flow) -> None:
     assert kab["kelengkapan_persen"] == pytest.approx(100 / 27)
 
 
-def _valid(made: list[sample.SampleWorkbook]) -> list[sample.SampleWorkbook]:
+def _valid(made: list[truth.SampleWorkbook]) -> list[truth.SampleWorkbook]:
     return [w for w in made if w.expected_status == "diterima"]
 
 
 def test_every_layout_variation_is_covered(sample_input) -> None:
     _, made = sample_input
     layouts = [w.layout for w in _valid(made)]
-    for name, values in sample.LAYOUT_VARIATIONS.items():
+    for name, values in truth.LAYOUT_VARIATIONS.items():
         seen = {getattr(lay, name) for lay in layouts}
         assert set(values) <= seen, (name, set(values) - seen)
 
@@ -147,7 +147,7 @@ def test_defective_workbooks_are_held_back_with_findings(sample_input, sample_pu
 def test_contract_types_in_parquet(sample_published) -> None:
     import pyarrow.dataset as pads
 
-    from transforms import contract
+    from transforms.spec import contract
 
     _, out = sample_published
     for table, columns in contract.tables().items():
@@ -162,13 +162,13 @@ def test_contract_types_in_parquet(sample_published) -> None:
 
 def test_rejected_replacement_keeps_the_last_good_version(tmp_path: Path, run_flow,
                                                           worked_example_run) -> None:
-    identity, rts = sample.worked_example()
+    identity, rts = truth.worked_example()
     base, _ = worked_example_run  # in/a.xlsx: the worked example, consolidated
     out, wh = copy_state(base, tmp_path)
     (tmp_path / "in" / "a.xlsx").unlink()
     broken = dataclasses.replace(rts[0], values={**rts[0].values, "vol_1a": -1})
-    sample.write_workbook(tmp_path / "in" / "b.xlsx", identity, [broken, *rts[1:]],
-                          sample.Layout())
+    workbooks.write_workbook(tmp_path / "in" / "b.xlsx", identity, [broken, *rts[1:]],
+                          truth.Layout())
     summary, out, _ = run_flow(tmp_path / "in", out=out, warehouse=wh)
     assert summary["ditolak"] == 1
     rows = read_table(out, "indikator_rt")

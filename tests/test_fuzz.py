@@ -2,7 +2,7 @@
 
 Property tests extend ``test_numbers.py`` / ``test_rtrw.py`` (arbitrary input, signs, padding,
 idempotence). The mutation fuzz writes valid workbooks, mutates them at the cell level (random
-text, random numbers, deleted or duplicated rows — re-written with ``sample.write_workbook``) and
+text, random numbers, deleted or duplicated rows — re-written with ``workbooks.write_workbook``) and
 the byte level (flipped bytes), runs the Prefect flow once over all of them, and checks every
 outcome against an independent oracle: a workbook is accepted exactly when the values written
 obey spec §5 (then its published figures equal ``tests/expected.py``'s), otherwise rejected
@@ -26,10 +26,11 @@ from hypothesis import strategies as st
 
 from tests import expected as ex
 from tests.conftest import REFERENCE, read_table
-from transforms import sample, spec
-from transforms.numbers import DASHES, detect_convention, parse_number
-from transforms.read_workbook import read_workbook
-from transforms.rtrw import normalise_code, parse_rt_rw
+from transforms.read.numbers import DASHES, detect_convention, parse_number
+from transforms.read.rtrw import normalise_code, parse_rt_rw
+from transforms.read.workbook import read_workbook
+from transforms.sample import generate, truth, workbooks
+from transforms.spec import criteria
 
 CODE = re.compile(r"^\d{3}[A-Z]?$")
 ANY_CELL = st.one_of(
@@ -67,7 +68,7 @@ _PADDING = st.sampled_from(["", " ", "  ", "\u00a0", "\t"])
 def test_signed_padded_measure_parses_back(integer: int, cents: int, convention: str,
                                            left: str, right: str, sign: str, unit: str) -> None:
     value = integer + cents / 100
-    text = left + sign + sample.format_number(value, convention) + unit + right
+    text = left + sign + workbooks.format_number(value, convention) + unit + right
     parsed = parse_number(text, is_count=False, convention=convention)
     assert parsed.problem is None
     assert parsed.value == pytest.approx(-value if sign else value)
@@ -77,7 +78,7 @@ def test_signed_padded_measure_parses_back(integer: int, cents: int, convention:
        st.sampled_from(["", " unit", " KK", " jiwa", " unit.", " bh"]), _PADDING)
 def test_count_with_unit_parses_back(integer: int, convention: str, unit: str,
                                      pad: str) -> None:
-    text = pad + sample.format_number(integer, convention) + unit + pad
+    text = pad + workbooks.format_number(integer, convention) + unit + pad
     assert parse_number(text, is_count=True, convention=None) == (float(integer), None)
 
 
@@ -141,21 +142,21 @@ def test_reader_never_raises_on_random_bytes(tmp_path_factory, data: bytes) -> N
 # --------------------------------------------------------------------------- mutation fuzz
 
 LAYOUTS = (
-    sample.Layout(),
-    sample.Layout(numbers="text_id", group_header_rows=2, rt_rw="RT001-RW002"),
-    sample.Layout(numbers="text_en", total_rows="both", identity_sheet=None,
+    truth.Layout(),
+    truth.Layout(numbers="text_id", group_header_rows=2, rt_rw="RT001-RW002"),
+    truth.Layout(numbers="text_en", total_rows="both", identity_sheet=None,
                   kode_format="number", variant_seed=3),
-    sample.Layout(dash_for_zero=True, trailing_units=True, column_order="shuffled",
+    truth.Layout(dash_for_zero=True, trailing_units=True, column_order="shuffled",
                   variant_seed=5),
-    sample.Layout(formulas=True, notes_below=True, numbering_row=True, rt_sheet="Rekap RT",
+    truth.Layout(formulas=True, notes_below=True, numbering_row=True, rt_sheet="Rekap RT",
                   label_style="long", variant_seed=9),
 )
 MUTANTS = 25
 #: Seeds of the flow-level fuzz; more with ``KUMUH_FUZZ_SEEDS=1,2,3`` (one flow run each).
 FUZZ_SEEDS = [int(x) for x in os.environ.get("KUMUH_FUZZ_SEEDS", "20241").split(",")]
 TEXT_COLUMNS = ("rt", "rw", "kawasan")
-NUMERIC = list(spec.numeric_columns())
-_TOTAL_PREFIXES = tuple(spec.TOTAL_ROW_LABELS)
+NUMERIC = list(criteria.numeric_columns())
+_TOTAL_PREFIXES = tuple(criteria.TOTAL_ROW_LABELS)
 
 
 _TRICKY_TEXT = ("", " ", "tidak tahu", "n/a", "N/A", "#REF!", "#DIV/0!", "nihil", "ha",
@@ -167,7 +168,7 @@ _SCALARS = (0, 1, 1e12, 10**15, 30_001, 100_000.5, 0.5, 999_999, 10_000)
 def _plain_text(text: str) -> bool:
     """Text whose meaning the oracle knows: no digit, not a dash, not a total-row label."""
     return (not any(ch.isdigit() for ch in text) and text.strip() not in DASHES
-            and not spec.norm_label(text).startswith(_TOTAL_PREFIXES))
+            and not criteria.norm_label(text).startswith(_TOTAL_PREFIXES))
 
 
 def _random_text(rng: random.Random) -> str:
@@ -214,12 +215,12 @@ def random_plans(seed: int, n: int = MUTANTS) -> list[list[tuple]]:
 @dataclasses.dataclass
 class Mutant:
     rel: str
-    rts: list[sample.SampleRT]
+    rts: list[truth.SampleRT]
     kode: str
     byte_level: bool
 
 
-def _apply(rts: list[sample.SampleRT], op: tuple) -> list[sample.SampleRT]:
+def _apply(rts: list[truth.SampleRT], op: tuple) -> list[truth.SampleRT]:
     """RTs after one cell-level mutation (rows picked modulo the row count)."""
     rts = [dataclasses.replace(rt, values=dict(rt.values)) for rt in rts]
     i = op[1] % len(rts)
@@ -241,7 +242,7 @@ def _flip(path: Path, flips: list[tuple[int, int]]) -> None:
     path.write_bytes(bytes(data))
 
 
-def _valid(rts: list[sample.SampleRT]) -> bool:
+def _valid(rts: list[truth.SampleRT]) -> bool:
     """Spec §5 errors, decided independently of kumuh's reader and validator."""
     keys = set()
     for rt in rts:
@@ -253,7 +254,7 @@ def _valid(rts: list[sample.SampleRT]) -> bool:
         if any(not isinstance(v[c], int | float) or v[c] < 0 for c in NUMERIC):
             return False
         for c in NUMERIC:
-            col = spec.input_columns()[c]
+            col = criteria.input_columns()[c]
             if col.is_count and v[c] != int(v[c]):
                 return False
             if col.max_plausible is not None and v[c] > col.max_plausible:
@@ -264,18 +265,18 @@ def _valid(rts: list[sample.SampleRT]) -> bool:
 
 
 def _write_mutants(folder: Path, plans: list[list[tuple]]) -> list[Mutant]:
-    villages = sample._reference(REFERENCE).villages["35.08"]
+    villages = generate.region_list(REFERENCE).villages["35.08"]
     mutants = []
     for i, plan in enumerate(plans):
         kode, nama = villages[40 + i]
         identity = {"provinsi": "Jawa Timur", "kabupaten": "Kabupaten Lumajang",
                     "kecamatan": None, "kelurahan": nama, "kode_kelurahan": kode,
                     "tahun": 2023, "tanggal_pendataan": dt.date(2023, 5, 1)}
-        rts = sample.generate_rts(random.Random(1000 + i), 6 + i % 5)
+        rts = truth.generate_rts(random.Random(1000 + i), 6 + i % 5)
         for op in plan:
             rts = _apply(rts, op) if op[0] != "bytes" else rts
         rel = f"mutan/{i:02d} {nama}.xlsx"
-        sample.write_workbook(folder / rel, identity, rts, LAYOUTS[i % len(LAYOUTS)])
+        workbooks.write_workbook(folder / rel, identity, rts, LAYOUTS[i % len(LAYOUTS)])
         flips = [f for op in plan if op[0] == "bytes" for f in op[1]]
         if flips:
             _flip(folder / rel, flips)

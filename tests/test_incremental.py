@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from tests.conftest import REFERENCE, copy_state, read_table
-from transforms import sample
+from transforms.sample import generate, truth, workbooks
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +28,7 @@ def consolidated(tmp_path_factory, prefect_harness):
     from flows.nightly import nightly_consolidation
 
     base = tmp_path_factory.mktemp("world")
-    made = sample.generate_sample(base / "in", REFERENCE, kabupaten=("33.75", "35.08"),
+    made = generate.generate_sample(base / "in", REFERENCE, kabupaten=("33.75", "35.08"),
                                   kelurahan_per_kabupaten=3, rts_per_kelurahan=(4, 8),
                                   seed=5, with_errors=False)
     summary = nightly_consolidation(input_dir=str(base / "in"), out=str(base / "out"),
@@ -46,11 +46,11 @@ def world(consolidated, tmp_path: Path, run_flow):
     return tmp_path, made, out, wh, run_flow
 
 
-def _rewrite(w: sample.SampleWorkbook, seed: int) -> None:
+def _rewrite(w: truth.SampleWorkbook, seed: int) -> None:
     import random
 
-    rts = sample.generate_rts(random.Random(seed), len(w.rts))
-    sample.write_workbook(w.path, w.identity, rts, w.layout)
+    rts = truth.generate_rts(random.Random(seed), len(w.rts))
+    workbooks.write_workbook(w.path, w.identity, rts, w.layout)
 
 
 def test_no_change_run_reads_nothing_and_publishes_nothing(world) -> None:

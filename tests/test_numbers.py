@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from transforms.numbers import ParsedNumber, detect_convention, parse_number
+from transforms.read.numbers import ParsedNumber, detect_convention, parse_number
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ import pytest
 from flows import config
 from flows.progress import Progress
 from tests.conftest import REFERENCE
-from transforms import sample
+from transforms.sample import generate
 
 KUMUH = Path(sys.executable).with_name("kumuh")
 
@@ -86,7 +86,7 @@ def test_deployments_register_with_schedule_and_parameters(prefect_harness,
 
 @pytest.mark.slow
 def test_status_lists_runs_and_rejected_workbooks(tmp_path: Path, run_flow) -> None:
-    sample.generate_sample(tmp_path / "in", REFERENCE, kabupaten=("33.75",),
+    generate.generate_sample(tmp_path / "in", REFERENCE, kabupaten=("33.75",),
                            kelurahan_per_kabupaten=2, years=(2024,), seed=4)
     summary, out, wh = run_flow(tmp_path / "in")
     run_flow(tmp_path / "in", out=out, warehouse=wh)
@@ -107,7 +107,7 @@ def test_reads_retry_only_transient_io_errors(tmp_path: Path) -> None:
     from prefect.states import Completed, Failed
 
     from flows.nightly import _transient, read_chunk
-    from transforms.read_workbook import is_transient, read_workbook
+    from transforms.read.workbook import is_transient, read_workbook
 
     assert is_transient(OSError(errno.EIO, "Input/output error"))
     assert is_transient(OSError(errno.ESTALE, "Stale file handle"))

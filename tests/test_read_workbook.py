@@ -15,18 +15,15 @@ from xml.sax.saxutils import escape
 import pytest
 import xlsxwriter
 
-from transforms import read_workbook as reader
-from transforms import spec
-from transforms.read_workbook import (
-    CellProblem,
-    WorkbookRead,
-    column_letter,
-    match_column_label,
-    read_workbook,
-)
+from transforms.read import container
+from transforms.read.cells import column_letter
+from transforms.read.labels import match_column_label
+from transforms.read.rt_table import CellProblem
+from transforms.read.workbook import WorkbookRead, read_workbook
+from transforms.spec import criteria
 
-BASE = list(spec.denominators())
-VOLUMES = [c.vol for c in spec.criteria()]
+BASE = list(criteria.denominators())
+VOLUMES = [c.vol for c in criteria.criteria()]
 NUMERIC = BASE + VOLUMES
 
 #: The worked example of spec §4: rt, rw, six denominators, sixteen volumes.
@@ -62,7 +59,7 @@ LABELS: dict[str, str] = {
     "jumlah_kk": "Jumlah KK",
     "panjang_jalan_ideal_m": "Panjang Jalan Ideal (m)",
     "panjang_drainase_ideal_m": "Panjang Drainase Ideal (m)",
-    **{c.vol: c.kode for c in spec.criteria()},
+    **{c.vol: c.kode for c in criteria.criteria()},
 }
 
 IDENTITY = [
@@ -136,7 +133,8 @@ def write_table(wb: Any, ws: Any, top: int, table: Table, date_fmt: Any) -> dict
     if table.group_rows:
         aspect_row = header - 1
         for number, cols in aspects.items():
-            title = f"{number}. Kondisi {spec.criteria()[0].aspek if number == '1' else 'Aspek'}"
+            aspek = criteria.criteria()[0].aspek if number == "1" else "Aspek"
+            title = f"{number}. Kondisi {aspek}"
             if len(cols) > 1:
                 ws.merge_range(aspect_row, cols[0], aspect_row, cols[-1], title)
             else:
@@ -775,7 +773,7 @@ def test_csv_renamed_xlsx(tmp_path: Path) -> None:
     assert result.read_error == "Berkas ini berisi teks CSV, bukan workbook Excel/ODS"
     assert result.read_error_code == "bukan_workbook"
     assert result.size == path.stat().st_size and len(result.sha256) == 64
-    assert result.identity == {f.field: None for f in spec.identity_fields()}
+    assert result.identity == {f.field: None for f in criteria.identity_fields()}
     assert len(result.rows) == 0
 
 
@@ -818,7 +816,7 @@ def test_caps_reject_before_reading(
     path = tmp_path / "wb.xlsx"
     build(path)
     assert read(path).readable
-    monkeypatch.setattr(reader, cap, value)
+    monkeypatch.setattr(container, cap, value)
     result = read(path)
     assert not result.readable and result.read_error_code == "berkas_terlalu_besar"
     assert result.read_error is not None and detail in result.read_error
@@ -836,12 +834,12 @@ def test_caps_reject_before_reading(
     ],
 )
 def test_xlsx_grid_size_from_xml(xml: bytes, cells: int) -> None:
-    assert reader._xlsx_grid_cells(xml) == cells
+    assert container.xlsx_grid_cells(xml) == cells
 
 
 def test_far_away_styled_empty_cell_does_not_count() -> None:
     xml = b'<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576" s="2"/></row>'
-    assert reader._xlsx_grid_cells(xml) == 1
+    assert container.xlsx_grid_cells(xml) == 1
 
 
 def test_ods_grid_size_ignores_empty_trailing_repeats() -> None:
@@ -860,7 +858,7 @@ def test_ods_grid_size_ignores_empty_trailing_repeats() -> None:
         f'<office:spreadsheet><table:table table:name="T">{rows}</table:table>'
         "</office:spreadsheet></office:body></office:document-content>"
     )
-    assert reader._ods_grid_cells(content.encode()) == {"T": 3}
+    assert container.ods_grid_cells(content.encode()) == {"T": 3}
 
 
 @pytest.mark.parametrize(

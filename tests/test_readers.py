@@ -13,7 +13,8 @@ import pyarrow.dataset as ds
 import pytest
 
 from tests.conftest import REFERENCE
-from transforms import contract, sample
+from transforms.sample import generate
+from transforms.spec import contract
 
 pytestmark = pytest.mark.slow
 
@@ -31,9 +32,9 @@ def published(tmp_path_factory, prefect_harness) -> tuple[dict[str, int], Path]:
     from flows.nightly import nightly_consolidation
 
     folder = tmp_path_factory.mktemp("input")
-    made = sample.generate_sample(folder, REFERENCE, kabupaten=("33.75",), years=(2023, 2024),
+    made = generate.generate_sample(folder, REFERENCE, kabupaten=("33.75",), years=(2023, 2024),
                                   kelurahan_per_kabupaten=4, seed=11, with_errors=False)
-    made += sample.generate_sample(folder, REFERENCE, kabupaten=("35.08",), years=(2024,),
+    made += generate.generate_sample(folder, REFERENCE, kabupaten=("35.08",), years=(2024,),
                                    kelurahan_per_kabupaten=4, seed=12)
     base = tmp_path_factory.mktemp("run")
     nightly_consolidation(input_dir=str(folder), out=str(base / "out"),

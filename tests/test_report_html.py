@@ -14,7 +14,9 @@ import pyarrow.dataset as ds
 import pytest
 
 from tests.conftest import REFERENCE
-from transforms import reference, report_charts, report_clerk
+from transforms.reports import clerk
+from transforms.reports import indicators as indicator_report
+from transforms.spec import reference
 
 pytestmark = pytest.mark.slow
 
@@ -54,12 +56,12 @@ def site(tmp_path_factory, sample_published) -> tuple[dict, dict[str, pd.DataFra
     site = tmp_path_factory.mktemp("site")
     (site / "laporan").mkdir(parents=True)
     (site / "temuan").mkdir()
-    page = report_charts.render_report(tables, summary["run_id"])
+    page = indicator_report.render_report(tables, summary["run_id"])
     (site / "laporan" / "index.html").write_text(page, encoding="utf-8")
     villages = reference.Reference(REFERENCE).villages
-    md, clerk = report_clerk.render_clerk_report(tables["temuan_validasi"], tables["pengiriman"],
-                                                 villages, summary["run_id"])
-    (site / "temuan" / "index.html").write_text(clerk, encoding="utf-8")
+    md, html = clerk.render_clerk_report(tables["temuan_validasi"], tables["pengiriman"],
+                                         villages, summary["run_id"])
+    (site / "temuan" / "index.html").write_text(html, encoding="utf-8")
     (site / "temuan" / "index.md").write_text(md, encoding="utf-8")
     return summary, tables, site
 
@@ -85,14 +87,14 @@ def test_report_renders_headings_figures_and_charts(site, tmp_path: Path) -> Non
     for r in kab.itertuples():
         assert f"{r.nama_kabupaten} ({r.kode_kabupaten})" in text
         assert f"Luas kumuh menurut tingkat per tahun — {r.nama_kabupaten}" in text
-        assert report_charts.format_ha(r.luas_kumuh_ha) in text, r
-        assert report_charts.format_persen(r.kelengkapan_persen) in text
+        assert indicator_report.format_ha(r.luas_kumuh_ha) in text, r
+        assert indicator_report.format_persen(r.kelengkapan_persen) in text
     assert dom.count("<svg") == 3 * kab["kode_kabupaten"].nunique()
     assert 'href="../temuan/index.html"' in dom
     latest = tables["indikator_kelurahan"].query("tahun == tahun.max()")
     top = latest.sort_values("luas_kumuh_ha", ascending=False).iloc[0]
     assert f"1 {top.nama_kelurahan} {top.nama_kecamatan} " \
-           f"{report_charts.format_ha(top.luas_kumuh_ha)}" in text
+           f"{indicator_report.format_ha(top.luas_kumuh_ha)}" in text
     for r in tables["indikator_kecamatan"].query("tahun == tahun.max()").itertuples():
         assert f"{r.jumlah_kelurahan_dilaporkan} dari {r.jumlah_kelurahan_referensi})" in text
     assert not re.search(r'<script|<link|<img|(?:src|href)="(?:https?:)?//', dom)  # offline
@@ -111,10 +113,10 @@ def test_clerk_report_lists_every_finding_by_cell(site, tmp_path: Path) -> None:
     text = _visible_text(dom)
     temuan, pengiriman = tables["temuan_validasi"], tables["pengiriman"]
     assert "Laporan temuan workbook KOTAKU" in text
-    assert report_clerk.UNKNOWN_GROUP in text  # the unknown-code defect is in the sample
+    assert clerk.UNKNOWN_GROUP in text  # the unknown-code defect is in the sample
     assert "Kota Pekalongan (33.75)" in text and "Kabupaten Lumajang (35.08)" in text
     for r in temuan.itertuples():
-        assert report_clerk.plain(r.pesan) in text, r.pesan
+        assert clerk.plain(r.pesan) in text, r.pesan
     for r in pengiriman.itertuples():
         assert r.sumber_file in text
     cells = [m for p in temuan["pesan"] for m in re.findall(r"[\w ]+![A-Z]+\d+", p)]
@@ -130,7 +132,7 @@ def test_clerk_markdown_orders_errors_first_and_groups_by_region(site) -> None:
     sections = re.split(r"^## ", md, flags=re.M)
     titles = [s.splitlines()[0] for s in sections[1:]]
     assert titles[:2] == ["Ringkasan", "Kota Pekalongan (33.75)"]
-    assert titles[-1] == report_clerk.UNKNOWN_GROUP
+    assert titles[-1] == clerk.UNKNOWN_GROUP
     for block in re.split(r"^#### ", md, flags=re.M)[1:]:
         kinds = re.findall(r"^\| (Kesalahan|Peringatan) \|", block, flags=re.M)
         assert kinds == sorted(kinds), block  # Kesalahan (errors) before Peringatan

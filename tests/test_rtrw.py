@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from transforms.rtrw import normalise_code, parse_rt_rw
+from transforms.read.rtrw import normalise_code, parse_rt_rw
 
 
 @pytest.mark.parametrize(

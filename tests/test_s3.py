@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REFERENCE
-from transforms import contract, sample
+from transforms.sample import generate
+from transforms.spec import contract
 
 pytestmark = pytest.mark.slow
 
@@ -69,7 +70,7 @@ def _rows(fs, table: str) -> int:
 
 def test_publish_to_s3_like_a_folder(s3, tmp_path: Path) -> None:
     fs, env = s3
-    made = sample.generate_sample(tmp_path / "in", REFERENCE, kabupaten=("33.75",),
+    made = generate.generate_sample(tmp_path / "in", REFERENCE, kabupaten=("33.75",),
                                   kelurahan_per_kabupaten=3, years=(2024,), seed=8)
     wh = tmp_path / "wh" / "kumuh.duckdb"
     done = _run(tmp_path / "in", "s3://terbit/kotaku", wh, env)

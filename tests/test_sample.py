@@ -12,22 +12,18 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from transforms import spec
-from transforms.sample import (
-    DEFECT_DIR,
+from transforms.sample.generate import DEFECT_DIR, generate_sample
+from transforms.sample.truth import (
     DEFECTS,
     LAYOUT_VARIATIONS,
     Layout,
     SampleWorkbook,
     expected_scores,
-    format_kode,
-    format_number,
     generate_rts,
-    generate_sample,
-    rt_rw_text,
     worked_example,
-    write_workbook,
 )
+from transforms.sample.workbooks import format_kode, format_number, rt_rw_text, write_workbook
+from transforms.spec import criteria
 
 REFERENCE = Path(__file__).resolve().parents[1] / "data" / "reference" / "wilayah"
 
@@ -150,7 +146,7 @@ def test_stored_scores_match(sample: tuple[Path, list[SampleWorkbook]]) -> None:
     for item in valid(items):
         if not item.layout.stored_scores:
             continue
-        labels = [v for v in strings(read_grid(item.path)) if v in spec.TINGKAT_LABELS]
+        labels = [v for v in strings(read_grid(item.path)) if v in criteria.TINGKAT_LABELS]
         expected = [str(expected_scores(rt.values)["tingkat_kekumuhan"]) for rt in item.rts]
         assert sorted(labels) == sorted(expected)
         checked += 1
@@ -169,18 +165,18 @@ def test_generate_rts_is_valid() -> None:
             assert re.fullmatch(r"\d{3}[A-Z]?", rt.rt) and re.fullmatch(r"\d{3}", rt.rw)
             sizes[rt.rw] = sizes.get(rt.rw, 0) + 1
             v = rt.values
-            assert set(v) == set(spec.numeric_columns())
-            for name in spec.count_columns():
+            assert set(v) == set(criteria.numeric_columns())
+            for name in criteria.count_columns():
                 assert isinstance(v[name], int) and v[name] >= 0
-            for name in set(v) - spec.count_columns():
+            for name in set(v) - criteria.count_columns():
                 assert isinstance(v[name], float) and round(v[name], 2) == v[name]
-            for c in spec.criteria():
+            for c in criteria.criteria():
                 assert 0 <= v[c.vol] <= v[c.penyebut]
             assert v["jumlah_penduduk"] >= v["jumlah_kk"] > 0
             tingkat.add(expected_scores(v)["tingkat_kekumuhan"])
         if n >= 8:
             assert all(3 <= s <= 8 for s in sizes.values()) and len(sizes) >= 2
-    assert tingkat == set(spec.TINGKAT_LABELS)
+    assert tingkat == set(criteria.TINGKAT_LABELS)
 
 
 def test_format_number() -> None:
@@ -205,16 +201,16 @@ def test_worked_example(tmp_path: Path) -> None:
     table = [r for r in rows[header_i + 1:] if any(v != "" for v in r)]
     assert [(r[header.index("RT")], r[header.index("RW")]) for r in table] == [
         ("001", "002"), ("002", "002"), ("003", "003")]
-    labels = {c.vol: c.kode for c in spec.criteria()}
+    labels = {c.vol: c.kode for c in criteria.criteria()}
     assert table[0][header.index("Luas (Ha)")] == 1.25
     assert table[2][header.index("Jumlah KK")] == 230
-    assert [table[0][header.index(labels[c.vol])] for c in spec.criteria()] == [
+    assert [table[0][header.index(labels[c.vol])] for c in criteria.criteria()] == [
         92, 0.31, 61, 200, 404, 38, 0, 0.95, 450, 230, 114, 76, 150, 39, 120, 91]
     scores = [expected_scores(rt.values) for rt in rts]
     assert [s["total_nilai"] for s in scores] == [36, 22, 80]
-    assert [scores[0][c.nilai] for c in spec.criteria()] == [
+    assert [scores[0][c.nilai] for c in criteria.criteria()] == [
         5, 0, 1, 1, 1, 1, 0, 5, 1, 1, 5, 1, 5, 1, 5, 3]
-    summed = {k: sum(rt.values[k] for rt in rts) for k in spec.numeric_columns()}
+    summed = {k: sum(rt.values[k] for rt in rts) for k in criteria.numeric_columns()}
     total = expected_scores(summed)
     assert (total["total_nilai"], total["tingkat_kekumuhan"]) == (44, "Kumuh Sedang")
     assert round(total["persen_1a"], 2) == 66.67

@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from tests import worked_example as ex
-from transforms import scoring, spec
+from transforms.indicators import scoring
+from transforms.spec import criteria
 
 
 def _example() -> pd.DataFrame:
@@ -17,7 +18,7 @@ def test_worked_example_rts() -> None:
     for rt, expected in ex.NILAI.items():
         if rt == "kelurahan":
             continue
-        got = [int(scored.loc[rt, c.nilai]) for c in spec.criteria()]
+        got = [int(scored.loc[rt, c.nilai]) for c in criteria.criteria()]
         assert got == expected, rt
         assert scored.loc[rt, "total_nilai"] == ex.TOTAL[rt]
         assert scored.loc[rt, "tingkat_kekumuhan"] == ex.TINGKAT[rt]
@@ -26,7 +27,7 @@ def test_worked_example_rts() -> None:
 def test_worked_example_kelurahan_is_ratio_of_sums() -> None:
     summed = _example().sum(numeric_only=True).to_frame().T
     scored = scoring.score(summed)
-    assert [int(scored[c.nilai].iloc[0]) for c in spec.criteria()] == ex.NILAI["kelurahan"]
+    assert [int(scored[c.nilai].iloc[0]) for c in criteria.criteria()] == ex.NILAI["kelurahan"]
     assert scored["total_nilai"].iloc[0] == 44
     assert scored["tingkat_kekumuhan"].iloc[0] == "Kumuh Sedang"
     assert scored["persen_1a"].iloc[0] == pytest.approx(270 / 405 * 100)

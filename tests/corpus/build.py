@@ -26,7 +26,8 @@ from xml.sax.saxutils import escape
 
 import xlsxwriter
 
-from transforms import sample, spec
+from transforms.sample import truth, workbooks
+from transforms.spec import criteria
 
 HERE = Path(__file__).resolve().parent
 FILES = HERE / "files"
@@ -39,8 +40,8 @@ LARGE_FILE = "besar/100000 baris RT.xlsx"
 LARGE_ROWS = 100_000
 
 ZIP_TIME = (2024, 1, 1, 8, 0, 0)
-NUMERIC = list(spec.numeric_columns())
-VOLUMES = [c.vol for c in spec.criteria()]
+NUMERIC = list(criteria.numeric_columns())
+VOLUMES = [c.vol for c in criteria.criteria()]
 HEADER = {
     "rt": "RT",
     "rw": "RW",
@@ -50,7 +51,7 @@ HEADER = {
     "jumlah_kk": "Jumlah KK",
     "panjang_jalan_ideal_m": "Panjang Jalan Ideal (m)",
     "panjang_drainase_ideal_m": "Panjang Drainase Ideal (m)",
-    **{c.vol: c.kode for c in spec.criteria()},
+    **{c.vol: c.kode for c in criteria.criteria()},
 }
 RT_SHEET = "Data RT"
 ID_SHEET = "Identitas"
@@ -123,7 +124,7 @@ def identity_pairs(v: Village, tahun: object = 2024, tanggal: dt.date | None = N
 
 def sample_identity(v: Village, tahun: int = 2024,
                     tanggal: dt.date | None = None) -> dict[str, object]:
-    """Identity dict for :func:`transforms.sample.write_workbook`."""
+    """Identity dict for :func:`transforms.sample.workbooks.write_workbook`."""
     return {"provinsi": v.provinsi, "kabupaten": v.kabupaten, "kecamatan": v.kecamatan,
             "kelurahan": v.kelurahan, "kode_kelurahan": v.kode, "tahun": tahun,
             "tanggal_pendataan": tanggal}
@@ -143,14 +144,14 @@ class Formula:
 Row = dict[str, object]
 
 
-def table(rts: list[sample.SampleRT]) -> list[Row]:
+def table(rts: list[truth.SampleRT]) -> list[Row]:
     """Table rows (column → cell value) of RTs."""
     return [{"rt": rt.rt, "rw": rt.rw, **rt.values} for rt in rts]
 
 
-def rts(seed: int, n: int = 6) -> list[sample.SampleRT]:
+def rts(seed: int, n: int = 6) -> list[truth.SampleRT]:
     """n valid RTs (seeded)."""
-    return sample.generate_rts(random.Random(seed), n)
+    return truth.generate_rts(random.Random(seed), n)
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,7 @@ def write_xlsx(path: Path, pairs: list[tuple[str, object]] | None, rows: list[Ro
     names = {**HEADER, **(labels or {})}
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = xlsxwriter.Workbook(str(path))
-    wb.set_properties({"created": sample.FIXED_CREATED, "author": "Korpus kumuh"})
+    wb.set_properties({"created": workbooks.FIXED_CREATED, "author": "Korpus kumuh"})
     date_format = wb.add_format({"num_format": "dd/mm/yyyy"})
     for i, name in enumerate(before):
         ws = wb.add_worksheet(name)
@@ -303,7 +304,7 @@ def build_large(path: Path, n: int = LARGE_ROWS) -> None:
         for i in range(n):
             k = i % 7
             vols = [round(min(base[c.penyebut], (k + 1) * (13 if c.is_count else 0.05)
-                              * (100 if c.satuan == "m" else 1)), 2) for c in spec.criteria()]
+                              * (100 if c.satuan == "m" else 1)), 2) for c in criteria.criteria()]
             yield [i % 999 + 1, i // 999 + 1, *base.values(), *vols]
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -463,7 +464,7 @@ def _encrypted(c: Corpus, plain: bytes) -> None:
     class _FixedClock(dt.datetime):
         @classmethod
         def now(cls, tz: dt.tzinfo | None = None) -> dt.datetime:
-            return sample.FIXED_CREATED
+            return workbooks.FIXED_CREATED
 
     saved = agile._random_buffer, container.datetime
     # Deterministic salt, keys and OLE timestamps: the corpus bytes stay stable.
@@ -621,7 +622,7 @@ def _stored(c: Corpus) -> None:
     rts_ = rts(54)
     rows = []
     for rt in rts_:
-        s = sample.expected_scores(rt.values)
+        s = truth.expected_scores(rt.values)
         rows.append({"rt": rt.rt, "rw": rt.rw, **rt.values, "p1a": round(s["persen_1a"], 2),
                      "n1a": s["nilai_1a"], "total": s["total_nilai"],
                      "tingkat": s["tingkat_kekumuhan"]})
@@ -657,15 +658,15 @@ def tricky_valid_cases(c: Corpus) -> None:
     path = c.add("rumit/judul kolom tiga baris.xlsx", "diterima",
                  "2 baris judul kelompok (digabung) + baris judul; label 1a–7b di bawah judul "
                  "aspek")
-    sample.write_workbook(path, sample_identity(v), rts(63, 9),
-                          sample.Layout(group_header_rows=2, total_rows="both"))
+    workbooks.write_workbook(path, sample_identity(v), rts(63, 9),
+                          truth.Layout(group_header_rows=2, total_rows="both"))
     rows = []
     for rt in rts(64):
         row: Row = {"rt": rt.rt, "rw": rt.rw}
         for col, value in rt.values.items():
-            unit = spec.input_columns()[col].unit
-            text = sample.format_number(float(value), "id")
-            row[col] = f"{text} {unit}" if col in spec.denominators() or value else text
+            unit = criteria.input_columns()[col].unit
+            text = workbooks.format_number(float(value), "id")
+            row[col] = f"{text} {unit}" if col in criteria.denominators() or value else text
         rows.append(row)
     c.plain("rumit/angka dengan satuan.xlsx", "diterima",
             "teks '12 unit', '0,85 ha', '800 m' (konvensi Indonesia)", rows)

@@ -5,30 +5,24 @@ computation of spec §3."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import importlib.util
 import math
 import random
 import re
 import shutil
-import sys
 import zipfile
 from decimal import Decimal
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from transforms import batch, findings, reconcile, reference, scoring, spec
-from transforms import sample as workbooks
-from transforms.read.rt_form import (
-    FormRead,
-    form_sheet,
-    form_sheets,
-    parse_survey_date,
-    read_survey_file,
-)
-from transforms.read_workbook import WorkbookRead, _xlsx_sheet_paths, read_workbook
+from transforms.assess import findings, reconcile
+from transforms.indicators import scoring
+from transforms.read import batch
+from transforms.read.rt_form import FormRead, form_sheet, form_sheets, parse_survey_date
+from transforms.read.sheets import _xlsx_sheet_paths
+from transforms.read.workbook import WorkbookRead, read_workbook
+from transforms.sample import rt_forms, truth, workbooks
+from transforms.spec import criteria, names_to_code, reference
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "form-data-rt"
@@ -39,25 +33,6 @@ FORM = "Kekumuhan Awal_RT"
 REKAP = "C. Rekap data RT (logbook SIM)"
 READABLE_SHEETS = {"Cover", FORM, REKAP}
 
-
-def _new_layout_module(dotted: str) -> ModuleType:
-    """A module at its place in the new package layout (``transforms.spec.names_to_code``),
-    also while the old flat modules ``transforms/spec.py`` and ``transforms/sample.py`` still
-    take those package names (then it is loaded from its file)."""
-    try:
-        return importlib.import_module(dotted)
-    except ModuleNotFoundError:
-        path = ROOT / (dotted.replace(".", "/") + ".py")
-        module_spec = importlib.util.spec_from_file_location(dotted, path)
-        assert module_spec is not None and module_spec.loader is not None
-        module = importlib.util.module_from_spec(module_spec)
-        sys.modules[dotted] = module
-        module_spec.loader.exec_module(module)
-        return module
-
-
-names_to_code = _new_layout_module("transforms.spec.names_to_code")
-rt_forms = _new_layout_module("transforms.sample.rt_forms")
 
 #: What both real forms hold (one RT of Desa Rejosari, 25 October 2021).
 REAL_VOLUMES = {"1a": 0, "1b": 0, "1c": 5, "2a": 300, "2b": 685, "3a": 0, "3b": 0, "4a": 0,
@@ -79,7 +54,7 @@ def ref() -> reference.Reference:
 
 
 def _read(path: Path) -> FormRead:
-    read = read_survey_file(path, path.name)
+    read = read_workbook(path, path.name)
     assert isinstance(read, FormRead), read.read_error
     return read
 
@@ -333,7 +308,7 @@ def test_tahun_on_the_cover_wins_over_the_date(tmp_path: Path) -> None:
     identity = {"provinsi": "JAWA TENGAH", "kabupaten": "SUKOHARJO", "kecamatan": "POLOKARTO",
                 "kelurahan": "REJOSARI", "kode_kelurahan": "33.11.07.2011", "tahun": 2022,
                 "tanggal_pendataan": dt.date(2021, 12, 28)}
-    rt = workbooks.generate_rts(random.Random(5), 1)[0]
+    rt = truth.generate_rts(random.Random(5), 1)[0]
     form = rt_forms.write_form(tmp_path / "f.xlsx", identity, rt, 40,
                                rt_forms.FormLayout(tahun_pair=True, date_style="cell"))
     read = _read(form.path)
@@ -422,7 +397,7 @@ def test_stored_results_differ_only_where_the_form_divides_by_krt(kelurahan_form
     expected = set()
     for form, (_, row) in zip(kelurahan_forms, scored.iterrows(), strict=True):
         name = form.path.name
-        for c in spec.criteria():
+        for c in criteria.criteria():
             if not math.isclose(form.stored[f"stored_persen_{c.kode}"], row[c.persen],
                                 abs_tol=0.005):
                 expected.add((name, c.persen))
@@ -456,7 +431,7 @@ def test_worked_example_as_forms_scores_like_the_spec(tmp_path: Path) -> None:
     scored = scoring.score(rows)
     assert list(scored["total_nilai"]) == [36, 22, 80]
     assert list(scored["tingkat_kekumuhan"]) == ["Kumuh Ringan", "Kumuh Ringan", "Kumuh Berat"]
-    summed = rows[list(spec.numeric_columns())].sum().to_frame().T
+    summed = rows[list(criteria.numeric_columns())].sum().to_frame().T
     kel = scoring.score(summed).iloc[0]
     assert (kel["total_nilai"], kel["tingkat_kekumuhan"]) == (44, "Kumuh Sedang")
     _assert_scored_like_independent(rows)
@@ -549,13 +524,13 @@ def test_form_sample_plans_every_outcome(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- dispatch
 
 
-def test_read_survey_file_reads_a_kelurahan_workbook_as_before(tmp_path: Path) -> None:
-    identity, rts = workbooks.worked_example()
+def test_a_kelurahan_workbook_is_not_taken_for_a_form(tmp_path: Path) -> None:
+    identity, rts = truth.worked_example()
     path = tmp_path / "Podosugih 2024.xlsx"
-    workbooks.write_workbook(path, identity, rts, workbooks.Layout())
-    either, plain = read_survey_file(path, path.name), read_workbook(path, path.name)
-    assert type(either) is WorkbookRead and either.identity == plain.identity
-    assert either.rows.equals(plain.rows)
+    workbooks.write_workbook(path, identity, rts, truth.Layout())
+    read = read_workbook(path, path.name)
+    assert type(read) is WorkbookRead and read.rt_sheet != FORM
+    assert list(read.rows["rt"]) == [rt.rt for rt in rts]
 
 
 def test_xlsm_and_ods_copies_read_like_the_xlsx(tmp_path: Path) -> None:
@@ -565,7 +540,7 @@ def test_xlsm_and_ods_copies_read_like_the_xlsx(tmp_path: Path) -> None:
 
     from tests.test_read_workbook import write_ods
 
-    rt = workbooks.generate_rts(random.Random(8), 1)[0]
+    rt = truth.generate_rts(random.Random(8), 1)[0]
     identity = {"provinsi": "Jawa Tengah", "kabupaten": "Kab. Sukoharjo",
                 "kecamatan": "Polokarto", "kelurahan": "Rejosari",
                 "kode_kelurahan": "33.11.07.2011", "tahun": 2021,
@@ -595,8 +570,8 @@ def test_unreadable_files_are_reported_not_raised(tmp_path: Path) -> None:
     empty.write_bytes(b"")
     text = tmp_path / "catatan.xls"
     text.write_text("Form Data RT\nbukan workbook\n")
-    assert read_survey_file(empty, empty.name).read_error_code == "berkas_kosong"
-    assert read_survey_file(text, text.name).readable is False
+    assert read_workbook(empty, empty.name).read_error_code == "berkas_kosong"
+    assert read_workbook(text, text.name).readable is False
 
 
 def test_only_the_forms_own_sheets_are_ever_chosen() -> None:

@@ -30,7 +30,7 @@ Only those three sheets are ever loaded: the household sheets (``Form FGD RT…`
 ``A.1…A.6``) hold residents' names and NIK and are never read, so nothing of theirs can reach a
 table, finding or log (:attr:`FormRead.sheets_read` lists what was loaded).
 
-**How it maps onto** :class:`transforms.read_workbook.WorkbookRead` (so batch, GX suites,
+**How it maps onto** :class:`transforms.read.workbook.WorkbookRead` (so batch, GX suites,
 reconcile and decide take a form like a kelurahan workbook): a :class:`FormRead` is a
 ``WorkbookRead`` with ONE RT row — ``rt``/``rw`` from ``RT_RW``, ``kawasan``, the six
 denominators and sixteen volumes as float64, and the stored results as ``stored_persen_<kode>``
@@ -49,46 +49,23 @@ label on which sheet a clerk must add.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from transforms import spec
-from transforms.numbers import EXCEL_ERRORS, Convention, detect_convention, parse_number
-from transforms.read_workbook import (
-    MAX_FILE_BYTES,
-    MAX_LABEL_CHARS,
-    MONTHS,
-    STORED_TINGKAT_LABELS,
-    STORED_TOTAL_LABELS,
-    CellProblem,
-    Grid,
-    MergeMap,
-    WorkbookRead,
-    _blank,
-    _Book,
-    _file_sha256,
-    _layout,
-    _mb,
-    _raw_text,
-    _read_book,
-    _ReadFailure,
-    _Rows,
-    _unreadable,
-    cell_ref,
-    column_letter,
-    is_transient,
-    normalise_kode,
-    parse_tahun,
-    parse_tanggal,
-)
-from transforms.rtrw import normalise_code, parse_rt_rw
+from transforms.read.cells import Grid, MergeMap, blank, cell_ref, column_letter, raw_text
+from transforms.read.identity import MONTHS, normalise_kode, parse_tahun, parse_tanggal
+from transforms.read.labels import MAX_LABEL_CHARS, STORED_TINGKAT_LABELS, STORED_TOTAL_LABELS
+from transforms.read.numbers import EXCEL_ERRORS, Convention, detect_convention, parse_number
+from transforms.read.rt_table import CellProblem, RowColumns
+from transforms.read.rtrw import normalise_code, parse_rt_rw
+from transforms.read.sheets import Book
+from transforms.read.workbook import WorkbookRead
+from transforms.spec import criteria
 
 #: Normalised sheet-name fragments of the form's three readable sheets.
 FORM_SHEET = "kekumuhanawal"
@@ -155,7 +132,7 @@ class FormRead(WorkbookRead):
 
 
 def _norm(text: object) -> str:
-    return spec.norm_label(text)
+    return criteria.norm_label(text)
 
 
 def _sheet(names: Iterable[str], fragment: str) -> str | None:
@@ -180,7 +157,7 @@ def form_sheets(names: Iterable[str]) -> dict[str, str | None]:
 class _Sheets:
     """The three readable sheets of a form, loaded on first use, with their error cells."""
 
-    def __init__(self, book: _Book) -> None:
+    def __init__(self, book: Book) -> None:
         self.book = book
         chosen = form_sheets(book.names)
         self.form, self.cover, self.rekap = chosen["form"], chosen["cover"], chosen["rekap"]
@@ -226,7 +203,7 @@ class _Pair:
 @cache
 def _label_index() -> dict[str, str]:
     """Every label a form pair may carry, normalised → field (identity and RT columns)."""
-    return {**spec.column_label_index(), **spec.identity_label_index(), **FORM_LABELS}
+    return {**criteria.column_label_index(), **criteria.identity_label_index(), **FORM_LABELS}
 
 
 def _label_field(text: str) -> str | None:
@@ -254,7 +231,7 @@ def _value_after(row: list[Any], r: int, c: int, merges: MergeMap) -> tuple[obje
     where = _after(r, c, merges)
     for cc in range(where, min(len(row), SCAN_COLS)):
         value = row[cc]
-        if _blank(value):
+        if blank(value):
             continue
         if isinstance(value, str) and _clean_value(value) == "":
             where = cc + 1  # a lone ':' cell: the value belongs after it
@@ -325,7 +302,7 @@ def _span(grid: Grid, merges: MergeMap, r: int, c: int) -> tuple[int, int]:
     if merge:
         return merge[1], merge[3]
     row = grid[r]
-    end = next((cc for cc in range(c + 1, len(row)) if not _blank(row[cc])), len(row))
+    end = next((cc for cc in range(c + 1, len(row)) if not blank(row[cc])), len(row))
     return c, end - 1
 
 
@@ -360,7 +337,7 @@ def _find_table(grid: Grid, merges: MergeMap) -> _Table | None:
 @cache
 def _aspects() -> dict[str, str]:
     """Normalised aspect name → its number (``kondisibangunangedung`` → ``1``)."""
-    return {_norm(c.aspek): c.kode[0] for c in spec.criteria()}
+    return {_norm(c.aspek): c.kode[0] for c in criteria.criteria()}
 
 
 def _aspect(text: str) -> str | None:
@@ -377,7 +354,7 @@ def _aspect(text: str) -> str | None:
 def _find_rows(grid: Grid, table: _Table) -> None:
     """The row of each criterion (aspect label carried down its merged rows) and the labels
     of the stored total and tingkat below the table."""
-    codes = {c.kode for c in spec.criteria()}
+    codes = {c.kode for c in criteria.criteria()}
     aspect: str | None = None
     for r in range(table.header + 1, min(len(grid), SCAN_ROWS)):
         row = grid[r]
@@ -428,7 +405,7 @@ def _number_texts(pairs: Iterable[object]) -> list[str]:
 class _Reader:
     """Reads one form's sheets into a :class:`FormRead`."""
 
-    def __init__(self, book: _Book, result: FormRead) -> None:
+    def __init__(self, book: Book, result: FormRead) -> None:
         self.sheets = _Sheets(book)
         self.result = result
         self.problems: list[tuple[tuple[int, int, int], CellProblem]] = []
@@ -437,11 +414,11 @@ class _Reader:
     def problem(self, sheet: str, r: int, c: int, kolom: str, value: object, kode: str) -> None:
         order = (0 if sheet == self.sheets.cover else 1 if sheet == self.sheets.form else 2)
         self.problems.append(((order, r, c), CellProblem(sheet, r + 1, kolom, cell_ref(r, c),
-                                                         _raw_text(value), kode)))
+                                                         raw_text(value), kode)))
 
     def number(self, sheet: str, r: int, c: int, value: object, kolom: str) -> float:
         """A numeric value of ``kolom`` (NaN with a problem when unreadable)."""
-        is_count = kolom in spec.count_columns()
+        is_count = kolom in criteria.count_columns()
         parsed = parse_number(value, is_count=is_count, convention=self.convention)
         if parsed.problem is not None:
             self.problem(sheet, r, c, kolom, value, parsed.problem)
@@ -453,7 +430,7 @@ class _Reader:
         grid, merges = s.grid(s.form), s.merges(s.form)
         table = _find_table(grid, merges)
         found: dict[str, _Pair] = {}
-        identity = [f.field for f in spec.identity_fields()]
+        identity = [f.field for f in criteria.identity_fields()]
         if s.cover:
             _pairs(s, s.cover, [*identity, *COVER_FIELDS], SCAN_ROWS, found)
         _pairs(s, s.form, [*identity, *COVER_FIELDS, *TOP_FIELDS],
@@ -469,10 +446,10 @@ class _Reader:
         self.convention = detect_convention(_number_texts(
             [*(p.value for p in values.values()), *(v for _, v in volumes.values())]))
         res.convention = self.convention
-        out = _Rows(_layout({}), [] if table is None else [table.header + 1])
+        out = RowColumns([] if table is None else [table.header + 1])
         if table is not None:
             res.header_row = table.header + 1
-            res.columns = {f"{kind}_{c.kode}": column_letter(col) for c in spec.criteria()
+            res.columns = {f"{kind}_{c.kode}": column_letter(col) for c in criteria.criteria()
                            for kind, col in (("vol", table.volume), ("stored_persen", table.persen),
                                              ("stored_nilai", table.nilai)) if col is not None}
             self._rt(found, out)
@@ -487,7 +464,7 @@ class _Reader:
     def _identity(self, found: dict[str, _Pair]) -> None:
         """Typed identity, raw texts and cells (``tahun`` from the date when not written)."""
         res = self.result
-        for f in spec.identity_fields():
+        for f in criteria.identity_fields():
             pair = found.get(f.field)
             res.identity[f.field] = None
             if pair is None:
@@ -495,7 +472,7 @@ class _Reader:
             res.identity_cells[f.field] = (pair.sheet, cell_ref(pair.row, pair.col))
             res.cells[f.field] = pair.ref
             value = _clean_value(pair.value)
-            if _blank(value):
+            if blank(value):
                 continue
             if f.field == "kode_kelurahan":
                 typed: object = normalise_kode(value)
@@ -504,9 +481,9 @@ class _Reader:
             elif f.field == "tanggal_pendataan":
                 typed = parse_survey_date(value)
             else:
-                typed = _raw_text(value) or None
+                typed = raw_text(value) or None
             res.identity[f.field] = typed
-            res.identity_raw[f.field] = _raw_text(value)
+            res.identity_raw[f.field] = raw_text(value)
         tanggal = res.identity.get("tanggal_pendataan")
         if "tahun" not in res.identity_raw and "tanggal_pendataan" in res.identity_raw:
             res.identity["tahun"] = tanggal.year if isinstance(tanggal, dt.date) else None
@@ -514,7 +491,7 @@ class _Reader:
             res.identity_cells["tahun"] = res.identity_cells["tanggal_pendataan"]
             res.cells["tahun"] = res.cells["tanggal_pendataan"]
 
-    def _rt(self, found: dict[str, _Pair], out: _Rows) -> None:
+    def _rt(self, found: dict[str, _Pair], out: RowColumns) -> None:
         """RT and RW from ``RT_RW`` (else separate ``RT`` and ``RW`` pairs), and the kawasan."""
         codes: dict[str, str | None] = {"rt": None, "rw": None}
         combined = found.get("rt_rw")
@@ -529,8 +506,8 @@ class _Reader:
         kawasan = found.get("kawasan")
         out.rt.append(codes["rt"])
         out.rw.append(codes["rw"])
-        out.kawasan.append(None if kawasan is None or _blank(kawasan.value)
-                           else _raw_text(_clean_value(kawasan.value)))
+        out.kawasan.append(None if kawasan is None or blank(kawasan.value)
+                           else raw_text(_clean_value(kawasan.value)))
         if kawasan is not None:
             self.result.cells["kawasan"] = kawasan.ref
 
@@ -539,10 +516,10 @@ class _Reader:
         for name in kolom:
             self.result.cells[name] = pair.ref
         if code is None:
-            kode = "kosong" if _blank(_clean_value(pair.value)) else "bukan_angka"
+            kode = "kosong" if blank(_clean_value(pair.value)) else "bukan_angka"
             self.problem(pair.sheet, pair.row, pair.col, kolom[0], pair.value, kode)
 
-    def _denominators(self, values: Mapping[str, _Pair], out: _Rows) -> None:
+    def _denominators(self, values: Mapping[str, _Pair], out: RowColumns) -> None:
         for kolom, pair in values.items():
             value = "" if pair.value is None else _clean_value(pair.value)
             number = self.number(pair.sheet, pair.row, pair.col, value, kolom)
@@ -553,23 +530,23 @@ class _Reader:
                 out.numeric[kolom] = np.array([number])
 
     def _volumes(self, table: _Table, volumes: Mapping[str, tuple[int, object]],
-                 out: _Rows) -> None:
+                 out: RowColumns) -> None:
         sheet = self.sheets.form
         assert sheet is not None
-        for c in spec.criteria():
+        for c in criteria.criteria():
             if c.kode not in volumes:
                 continue
             r, value = volumes[c.kode]
             out.numeric[c.vol] = np.array([self.number(sheet, r, table.volume, value, c.vol)])
             self.result.cells[c.vol] = f"{sheet}!{cell_ref(r, table.volume)}"
 
-    def _stored(self, table: _Table, out: _Rows) -> None:
+    def _stored(self, table: _Table, out: RowColumns) -> None:
         """Stored PROSEN (as percent), NILAI, TOTAL NILAI and TINGKAT: never a problem."""
         s = self.sheets
         sheet = s.form
         assert sheet is not None
         grid, merges = s.grid(sheet), s.merges(sheet)
-        for c in spec.criteria():
+        for c in criteria.criteria():
             r = table.rows.get(c.kode)
             if r is None:
                 continue
@@ -588,7 +565,7 @@ class _Reader:
             value, cc = _value_after(grid[r], r, c, merges)
             value = None if value is None else s.value(sheet, r, cc)
             self.result.cells[name] = f"{sheet}!{cell_ref(r, cc)}"
-            out.stored[name] = (np.array([None if _blank(value) else _raw_text(value)],
+            out.stored[name] = (np.array([None if blank(value) else raw_text(value)],
                                          dtype=object) if name.endswith("tingkat_kekumuhan")
                                 else np.array([_stored_number(value, percent=False)]))
 
@@ -602,14 +579,14 @@ class _Reader:
                  **dict.fromkeys(REKAP_FIELDS, s.rekap or "C. Rekap data RT (logbook SIM)"),
                  "rt": s.cover or "Cover", "rw": s.cover or "Cover"}
         have = set(found) | ({"rt", "rw"} if "rt_rw" in found else set())
-        for col in [c.name for c in spec.base_columns() if c.required]:
+        for col in [c.name for c in criteria.base_columns() if c.required]:
             if col not in have:
                 res.missing_columns.append(col)
                 res.missing_labels[col] = (where[col], _LABEL_OF[col])
-        for c in spec.criteria():
+        for c in criteria.criteria():
             if table is None or c.kode not in table.rows:
                 res.missing_columns.append(c.vol)
-                aspect = next(a.aspek for a in spec.criteria() if a.kode[0] == c.kode[0])
+                aspect = next(a.aspek for a in criteria.criteria() if a.kode[0] == c.kode[0])
                 res.missing_labels[c.vol] = (
                     form, f"{c.kode[0]}. {aspect} / {c.kode[1]}. {c.kriteria}")
 
@@ -617,7 +594,7 @@ class _Reader:
 def _stored_number(value: object, *, percent: bool) -> float:
     """A stored result as a float (NaN when empty or unreadable); a stored PROSEN cell holds a
     fraction (``0.125`` shown as 12.5 %) and is returned × 100 unless written ``12,5%``."""
-    if _blank(value):
+    if blank(value):
         return np.nan
     text = isinstance(value, str)
     written_percent = text and value.strip().endswith("%")
@@ -632,55 +609,9 @@ def _stored_number(value: object, *, percent: bool) -> float:
 # --------------------------------------------------------------------------- entry points
 
 
-def read_form_book(book: _Book, result: FormRead) -> None:
+def read_form_book(book: Book, result: FormRead) -> None:
     """Fill ``result`` from a parsed workbook holding a ``Kekumuhan Awal_RT`` sheet."""
     _Reader(book, result).read()
 
 
-def _load(path: Path, sumber_file: str) -> tuple[bytes, str] | WorkbookRead:
-    """(bytes, sha256) of a file, or the unreadable result of an empty, too big or unopenable
-    file (the same caps and messages as :func:`transforms.read_workbook.read_workbook`)."""
-    try:
-        size = Path(path).stat().st_size
-        if size > MAX_FILE_BYTES:
-            return _unreadable(sumber_file, _file_sha256(path), size,
-                               f"ukurannya {_mb(size)}, batasnya {_mb(MAX_FILE_BYTES)}",
-                               "berkas_terlalu_besar")
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        if is_transient(exc):
-            raise
-        return _unreadable(sumber_file, "", 0, f"Berkas tidak dapat dibuka: {exc.strerror}")
-    sha256 = hashlib.sha256(data).hexdigest()
-    if not data:
-        return _unreadable(sumber_file, sha256, 0, "Berkas kosong (0 byte).", "berkas_kosong")
-    return data, sha256
-
-
-def read_survey_file(path: Path, sumber_file: str) -> WorkbookRead:
-    """Read a survey file of either kind: a :class:`FormRead` for a Form Data RT, else the
-    kelurahan workbook read of :func:`transforms.read_workbook.read_workbook`. Never raises for
-    bad input (an unreadable file comes back with ``readable=False``)."""
-    loaded = _load(path, sumber_file)
-    if isinstance(loaded, WorkbookRead):
-        return loaded
-    data, sha256 = loaded
-    try:
-        book = _Book(data)
-        kind = FormRead if form_sheet(book.names) is not None else WorkbookRead
-        result = kind(sumber_file=sumber_file, sha256=sha256, size=len(data), readable=True,
-                      read_error=None)
-        if isinstance(result, FormRead):
-            read_form_book(book, result)
-        else:
-            _read_book(book, result)
-    except _ReadFailure as exc:
-        return _unreadable(sumber_file, sha256, len(data), str(exc), exc.code)
-    except (Exception, RecursionError) as exc:  # noqa: BLE001 - bad input never stops a run
-        detail = f"isi berkas tidak terduga ({type(exc).__name__}: {str(exc)[:200]})"
-        return _unreadable(sumber_file, sha256, len(data), detail)
-    return result
-
-
-__all__ = ["FormRead", "form_sheet", "form_sheets", "parse_survey_date", "read_form_book",
-           "read_survey_file"]
+__all__ = ["FormRead", "form_sheet", "form_sheets", "parse_survey_date", "read_form_book"]

@@ -31,10 +31,10 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from transforms import sample as workbooks  # the kelurahan-workbook generator
-from transforms import spec
-from transforms.reference import norm_name
-from transforms.sample import SampleRT
+from transforms.sample import generate, truth, workbooks
+from transforms.sample.truth import SampleRT
+from transforms.spec import criteria
+from transforms.spec.reference import norm_name
 
 COVER = "Cover"
 REKAP = "C. Rekap data RT (logbook SIM)"
@@ -164,7 +164,7 @@ class SampleForm:
 # --------------------------------------------------------------------------- the form's way
 
 
-def form_divisor(c: spec.Criterion, values: Mapping[str, float], krt: float) -> float:
+def form_divisor(c: criteria.Criterion, values: Mapping[str, float], krt: float) -> float:
     """What the official form divides a volume by: KRT for 1a, 1c, 7a and 7b, else the spec's
     denominator."""
     return krt if c.penyebut == "jumlah_bangunan" else float(values[c.penyebut])
@@ -174,7 +174,7 @@ def form_scores(values: Mapping[str, float], krt: float) -> dict[str, object]:
     """The form's stored results: percent, score per criterion, total and tingkat label."""
     out: dict[str, object] = {}
     total = 0
-    for c in spec.criteria():
+    for c in criteria.criteria():
         den = form_divisor(c, values, krt)
         frac = 0.0 if den == 0 else float(values[c.vol]) / den
         nilai = 5 if frac >= 0.75995 else 3 if frac >= 0.50995 else 1 if frac >= 0.24995 else 0
@@ -182,7 +182,7 @@ def form_scores(values: Mapping[str, float], krt: float) -> dict[str, object]:
         out[f"stored_nilai_{c.kode}"] = nilai
         total += nilai
     out["stored_total_nilai"] = total
-    out["tingkat"] = next(label for low, label in spec.TINGKAT_BANDS if total >= low)
+    out["tingkat"] = next(label for low, label in criteria.TINGKAT_BANDS if total >= low)
     return out
 
 
@@ -341,7 +341,7 @@ def _rekap(w: _Writer, identity: Mapping[str, object], rt: SampleRT, krt: int,
     feeds: dict[str, str] = {}
     r += 2
     val = o + 3
-    for c in spec.criteria():
+    for c in criteria.criteria():
         if c.kode == omit:
             continue
         ws.write_string(r, o + 2, _REKAP_LABEL[c.kode])
@@ -422,7 +422,7 @@ def _form(w: _Writer, identity: Mapping[str, object], rt: SampleRT, krt: int,
                 "panjang_drainase_ideal_m": _cross(w.cells["panjang_drainase_ideal_m"])}
     nilai_cells: list[str] = []
     for number in "1234567":
-        crits = [c for c in spec.criteria() if c.kode[0] == number
+        crits = [c for c in criteria.criteria() if c.kode[0] == number
                  and not (c.kode == "4c" and "baris_hilang" in defects)]
         first = r
         label = f"{number}. {crits[0].aspek}"
@@ -448,7 +448,7 @@ def _cross(ref: str) -> str:
     return f"'{sheet}'!{cell}"
 
 
-def _criterion(w: _Writer, ws, r: int, c: spec.Criterion, v: Mapping[str, float],
+def _criterion(w: _Writer, ws, r: int, c: criteria.Criterion, v: Mapping[str, float],
                feeds: Mapping[str, str], stored: Mapping[str, object], defects: Sequence[str],
                den_cell: Mapping[str, str]) -> None:
     """One criterion row: label, volume, unit, PROSEN and NILAI (formulas with cached values)."""
@@ -537,7 +537,7 @@ def write_form(path: Path, identity: Mapping[str, object], rt: SampleRT, krt: in
         del scores["stored_persen_4c"]
         total = int(scores["stored_total_nilai"]) - int(scores.pop("stored_nilai_4c"))
         scores["stored_total_nilai"] = total
-        scores["tingkat"] = next(label for low, label in spec.TINGKAT_BANDS if total >= low)
+        scores["tingkat"] = next(label for low, label in criteria.TINGKAT_BANDS if total >= low)
     stored = {**{k: val for k, val in scores.items() if k != "tingkat"},
               "stored_tingkat_kekumuhan": _tingkat_text(str(scores["tingkat"]),
                                                         layout.tingkat_style)}
@@ -594,7 +594,7 @@ def _form_identity(rng: random.Random, ref, kode: str, tahun: int,
                    tanggal: dt.date) -> dict[str, object]:
     """Cover identity in a clerk's style: the real form writes bare upper-case names."""
     nama = _village_names(ref, kode)["kelurahan"]
-    identity = workbooks._clerk_identity(rng, ref, kode, nama, tahun)
+    identity = generate.clerk_identity(rng, ref, kode, nama, tahun)
     if rng.random() < 0.5:
         kab = str(ref.regencies[kode[:5]])
         identity["kabupaten"] = kab.removeprefix("Kabupaten ").upper()
@@ -623,9 +623,9 @@ def write_kelurahan_forms(folder: Path, reference_dir: Path, kode: str, tahun: i
     """Write a kelurahan-year's folder of forms, one per RT (``rts``, else ``n_rts`` generated
     RTs), each surveyed on a day of the survey period, layouts cycling FORM_VARIATIONS.
     ``defects`` maps an RT's index to one FORM_DEFECTS kind. Returns the ground truth."""
-    ref = workbooks._reference(Path(reference_dir))
+    ref = generate.region_list(Path(reference_dir))
     rng = random.Random(seed)
-    rts = list(rts) if rts is not None else workbooks.generate_rts(rng, n_rts)
+    rts = list(rts) if rts is not None else truth.generate_rts(rng, n_rts)
     layouts = list(layouts) if layouts is not None else form_layouts(rng, len(rts))
     start = survey_start or dt.date(tahun, rng.randint(3, 10), rng.randint(1, 20))
     out = []
@@ -671,7 +671,7 @@ def generate_form_sample(out_dir: Path, reference_dir: Path, *,
     With errors: one more kelurahan-year per FORM_DEFECTS kind whose forms hold one defective
     form (the whole set ``ditolak``), a corrected form for an RT dated after the original
     (``digantikan``) and a byte copy of a form (``duplikat``). Deterministic for a seed."""
-    out_dir, ref = Path(out_dir), workbooks._reference(Path(reference_dir))
+    out_dir, ref = Path(out_dir), generate.region_list(Path(reference_dir))
     rng = random.Random(seed)
     forms: list[SampleForm] = []
     spare: list[tuple[str, str]] = []
@@ -722,7 +722,7 @@ def _resubmissions(rng: random.Random, valid: list[SampleForm]) -> list[SampleFo
 def worked_example_forms(folder: Path) -> list[SampleForm]:
     """Spec §4's worked example (Podosugih, Kota Pekalongan, 2024) as three forms, KRT equal
     to the building count: their results must equal the kelurahan workbook's."""
-    identity, rts = workbooks.worked_example()
+    identity, rts = truth.worked_example()
     identity = {**identity, "nama_kelurahan": identity["kelurahan"]}
     layouts = form_layouts(random.Random(4), len(rts))
     return [write_form(folder / form_file_name("Podosugih", rt), identity, rt,

@@ -6,7 +6,7 @@ Kemendagri code. :func:`code_from_names` matches the three names, normalised as 
 reference list and returns exactly one village code, or a :class:`NameMatch` without a code that
 says why in Bahasa Indonesia and, when the kecamatan + kelurahan names fit exactly one village
 elsewhere in the province, suggests it (never taken silently). The validation step turns a match
-without a code into the error ``kode_dari_nama`` (``spec_tables/rules.csv``) with
+without a code into the error ``kode_dari_nama`` (``spec/tables/rules.csv``) with
 :meth:`NameMatch.fields`.
 
 A kabupaten written with ``Kota``/``Kab.`` only matches that kind of regency (``Kota
@@ -23,7 +23,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from transforms import reference
+from transforms.spec import reference
 
 #: Regency part of a code from which a regency is a kota (spec §1: 71–99).
 KOTA_FROM = 71

@@ -1,0 +1,242 @@
+"""Run the GX suites over a batch and turn failing rows into clerk findings.
+
+One ephemeral GX context per process, two validation calls per batch (RT rows, workbooks), with
+``result_format="COMPLETE"`` so every failing row comes back by index; the index maps to the
+workbook (``wb``), Excel row and column, and :mod:`transforms.assess.findings` writes the message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections.abc import Callable, Iterator
+from functools import cache
+
+import pandas as pd
+
+from expectations import input_suites
+from transforms.assess import findings
+from transforms.read.batch import Batch
+from transforms.spec import criteria
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+import great_expectations as gx  # noqa: E402  (after the analytics switch)
+from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
+
+#: Problems recorded by the reader → the rule that reports them.
+PROBLEM_RULE = {"kosong": "nilai_kosong", "bukan_angka": "bukan_angka",
+                "ambigu": "angka_ambigu", "sel_error": "sel_error"}
+
+
+class _Suite:
+    """A GX suite bound to a whole-dataframe batch definition in an ephemeral context.
+
+    A suite run costs ~5 ms per expectation to decide pass/fail and ~12 ms to also list every
+    failing row, whatever the frame; most runs fail few expectations. So the suite runs once
+    for pass/fail, and only the expectations that failed run again listing their rows."""
+
+    def __init__(self, context: gx.data_context.AbstractDataContext, name: str,
+                 expectations: list) -> None:
+        asset = context.data_sources.add_pandas(f"ds_{name}").add_dataframe_asset(name)
+        self.batch_definition = asset.add_batch_definition_whole_dataframe(name)
+        # one call with every expectation: adding them one by one re-saves the suite each time
+        suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
+        self.by_id = {e.id: e for e in suite.expectations}
+        self.definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name=name, data=self.batch_definition, suite=suite))
+
+    def failures(self, frame: pd.DataFrame) -> Iterator[tuple[dict, list]]:
+        """(expectation meta, failing index labels) for every failed expectation."""
+        if frame.empty:
+            return
+        result = self.definition.run(batch_parameters={"dataframe": frame},
+                                     result_format="BOOLEAN_ONLY")
+        failed = []
+        for r in result.results:
+            raise_if_broken(r)
+            if not r.success:
+                failed.append(self.by_id[r.expectation_config.id])
+        if not failed:
+            return
+        batch = self.batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        for expectation in failed:
+            r = batch.validate(expectation, result_format="COMPLETE")
+            raise_if_broken(r)
+            yield expectation.meta, r.result.get("unexpected_index_list") or []
+
+
+def raise_if_broken(result) -> None:
+    """A GX expectation that could not run is kumuh's bug, never a finding."""
+    if result.exception_info and result.exception_info.get("raised_exception"):
+        raise RuntimeError(f"GX expectation failed to run: {result.exception_info}")
+
+
+class Validator:
+    """The two kumuh suites, built once; :meth:`validate` gives the findings of a batch."""
+
+    def __init__(self, today: dt.date | None = None) -> None:
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = ProgressBarsConfig(globally=False,
+                                                             metric_calculations=False)
+        self.rows = _Suite(context, "rt_rows", input_suites.rt_row_expectations())
+        self.workbooks = _Suite(context, "workbooks", input_suites.workbook_expectations(today))
+
+    def validate(self, batch: Batch, workbooks: pd.DataFrame) -> pd.DataFrame:
+        """Findings (``transforms.assess.findings.FINDING_COLUMNS``) of every workbook in ``batch``;
+        ``workbooks`` is ``batch.workbooks`` joined with the reference
+        (:func:`transforms.read.batch.with_reference`)."""
+        wb_findings = list(_workbook_findings(self.workbooks, workbooks))
+        blocked = {f.wb for f in wb_findings
+                   if f.aturan in ("tidak_terbaca", "tabel_rt_tidak_ditemukan")}
+        row_findings = [f for f in _row_findings(self.rows, batch, workbooks)
+                        if f.wb not in blocked]
+        return findings.to_frame(wb_findings + row_findings)
+
+
+@cache
+def validator() -> Validator:
+    """The process's validator (GX context and suites are built once)."""
+    return Validator()
+
+
+# --- workbook-level findings ---------------------------------------------------------------
+
+def _workbook_findings(suite: _Suite, workbooks: pd.DataFrame) -> Iterator[findings.Finding]:
+    frame = workbooks.set_index("wb", drop=False).rename_axis(None)
+    unreadable = set(frame.index[~frame["terbaca"].astype(bool)])
+    no_table = set(frame.index[~frame["tabel_rt_ditemukan"].astype(bool)])
+    for meta, index in suite.failures(frame):
+        aturan = meta["aturan"]
+        for wb in index:
+            w = frame.loc[wb]
+            if wb in unreadable and aturan != "tidak_terbaca":
+                continue
+            if wb in no_table and aturan == "kolom_hilang":
+                continue
+            yield from _WORKBOOK_RULES.get(aturan, _identity_finding)(aturan, meta, w)
+
+
+def _base(w: pd.Series) -> dict[str, object]:
+    return {"wb": int(w["wb"]), "sumber_file": w["sumber_file"], "sha256": w["sha256"]}
+
+
+def _sheet_of(cell: object) -> str | None:
+    return str(cell).split("!")[0] if isinstance(cell, str) else None
+
+
+def _identity_finding(aturan: str, meta: dict, w: pd.Series) -> Iterator[findings.Finding]:
+    field = meta["kolom"]
+    if aturan == "kode_tidak_dikenal" and w.get("kode_dikenal") is None:
+        return  # malformed code: reported by kode_format
+    if aturan == "identitas_hilang" and field == "tahun" and w.get("tahun_raw"):
+        aturan = "tahun_di_luar_rentang"  # written but not a year
+    cell = w.get(f"{field}_sel")
+    value = w.get(f"{field}_raw") if aturan != "kode_tidak_dikenal" else w.get(field)
+    yield findings.make(aturan, **_base(w), sheet=_sheet_of(cell), kolom=field, nilai=value,
+                        sel=cell or "", edisi="edisi 2025", tahun_min=criteria.TAHUN_MIN,
+                        tahun_maks=dt.date.today().year)
+
+
+def _unreadable(aturan: str, meta: dict, w: pd.Series) -> Iterator[findings.Finding]:
+    specific = w.get("alasan")
+    if isinstance(specific, str) and specific in findings.rules():
+        aturan = specific
+    yield findings.make(aturan, **_base(w), detail=w.get("detail") or "format tidak dikenal")
+
+
+def _no_table(aturan: str, meta: dict, w: pd.Series) -> Iterator[findings.Finding]:
+    yield findings.make(aturan, **_base(w), sheet=w.get("rt_sheet"))
+
+
+def _missing_columns(aturan: str, meta: dict, w: pd.Series) -> Iterator[findings.Finding]:
+    header = w.get("header_row")
+    where = f" (sheet {w['rt_sheet']}, baris {int(header)})" if pd.notna(header) else ""
+    for col in str(w["kolom_hilang"]).split(","):
+        yield findings.make(aturan, **_base(w), sheet=w.get("rt_sheet"),
+                            baris=None if pd.isna(header) else int(header), kolom=col,
+                            lokasi=where)
+
+
+def _name_differs(aturan: str, meta: dict, w: pd.Series) -> Iterator[findings.Finding]:
+    level = meta["kolom"]
+    cell = w.get(f"{level}_sel")
+    yield findings.make(aturan, **_base(w), sheet=_sheet_of(cell), kolom=f"nama_{level}",
+                        nilai=w.get(level), sel=cell or "", label=level,
+                        kode=w["kode_kelurahan"], nama_resmi=w.get(f"nama_{level}_resmi"))
+
+
+_WORKBOOK_RULES: dict[str, Callable[[str, dict, pd.Series], Iterator[findings.Finding]]] = {
+    "tidak_terbaca": _unreadable,
+    "tabel_rt_tidak_ditemukan": _no_table,
+    "kolom_hilang": _missing_columns,
+    "nama_berbeda": _name_differs,
+}
+
+
+# --- RT-row findings -----------------------------------------------------------------------
+
+def rows_for_gx(rows: pd.DataFrame) -> pd.DataFrame:
+    """The RT-row columns the suite checks (same index) plus the derived ones (fractional part
+    of each count); the stored-result and provenance text columns stay out of GX's copies."""
+    derived = {col + input_suites.INTEGER_SUFFIX: rows[col].astype("float64") % 1
+                for col in criteria.count_columns()}
+    checked = ["wb", "rt", "rw", *(c for c in criteria.numeric_columns() if c in rows)]
+    return rows[checked].assign(**derived)
+
+
+def _row_findings(suite: _Suite, batch: Batch,
+                  workbooks: pd.DataFrame) -> Iterator[findings.Finding]:
+    rows = batch.rows
+    problems = {(p.wb, p.baris, p.kolom): p for p in batch.problems.itertuples(index=False)}
+    missing = {int(w.wb): set(str(w.kolom_hilang).split(",")) for w in workbooks.itertuples()
+               if isinstance(w.kolom_hilang, str)}
+    for meta, index in suite.failures(rows_for_gx(rows)):
+        aturan, col = meta["aturan"], meta["kolom"]
+        if aturan == "rt_ganda":
+            yield from _duplicates(rows.loc[index])
+            continue
+        for i in index:
+            r = rows.loc[i]
+            wb, baris = int(r["wb"]), int(r["sumber_baris"])
+            if col in missing.get(wb, ()):
+                continue
+            sel = _cell(batch, wb, col, baris, r["sumber_sheet"])
+            kw = {"wb": wb, "sumber_file": r["sumber_file"], "sha256": r["sha256"],
+                  "sheet": r["sumber_sheet"], "baris": baris, "kolom": col, "sel": sel}
+            if aturan in ("nilai_kosong", "rt_kosong", "rw_kosong"):
+                p = problems.get((wb, baris, col))
+                if p is None:
+                    continue
+                rule = aturan if aturan != "nilai_kosong" else PROBLEM_RULE[p.kode]
+                yield findings.make(rule, **kw, nilai=p.nilai)
+            elif aturan in ("volume_melebihi_penyebut", "penduduk_kurang_dari_kk"):
+                den = meta["penyebut"]
+                rule = ("penyebut_nol" if aturan == "volume_melebihi_penyebut" and r[den] == 0
+                        else aturan)
+                yield findings.make(rule, **kw, nilai=r[col], nilai_penyebut=r[den],
+                                    label_penyebut=findings.column_label(den))
+            elif aturan == "penyebut_nol_nol":
+                uses = ", ".join(c.kode for c in criteria.criteria() if c.penyebut == col)
+                yield findings.make(aturan, **kw, nilai=r[col], kriteria=uses)
+            else:
+                yield findings.make(aturan, **kw, nilai=r[col], maks=meta.get("maks"),
+                                    satuan=criteria.input_columns()[col].unit)
+
+
+def _cell(batch: Batch, wb: int, col: str, baris: int, sheet: str) -> str:
+    letter = batch.letters.get(wb, {}).get(col) or batch.letters.get(wb, {}).get("rt_rw", "")
+    return f"{sheet}!{letter}{baris}"
+
+
+def _duplicates(dups: pd.DataFrame) -> Iterator[findings.Finding]:
+    for (wb, _rt, _rw), group in dups.groupby(["wb", "rt", "rw"], sort=False):
+        lines = group["sumber_baris"].astype(int).tolist()
+        for _, r in group.iterrows():
+            others = ", ".join(str(b) for b in lines if b != int(r["sumber_baris"]))
+            yield findings.make("rt_ganda", wb=int(wb), sumber_file=r["sumber_file"],
+                                sha256=r["sha256"], sheet=r["sumber_sheet"],
+                                baris=int(r["sumber_baris"]), kolom="rt",
+                                nilai=f"{r['rt']}/{r['rw']}", baris_lain=others)

@@ -1,0 +1,1 @@
+"""Step 3 of 7: clerk findings, stored-score reconciliation, each submission's status."""

@@ -1,0 +1,105 @@
+"""Validation findings a data clerk can act on: rule catalogue and Indonesian messages.
+
+The catalogue is data (``spec/tables/rules.csv``: rule code, error/warning, message template). Every
+finding names the file, sheet, Excel row, canonical column, the value as written and the rule,
+and its message says what to change, in Bahasa Indonesia.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import asdict, dataclass
+from functools import cache
+
+import pandas as pd
+
+from transforms.spec import criteria
+
+FINDING_COLUMNS = ["wb", "sumber_file", "sha256", "sheet", "baris", "kolom", "nilai", "aturan",
+                   "tingkat", "pesan"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A validation rule: code, severity (``error`` quarantines the workbook) and template."""
+
+    aturan: str
+    tingkat: str
+    pesan: str
+
+
+@cache
+def rules() -> dict[str, Rule]:
+    """The rule catalogue by code."""
+    with (criteria.SPEC_DIR / "rules.csv").open(newline="", encoding="utf-8") as fh:
+        return {r["aturan"]: Rule(**r) for r in csv.DictReader(fh)}
+
+
+@cache
+def column_label(name: str) -> str:
+    """How a clerk knows a column: its workbook label (``Jumlah KK``, ``1a (Ketidakteraturan
+    bangunan)``) for a canonical name, or an identity label."""
+    for c in criteria.criteria():
+        if c.vol == name:
+            return f"{c.kode} ({c.kriteria})"
+    cols = criteria.input_columns()
+    if name in cols:
+        return cols[name].labels[0] if cols[name].labels else name
+    for f in criteria.identity_fields():
+        if f.field == name:
+            return f.labels[0]
+    return name
+
+
+def format_value(value: object) -> str:
+    """A cell value as a clerk would read it back (``12``, ``0.85``, ``tidak tahu``)."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+class _Fields(dict):
+    """Message fields; a field a template names but the caller did not give reads ``?``
+    (a clerk still gets the rest of the message, and the run never fails on wording)."""
+
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One finding, ready for ``temuan_validasi`` (with ``wb`` = workbook id in the batch)."""
+
+    wb: int
+    sumber_file: str
+    sha256: str | None
+    sheet: str | None
+    baris: int | None
+    kolom: str | None
+    nilai: str
+    aturan: str
+    tingkat: str
+    pesan: str
+
+
+def make(aturan: str, *, wb: int, sumber_file: str, sha256: str | None, sheet: str | None = None,
+         baris: int | None = None, kolom: str | None = None, nilai: object = None,
+         **context: object) -> Finding:
+    """A finding of rule ``aturan`` with its message filled from ``context`` (``sel``,
+    ``label``, ``detail`` …; ``label`` defaults to the column's workbook label)."""
+    rule = rules()[aturan]
+    fields = {"label": column_label(kolom) if kolom else "", "nilai": format_value(nilai),
+              "sel": "", **{k: format_value(v) for k, v in context.items()}}
+    return Finding(wb=wb, sumber_file=sumber_file, sha256=sha256, sheet=sheet,
+                   baris=None if baris is None else int(baris), kolom=kolom,
+                   nilai=format_value(nilai), aturan=aturan, tingkat=rule.tingkat,
+                   pesan=rule.pesan.format_map(_Fields(fields)))
+
+
+def to_frame(findings: list[Finding]) -> pd.DataFrame:
+    """Findings as a frame with :data:`FINDING_COLUMNS` (empty frame when none)."""
+    if not findings:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in FINDING_COLUMNS})
+    return pd.DataFrame([asdict(f) for f in findings], columns=FINDING_COLUMNS)

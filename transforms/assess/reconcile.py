@@ -1,0 +1,150 @@
+"""Stored results vs recomputed ones (spec §5: a disagreement is a warning, never an error).
+
+Workbooks often carry the clerk's own ``% 1a``, ``Nilai 1a``, ``Total Nilai`` and ``Tingkat``
+columns. kumuh publishes only what it recomputes; where a stored cell disagrees, the clerk gets a
+``tersimpan_berbeda`` warning naming the cell. A stored percent agrees when it equals the
+recomputed percent rounded to the stored value's own decimals, within
+:data:`PERSEN_TOLERANCE` percentage points (``76.67`` for 76.666…, ``76.7``, ``77``); a percent
+stored as a fraction (``0.7667`` in a cell formatted as %) is read as 76.67.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import numpy as np
+import pandas as pd
+
+from transforms.assess import findings
+from transforms.spec import criteria
+
+#: Allowed difference, in percentage points, after rounding to the stored value's decimals.
+PERSEN_TOLERANCE = 0.01
+_MAX_DECIMALS = 9
+_EPS = 1e-9
+
+Agrees = Callable[[object, object], bool]
+#: Provenance of a stored cell, for its finding.
+_WHERE = ["wb", "sumber_file", "sha256", "sumber_sheet", "sumber_baris"]
+
+
+def _decimals(value: float) -> int:
+    """Decimals a stored number was written with (``76.67`` → 2, ``77.0`` → 0)."""
+    text = f"{value:.{_MAX_DECIMALS}f}".rstrip("0")
+    return len(text.partition(".")[2])
+
+
+def _persen_agrees(stored: object, computed: object) -> bool:
+    """True when a stored percent (or fraction) matches the recomputed percent."""
+    s, p = float(stored), float(computed)
+    candidates = [(s, _decimals(s))]
+    if abs(s) <= 1 + _EPS:
+        candidates.append((s * 100, max(_decimals(s) - 2, 0)))
+    return any(abs(round(p, d) - v) <= PERSEN_TOLERANCE + _EPS for v, d in candidates)
+
+
+def _number_agrees(stored: object, computed: object) -> bool:
+    """True when a stored score or total equals the recomputed one."""
+    return abs(float(stored) - float(computed)) <= _EPS
+
+
+#: Tingkat abbreviations written on forms (spec §5: ``KR``/``KS``/``KB``/``TK``).
+_TINGKAT_SHORT = {"kr": "ringan", "ks": "sedang", "kb": "berat", "tk": "tidak"}
+
+
+def _tingkat_key(label: object) -> str:
+    """``Kumuh Ringan``, ``RINGAN``, ``kumuh-ringan`` and ``KR`` → ``ringan``."""
+    key = criteria.norm_label(label).replace("kumuh", "")
+    return _TINGKAT_SHORT.get(key, key)
+
+
+def _tingkat_agrees(stored: object, computed: object) -> bool:
+    """True when a stored tingkat names the recomputed one (case, spaces, 'Kumuh' ignored)."""
+    return _tingkat_key(stored) == _tingkat_key(computed)
+
+
+def _is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value)) or (
+        isinstance(value, str) and not value.strip())
+
+
+def _checks() -> Iterator[tuple[str, str, str, Agrees, Callable[[object], str]]]:
+    """(stored column, recomputed column, clerk label, agreement test, display of the
+    recomputed value) for every stored-result column kumuh reconciles."""
+    for c in criteria.criteria():
+        yield (f"stored_persen_{c.kode}", c.persen, f"% {c.kode}", _persen_agrees,
+               lambda v: f"{float(v):.2f}")
+    for c in criteria.criteria():
+        yield (f"stored_nilai_{c.kode}", c.nilai, f"Nilai {c.kode}", _number_agrees,
+               findings.format_value)
+    yield "stored_total_nilai", "total_nilai", "Total Nilai", _number_agrees, findings.format_value
+    yield ("stored_tingkat_kekumuhan", "tingkat_kekumuhan", "Tingkat Kekumuhan",
+           _tingkat_agrees, str)
+
+
+def _complete(rows: pd.DataFrame, computed: str) -> pd.Series:
+    """Rows whose recomputed value rests on complete inputs (no missing percent)."""
+    if computed.startswith(("persen_", "nilai_")):
+        return rows[f"persen_{computed.split('_', 1)[1]}"].notna()
+    persen = [c.persen for c in criteria.criteria() if c.persen in rows]
+    return rows[persen].notna().all(axis=1)
+
+
+def stored_disagreements(scored_rows: pd.DataFrame,
+                         letters: dict[int, dict[str, str]]) -> list[findings.Finding]:
+    """One ``tersimpan_berbeda`` warning per stored cell that disagrees with kumuh's result.
+
+    ``scored_rows``: RT rows of a batch (``wb, sumber_file, sha256, sumber_sheet,
+    sumber_baris`` and the reader's ``stored_*`` columns) after
+    :func:`transforms.indicators.scoring.score`;
+    ``letters``: each workbook's column letters (``Batch.letters``). Empty stored cells and rows
+    with missing inputs are skipped. Findings come in file, row and column order.
+    """
+    out: list[tuple[tuple[int, int, int], findings.Finding]] = []
+    for order, (stored, computed, label, agrees, show) in enumerate(_checks()):
+        if stored not in scored_rows or computed not in scored_rows:
+            continue
+        keep = _filled(scored_rows[stored]) & _complete(scored_rows, computed)
+        keep &= ~_surely_agrees(scored_rows[stored], scored_rows[computed], agrees)
+        rows = scored_rows.loc[keep.to_numpy(), [*_WHERE, stored, computed]]
+        for r in rows.itertuples(index=False):
+            value, result = getattr(r, stored), getattr(r, computed)
+            if agrees(value, result):
+                continue
+            wb, baris = int(r.wb), int(r.sumber_baris)
+            letter = letters.get(wb, {}).get(stored, "")
+            finding = findings.make(
+                "tersimpan_berbeda", wb=wb, sumber_file=r.sumber_file, sha256=r.sha256,
+                sheet=r.sumber_sheet, baris=baris, kolom=computed, nilai=value,
+                sel=f"{r.sumber_sheet}!{letter}{baris}", label=label, nilai_hitung=show(result))
+            out.append(((wb, baris, order), finding))
+    return [f for _, f in sorted(out, key=lambda item: item[0])]
+
+
+def _filled(stored: pd.Series) -> pd.Series:
+    """Stored cells holding something (vectorised :func:`_is_blank`)."""
+    if stored.dtype.kind == "f":
+        return stored.notna()
+    if stored.map(type).isin([str, type(None), float]).all():
+        text = stored.astype("string")
+        return (text.notna() & text.str.strip().ne("")).fillna(False).astype(bool)
+    return stored.map(lambda v: not _is_blank(v)).astype(bool)
+
+
+def _surely_agrees(stored: pd.Series, computed: pd.Series, agrees: Agrees) -> pd.Series:
+    """Rows whose stored value certainly agrees, decided column-wise; the rest are checked
+    one by one with ``agrees`` (so this only skips work, it never decides a disagreement).
+    A percent within 0.0049 points agrees after any rounding: rounding to d decimals moves
+    it at most 0.005 for d >= 2 and lands on the stored value itself for d <= 1."""
+    if agrees is _tingkat_agrees:  # each distinct label normalised once
+        keys = {v: _tingkat_key(v) for v in pd.unique(pd.concat([stored, computed]).dropna())}
+        same = stored.map(keys) == computed.map(keys)
+        return same.fillna(False).astype(bool)
+    if stored.dtype.kind != "f" or computed.dtype.kind not in "fi":
+        return pd.Series(False, index=stored.index)
+    diff = (stored - computed.astype("float64")).abs()
+    if agrees is _persen_agrees:
+        return diff <= 0.0049
+    if agrees is _number_agrees:
+        return diff <= _EPS
+    return pd.Series(False, index=stored.index)

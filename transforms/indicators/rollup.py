@@ -1,0 +1,105 @@
+"""Roll-ups in DuckDB (spec §4): kelurahan, kecamatan and kabupaten/kota from ``indikator_rt``.
+
+Always ratio of sums: the six denominators and 16 volumes are summed, then percents are
+recomputed; nothing is averaged. A kelurahan is also scored as one unit; kecamatan and kabupaten
+get percents, RT counts and hectares by tingkat, and completeness against the region list
+(every kecamatan of a kabupaten that reported in a year is listed, also those with no report).
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from transforms.indicators import rt_rows, scoring
+from transforms.spec import criteria
+
+_LEVELS = {
+    "kelurahan": ["kode_provinsi", "kode_kabupaten", "kode_kecamatan", "kode_kelurahan"],
+    "kecamatan": ["kode_provinsi", "kode_kabupaten", "kode_kecamatan"],
+    "kabupaten": ["kode_provinsi", "kode_kabupaten"],
+}
+
+
+def _sums_sql() -> str:
+    """Select-list of RT counts by tingkat, summed counts and luas kumuh by tingkat."""
+    parts = ["count(*)::BIGINT AS jumlah_rt"]
+    for label in criteria.TINGKAT_LABELS:
+        parts.append(f"(count(*) FILTER (WHERE tingkat_kekumuhan = '{label}'))::BIGINT "
+                     f"AS jumlah_rt_{criteria.TINGKAT_SUFFIX[label]}")
+    for col in criteria.numeric_columns():
+        typ = "BIGINT" if col in criteria.count_columns() else "DOUBLE"
+        parts.append(f"sum({col})::{typ} AS {col}")
+    parts.append("coalesce(sum(luas_ha) FILTER (WHERE tingkat_kekumuhan <> 'Tidak Kumuh'), 0)"
+                 "::DOUBLE AS luas_kumuh_ha")
+    for label in criteria.TINGKAT_LABELS[1:]:
+        sfx = criteria.TINGKAT_SUFFIX[label].removeprefix("kumuh_")
+        parts.append(f"coalesce(sum(luas_ha) FILTER (WHERE tingkat_kekumuhan = '{label}'), 0)"
+                     f"::DOUBLE AS luas_kumuh_{sfx}_ha")
+    return ",\n  ".join(parts)
+
+
+def _names(level: str) -> str:
+    """SQL of the distinct code → name table of a level from the reference view ``ref``."""
+    keys = _LEVELS[level]
+    cols = ", ".join([*keys, *(k.replace("kode_", "nama_") for k in keys)])
+    return f"SELECT DISTINCT {cols} FROM ref"
+
+
+def kelurahan(con: duckdb.DuckDBPyConnection, source: str = "indikator_rt") -> pd.DataFrame:
+    """``indikator_kelurahan``: summed RTs of each kelurahan-year in ``source`` (a table or
+    view of indikator_rt rows), scored as one unit."""
+    keys = ", ".join(_LEVELS["kelurahan"])
+    frame = con.sql(f"""
+        WITH sums AS (
+          SELECT tahun, {keys},
+            {_sums_sql()}
+          FROM {source} GROUP BY tahun, {keys})
+        SELECT s.*, n.* EXCLUDE ({keys}) FROM sums s
+        JOIN ({_names("kelurahan")}) n USING ({keys})
+        ORDER BY {keys}, tahun""").df()
+    return rt_rows.conform(scoring.score(frame), "indikator_kelurahan")
+
+
+def region(con: duckdb.DuckDBPyConnection, level: str,
+           source: str = "indikator_rt") -> pd.DataFrame:
+    """``indikator_kecamatan`` or ``indikator_kabupaten`` for the kabupaten-years in
+    ``source``: ratio-of-sums percents, RT counts and luas kumuh by tingkat, and completeness
+    against the reference list."""
+    keys = _LEVELS[level]
+    key_sql = ", ".join(keys)
+    frame = con.sql(f"""
+        WITH reported_kab AS (SELECT DISTINCT tahun, kode_kabupaten FROM {source}),
+        units AS (
+          SELECT y.tahun, {", ".join("r." + k for k in keys)},
+                 count(DISTINCT r.kode_kelurahan)::BIGINT AS jumlah_kelurahan_referensi
+          FROM reported_kab y JOIN ref r ON r.kode_kabupaten = y.kode_kabupaten
+          GROUP BY ALL),
+        sums AS (
+          SELECT tahun, {key_sql},
+                 count(DISTINCT kode_kelurahan)::BIGINT AS jumlah_kelurahan_dilaporkan,
+                 {_sums_sql()}
+          FROM {source} GROUP BY tahun, {key_sql})
+        SELECT u.*, n.* EXCLUDE ({key_sql}),
+               coalesce(s.jumlah_kelurahan_dilaporkan, 0) AS jumlah_kelurahan_dilaporkan,
+               100.0 * coalesce(s.jumlah_kelurahan_dilaporkan, 0) / u.jumlah_kelurahan_referensi
+                 AS kelengkapan_persen,
+               s.* EXCLUDE (tahun, {key_sql}, jumlah_kelurahan_dilaporkan)
+        FROM units u
+        JOIN ({_names(level)}) n USING ({key_sql})
+        LEFT JOIN sums s USING (tahun, {key_sql})
+        ORDER BY {key_sql}, tahun""").df()
+    zero_fill = ["jumlah_rt", *(f"jumlah_rt_{s}" for s in criteria.TINGKAT_SUFFIX.values()),
+                 "luas_kumuh_ha", "luas_kumuh_ringan_ha", "luas_kumuh_sedang_ha",
+                 "luas_kumuh_berat_ha", *criteria.numeric_columns()]
+    frame[zero_fill] = frame[zero_fill].fillna(0)
+    with_pct = scoring.add_percents(frame)
+    no_rt = with_pct["jumlah_rt"] == 0
+    for c in criteria.criteria():
+        with_pct.loc[no_rt, c.persen] = float("nan")
+    return rt_rows.conform(with_pct, f"indikator_{level}")
+
+
+def register_reference(con: duckdb.DuckDBPyConnection, villages: pd.DataFrame) -> None:
+    """Expose the reference hierarchy to SQL as the view ``ref``."""
+    con.register("ref", villages)

@@ -1,0 +1,66 @@
+"""Permen PUPR 14/2018 scoring (spec §3), vectorised over any frame of summed counts.
+
+The same functions score an RT and a kelurahan assessed as a whole (its summed RTs); the
+kecamatan and kabupaten roll-ups get percents only (:func:`add_percents`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from transforms.spec import criteria
+
+
+def fractions(frame: pd.DataFrame) -> pd.DataFrame:
+    """vol_x / penyebut_x per criterion, 0 where the denominator is 0 (0/0 is 0 %, spec §3);
+    NaN where a value is missing."""
+    out = {}
+    for c in criteria.criteria():
+        vol = frame[c.vol].astype("float64").to_numpy()
+        den = frame[c.penyebut].astype("float64").to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[c.kode] = np.where(den == 0, np.where(np.isnan(vol), np.nan, 0.0), vol / den)
+    return pd.DataFrame(out, index=frame.index)
+
+
+def nilai_from_fraction(fraction: np.ndarray) -> np.ndarray:
+    """Score 0/1/3/5 from fractions, after rounding to 9 decimals (drops binary noise)."""
+    f = np.round(fraction, criteria.FRACTION_DECIMALS)
+    conditions = [f >= lower for lower, _ in criteria.NILAI_BANDS]
+    choices = [score for _, score in criteria.NILAI_BANDS]
+    return np.select(conditions, choices, default=0).astype("int8")
+
+
+def tingkat_from_total(total: np.ndarray) -> np.ndarray:
+    """Tingkat kekumuhan label from total_nilai (spec §3 bands)."""
+    conditions = [total >= lower for lower, _ in criteria.TINGKAT_BANDS]
+    labels = [label for _, label in criteria.TINGKAT_BANDS]
+    return np.select(conditions, labels, default=criteria.TINGKAT_BANDS[-1][1]).astype(object)
+
+
+def add_percents(frame: pd.DataFrame) -> pd.DataFrame:
+    """Copy of ``frame`` with ``persen_<kode>`` = 100 × fraction, unrounded (ratio of sums
+    when the frame holds sums). A unit whose denominator sums to 0 gets 0 %."""
+    fr = fractions(frame)
+    out = frame.copy(deep=False)  # copy-on-write: the input's columns are shared, not copied
+    for c in criteria.criteria():
+        out[c.persen] = fr[c.kode] * 100.0
+    return out
+
+
+def score(frame: pd.DataFrame) -> pd.DataFrame:
+    """Copy of ``frame`` with persen_*, nilai_* (int8), total_nilai (int16) and
+    tingkat_kekumuhan: the official assessment of each row as one unit."""
+    fr = fractions(frame)
+    out = frame.copy(deep=False)  # copy-on-write: the input's columns are shared, not copied
+    total = np.zeros(len(frame), dtype="int16")
+    for c in criteria.criteria():
+        out[c.persen] = fr[c.kode] * 100.0
+    for c in criteria.criteria():
+        nilai = nilai_from_fraction(fr[c.kode].to_numpy())
+        out[c.nilai] = nilai
+        total = total + nilai.astype("int16")
+    out["total_nilai"] = total.astype("int16")
+    out["tingkat_kekumuhan"] = tingkat_from_total(total)
+    return out

@@ -1,0 +1,1 @@
+"""Step 1 of 7: find the input workbooks and plan the run (new, changed, vanished)."""

@@ -1,0 +1,1 @@
+"""Step 6 of 7: versioned Parquet tables, the BI views and the mirror copy."""

@@ -1,0 +1,114 @@
+"""``<out>/kumuh.duckdb``: a small DuckDB file of views over the published Parquet, for BI tools.
+
+A BI tool (Metabase, Superset, DBeaver, Excel via ODBC) opens this file read-only and sees one
+view per published table, with the contract's column comments, without ever touching the
+warehouse and its write lock. The views read ``<out>/<table>`` — the links that publish switches
+atomically — so they follow every run. The file is built under a temporary name and renamed over
+the old one, so a reader opens either the old file or the new one, never a half-written one.
+
+Paths are absolute: DuckDB resolves a relative path in a view against the reader's working
+directory (or ``file_search_path``), not against the database file's folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import duckdb
+
+from transforms.spec import contract, reference
+
+FILENAME = "kumuh.duckdb"
+
+
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def source_sql(out: Path, table: str) -> str:
+    """The ``read_parquet`` call a view over the published ``table`` uses (absolute path)."""
+    pattern = _sql_str(f"{out / table}/**/*.parquet")
+    if table in contract.PARTITIONED:
+        return (f"read_parquet({pattern}, hive_partitioning = true, "
+                "hive_types = {'tahun': SMALLINT})")
+    return f"read_parquet({pattern}, hive_partitioning = false)"
+
+
+def _has_files(out: Path, table: str) -> bool:
+    return any((out / table).rglob("*.parquet"))
+
+
+def _empty_select(table: str) -> str:
+    cols = ", ".join(f"CAST(NULL AS {contract.duckdb_type(c)}) AS {c.name}"
+                     for c in contract.tables()[table])
+    return f"SELECT {cols} WHERE false"
+
+
+def view_sql(out: Path, table: str) -> str:
+    """``CREATE VIEW`` for one table in contract column order (typed empty view if no files)."""
+    if not _has_files(out, table):
+        return f"CREATE VIEW {table} AS {_empty_select(table)}"
+    cols = ", ".join(c.name for c in contract.tables()[table])
+    return f"CREATE VIEW {table} AS SELECT {cols} FROM {source_sql(out, table)}"
+
+
+def _comments(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    con.execute(f"COMMENT ON VIEW {table} IS {_sql_str(table)}")
+    for c in contract.tables()[table]:
+        text = f"{c.description_id} — {c.description_en}" + (f" [{c.unit}]" if c.unit else "")
+        con.execute(f"COMMENT ON COLUMN {table}.{c.name} IS {_sql_str(text)}")
+
+
+def published_run_id(out: Path) -> str:
+    """The run whose ``indikator_rt`` is published now ('' before the first publish)."""
+    link = out / "indikator_rt"
+    if not link.is_symlink():
+        return ""
+    parts = Path(os.readlink(link)).parts
+    return parts[-2] if len(parts) >= 2 else ""
+
+
+def _info(con: duckdb.DuckDBPyConnection, out: Path) -> None:
+    con.execute("CREATE TABLE kumuh_info (kunci VARCHAR, nilai VARCHAR)")
+    rows = [("contract_version", contract.CONTRACT_VERSION), ("parquet_root", str(out)),
+            ("run_id", published_run_id(out)),
+            ("dibuat_pada", dt.datetime.now(dt.UTC).isoformat(timespec="seconds")),
+            ("reference_edition", reference.EDITION),
+            ("reference_attribution", reference.ATTRIBUTION)]
+    con.executemany("INSERT INTO kumuh_info VALUES (?, ?)", rows)
+
+
+def _build(path: Path, out: Path) -> None:
+    con = duckdb.connect(str(path))
+    try:
+        for table in contract.tables():
+            con.execute(view_sql(out, table))
+            _comments(con, table)
+        _info(con, out)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
+def write_bi_database(out: Path) -> Path:
+    """Create or atomically replace ``<out>/kumuh.duckdb`` (views over the published tables);
+    returns its path. Call after every publish."""
+    out = Path(out).resolve()
+    target = out / FILENAME
+    tmp = out / f".{FILENAME}.{os.getpid()}.tmp"
+    for stale in (tmp, tmp.with_name(tmp.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    try:
+        _build(tmp, out)
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+    return target

@@ -1,0 +1,171 @@
+"""Many read workbooks as three frames, so validation and scoring run once per batch.
+
+``workbooks`` has one row per file (identity, structure, provenance), ``rows`` one row per RT
+with its provenance columns, ``problems`` one row per cell that could not be read as a number.
+Every frame carries ``wb``, the workbook's id in the batch, so a failing row maps back to its file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from transforms.intake.inventory import InputFile, is_temp_file
+from transforms.read.rt_table import stack_rows
+from transforms.read.workbook import WorkbookRead, read_workbook
+from transforms.spec import criteria, reference
+
+PROBLEM_COLUMNS = ["wb", "baris", "kolom", "sel", "nilai", "kode"]
+PROVENANCE = ["wb", "sumber_file", "sha256", "sumber_sheet", "sumber_baris"]
+
+
+@dataclass
+class Batch:
+    """Frames of a set of read workbooks (see module docstring)."""
+
+    workbooks: pd.DataFrame
+    rows: pd.DataFrame
+    problems: pd.DataFrame
+    letters: dict[int, dict[str, str]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.workbooks)
+
+
+def _workbook_record(wb: int, r: WorkbookRead) -> dict[str, object]:
+    rec: dict[str, object] = {
+        "wb": wb,
+        "sumber_file": r.sumber_file,
+        "sha256": r.sha256,
+        "size": r.size,
+        "terbaca": r.readable,
+        "detail": r.read_error,
+        "alasan": r.read_error_code,
+        "rt_sheet": r.rt_sheet,
+        "header_row": r.header_row,
+        "tabel_rt_ditemukan": bool(r.readable and r.rt_sheet is not None
+                                   and r.header_row is not None),
+        "kolom_hilang": ",".join(r.missing_columns) if r.missing_columns else None,
+        "jumlah_baris_rt": 0 if r.table is None else len(r.table["sumber_baris"]),
+        "convention": r.convention,
+    }
+    for f in criteria.identity_fields():
+        rec[f.field] = r.identity.get(f.field) if r.identity else None
+        rec[f"{f.field}_raw"] = (r.identity_raw or {}).get(f.field)
+        sheet_cell = (r.identity_cells or {}).get(f.field)
+        rec[f"{f.field}_sel"] = f"{sheet_cell[0]}!{sheet_cell[1]}" if sheet_cell else None
+    return rec
+
+
+def combine(reads: list[WorkbookRead], first_wb: int = 0) -> Batch:
+    """A batch of ``reads`` numbered from ``first_wb``."""
+    records, with_rows, problems, letters = [], [], [], {}
+    for i, r in enumerate(reads):
+        wb = first_wb + i
+        records.append(_workbook_record(wb, r))
+        letters[wb] = dict(r.columns or {})
+        if r.readable and r.table is not None:
+            with_rows.append((wb, r))
+        problems.extend(
+            (wb, p.baris, p.kolom, f"{p.sheet}!{p.sel}", p.nilai, p.kode) for p in r.problems
+        )
+    columns = list(_workbook_record(0, WorkbookRead("", "", 0, False, None)))
+    workbooks = pd.DataFrame.from_records(records, columns=columns)
+    workbooks["tahun"] = pd.to_numeric(workbooks["tahun"], errors="coerce").astype("Int64")
+    if any(len(r.table["sumber_baris"]) for _, r in with_rows):
+        rows = stack_rows(with_rows)  # column arrays: no DataFrame per workbook
+    else:
+        rows = pd.DataFrame(columns=[*PROVENANCE, "rt", "rw", "kawasan",
+                                     *criteria.numeric_columns()])
+    return Batch(workbooks, rows, pd.DataFrame(problems, columns=PROBLEM_COLUMNS), letters)
+
+
+def concat(batches: list[Batch]) -> Batch:
+    """One batch from several, renumbering workbook ids so they stay unique."""
+    parts_wb, parts_rows, parts_problems, letters = [], [], [], {}
+    offset = 0
+    for b in batches:
+        if b.workbooks.empty:
+            continue
+        shift = offset - int(b.workbooks["wb"].min())
+        parts_wb.append(b.workbooks.assign(wb=b.workbooks["wb"] + shift))
+        parts_rows.append(b.rows.assign(wb=b.rows["wb"] + shift))
+        parts_problems.append(b.problems.assign(wb=b.problems["wb"] + shift))
+        letters.update({wb + shift: cols for wb, cols in b.letters.items()})
+        offset += len(b.workbooks)
+    if not parts_wb:
+        return combine([])
+    return Batch(
+        pd.concat(parts_wb, ignore_index=True),
+        _concat_rows([p for p in parts_rows if len(p)]) if any(
+            len(p) for p in parts_rows) else parts_rows[0],
+        pd.concat(parts_problems, ignore_index=True),
+        letters,
+    )
+
+
+def _concat_rows(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """RT-row frames stacked; categorical provenance columns stay categorical (their
+    categories unified first, else pandas would expand them to one string per row)."""
+    for col in ("sumber_file", "sha256", "sumber_sheet"):
+        if all(isinstance(p[col].dtype, pd.CategoricalDtype) for p in parts):
+            union = pd.Index(pd.concat([p[col].cat.categories.to_series() for p in parts]
+                                       ).unique())
+            parts = [p.assign(**{col: p[col].cat.set_categories(union)}) for p in parts]
+    return pd.concat(parts, ignore_index=True)
+
+
+def select(batch: Batch, keep: list[bool]) -> Batch:
+    """The workbooks of ``batch`` whose flag in ``keep`` (one per workbook row) is true."""
+    wbs = set(batch.workbooks.loc[keep, "wb"])
+    return Batch(batch.workbooks[batch.workbooks["wb"].isin(wbs)].reset_index(drop=True),
+                 batch.rows[batch.rows["wb"].isin(wbs)].reset_index(drop=True),
+                 batch.problems[batch.problems["wb"].isin(wbs)].reset_index(drop=True),
+                 {wb: cols for wb, cols in batch.letters.items() if wb in wbs})
+
+
+def with_reference(workbooks: pd.DataFrame, ref: reference.Reference) -> pd.DataFrame:
+    """Workbook frame plus the official hierarchy of its code (``*_resmi``), ``kode_dikenal``
+    (None when the code is malformed) and ``nama_*_cocok`` flags (None unless both names are
+    known) for the code rule and the name warning."""
+    official = ref.villages.add_suffix("_resmi").rename(
+        columns={"kode_kelurahan_resmi": "kode_kelurahan"})
+    out = workbooks.merge(official, on="kode_kelurahan", how="left")
+    well_formed = out["kode_kelurahan"].astype("string").str.fullmatch(
+        reference.KODE_KELURAHAN_PATTERN).fillna(False).astype(bool)
+    out["kode_dikenal"] = out["nama_kelurahan_resmi"].notna().where(well_formed, None)
+    for level in ("kelurahan", "kecamatan", "kabupaten"):
+        written = out[level].map(reference.norm_name)
+        resmi = out[f"nama_{level}_resmi"].map(reference.norm_name)
+        known = (written != "") & (resmi != "")
+        out[f"nama_{level}_cocok"] = (written == resmi).where(known, None).astype("object")
+    return out
+
+
+def read_files(root: Path, files: list[InputFile], first_wb: int = 0) -> Batch:
+    """Read the workbooks ``files`` under ``root`` (one process's share of a run) into a batch.
+    An Excel lock file is not read; a file whose size or mtime changed since it was listed is
+    reported as still being copied (it is read again next run)."""
+    return combine([_read_one(root, f) for f in files], first_wb)
+
+
+def _read_one(root: Path, f: InputFile) -> WorkbookRead:
+    if is_temp_file(f.rel):
+        return WorkbookRead(sumber_file=f.rel, sha256="", size=max(f.size, 0), readable=False,
+                            read_error=Path(f.rel).name, read_error_code="berkas_sementara")
+    if not f.settled:
+        return WorkbookRead(sumber_file=f.rel, sha256="", size=max(f.size, 0), readable=False,
+                            read_error="baru saja diubah", read_error_code="sedang_disalin")
+    read = read_workbook(root / f.rel, f.rel)
+    try:
+        st = (root / f.rel).stat()
+        moved = (st.st_size, st.st_mtime_ns) != (f.size, f.mtime_ns) or read.size != f.size
+    except OSError:
+        moved = True
+    if moved:
+        return WorkbookRead(sumber_file=f.rel, sha256=read.sha256, size=read.size,
+                            readable=False, read_error="ukuran/waktu ubah berganti",
+                            read_error_code="sedang_disalin")
+    return read

@@ -1,0 +1,255 @@
+"""Cell-value parsing for the RT table (spec §2 "Cell values").
+
+Pure functions used by :mod:`transforms.read`: decide a workbook's number convention
+(Indonesian ``1.234,5`` or English ``1,234.5``) and turn one cell value into a float or a problem
+code. Nothing here rejects negatives or fractions — validation does that later.
+
+Problem codes: ``kosong`` (empty cell), ``bukan_angka`` (not a number), ``ambigu`` (``1.309`` in a
+ha/m column of a file whose convention is unknown), ``sel_error`` (Excel error value).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Literal, NamedTuple
+
+Convention = Literal["id", "en"]
+
+#: Excel error values (calamine may hand them over as text, e.g. from CSV-like sources).
+EXCEL_ERRORS = frozenset(
+    {
+        "#DIV/0!",
+        "#REF!",
+        "#N/A",
+        "#VALUE!",
+        "#NAME?",
+        "#NUM!",
+        "#NULL!",
+        "#SPILL!",
+        "#CALC!",
+        "#GETTING_DATA",
+    }
+)
+
+#: Text meaning zero (nihil).
+DASHES = frozenset({"-", "–", "—", "--", "−"})
+
+#: Trailing units tolerated after a number, lower case, without a final dot.
+UNITS = frozenset(
+    {
+        "unit",
+        "units",
+        "bh",
+        "buah",
+        "bangunan",
+        "rumah",
+        "ha",
+        "hektar",
+        "hektare",
+        "m",
+        "meter",
+        "kk",
+        "jiwa",
+        "orang",
+        "org",
+    }
+)
+
+#: Longest cell text read as a number; longer text is not a number (and is never cached).
+MAX_NUMBER_CHARS = 100
+
+_NUMBER = re.compile(r"([+-]?)([0-9.,]+)")  # linear: a digit is checked separately
+_DIGIT = re.compile(r"[0-9]")
+_UNIT_TAIL = re.compile(r"^(.*?[0-9.,])\s*([A-Za-z]+)\.?$")
+_GROUPED_TAIL = re.compile(r"[0-9]{3}")
+_LEAD_GROUP = re.compile(r"[1-9][0-9]{0,2}")
+_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2007": " "})
+
+
+class ParsedNumber(NamedTuple):
+    """A parsed cell: the number (or None) and a problem code (or None)."""
+
+    value: float | None
+    problem: str | None
+
+
+class _Shape(NamedTuple):
+    """How a numeric text reads: its value per convention, or one value for both."""
+
+    id_value: float | None  # value under the Indonesian convention (None: impossible there)
+    en_value: float | None  # value under the English convention
+
+
+def _valid_groups(groups: list[str]) -> bool:
+    """Thousands grouping: a first group of 1-3 digits (no leading 0), then groups of 3."""
+    return bool(_LEAD_GROUP.fullmatch(groups[0])) and all(
+        _GROUPED_TAIL.fullmatch(g) for g in groups[1:]
+    )
+
+
+def _with_thousands(body: str, thousands: str, decimal: str) -> float | None:
+    """Value of ``body`` read with the given separators, or None when it does not fit them."""
+    if body.count(decimal) > 1:
+        return None
+    int_part, _, frac = body.partition(decimal)
+    if decimal in body and not frac.isdigit():
+        return None
+    if thousands in int_part:
+        if not _valid_groups(int_part.split(thousands)):
+            return None
+        int_part = int_part.replace(thousands, "")
+    if int_part and not int_part.isdigit():
+        return None
+    if not int_part and not frac:
+        return None
+    return float(f"{int_part or '0'}.{frac or '0'}")
+
+
+@lru_cache(maxsize=8192)
+def _shape(body: str) -> _Shape:
+    """Read a digits-and-separators string under both conventions."""
+    return _Shape(_with_thousands(body, ".", ","), _with_thousands(body, ",", "."))
+
+
+def _numeric_body(text: str) -> tuple[str, str] | None:
+    """Split a cleaned cell text into (sign, digits-and-separators), dropping a known unit."""
+    m = _UNIT_TAIL.match(text)
+    if m:
+        if m.group(2).lower() not in UNITS:
+            return None
+        text = m.group(1).rstrip()
+    m = _NUMBER.fullmatch(text)
+    if not m or not _DIGIT.search(m.group(2)):
+        return None
+    return m.group(1), m.group(2)
+
+
+def _clean(text: str) -> str:
+    """Trim a cell text, non-breaking spaces included."""
+    return text.translate(_SPACES).strip()
+
+
+class _Text(NamedTuple):
+    """What a cell text is, before the file's convention is known: ``kind`` is ``angka``
+    (with ``sign`` and ``shape``), ``nol`` (a dash), ``kosong``, ``sel_error`` or
+    ``bukan_angka``; ``vote`` is the convention the text alone proves, if any."""
+
+    kind: str
+    sign: str = ""
+    shape: _Shape | None = None
+    vote: Convention | None = None
+
+
+@lru_cache(maxsize=65536)
+def _analyse(text: str) -> _Text:
+    """Read a cell text once for both convention detection and parsing (cached: survey
+    files repeat the same texts). ``text`` is at most ``MAX_NUMBER_CHARS`` long."""
+    text = _clean(text)
+    if not text:
+        return _Text("kosong")
+    if text in DASHES:
+        return _Text("nol")
+    if text[0] == "#" and _is_error_text(text):
+        return _Text("sel_error")
+    parts = _numeric_body(text)
+    if parts is None:
+        return _Text("bukan_angka")
+    shape = _shape(parts[1])
+    vote: Convention | None = None
+    if shape.id_value is None and shape.en_value is not None:
+        vote = "en"
+    elif shape.en_value is None and shape.id_value is not None:
+        vote = "id"
+    return _Text("angka", parts[0], shape, vote)
+
+
+def _text_convention(text: str) -> Convention | None:
+    """The convention a single text proves, if any (``0,85`` → id, ``1.309`` → None)."""
+    if len(text) > MAX_NUMBER_CHARS:
+        return None
+    return _analyse(text).vote
+
+
+def detect_convention(texts: Iterable[str]) -> Convention | None:
+    """The number convention of a file, from the text cells of its numeric columns.
+
+    Each text that reads one way only votes (``0,85``, ``1.234,5``, ``1.234.567`` → id;
+    ``0.85``, ``1,234.5`` → en); ``1.309``, ``12`` and non-numbers do not vote. A file should use
+    one convention; if both appear the majority wins, and a tie gives None (nothing settled).
+    """
+    votes: dict[Convention | None, int] = {"id": 0, "en": 0, None: 0}
+    for text in texts:  # each distinct text is analysed once (_analyse is cached)
+        votes[_text_convention(text)] += 1
+    if votes["id"] > votes["en"]:
+        return "id"
+    if votes["en"] > votes["id"]:
+        return "en"
+    return None
+
+
+def _is_error_text(text: str) -> bool:
+    """True for an Excel error value such as ``#DIV/0!``."""
+    return text.upper() in EXCEL_ERRORS
+
+
+def _resolve(shape: _Shape, *, is_count: bool, convention: Convention | None) -> ParsedNumber:
+    """Pick the value of an ambiguous or unambiguous numeric text."""
+    id_value, en_value = shape
+    if id_value is None and en_value is None:
+        return ParsedNumber(None, "bukan_angka")
+    if id_value is None or en_value is None or id_value == en_value:
+        return ParsedNumber(id_value if en_value is None else en_value, None)
+    # Both readings fit and differ: a lone separator followed by exactly three digits.
+    if is_count:
+        return ParsedNumber(max(id_value, en_value), None)
+    if convention == "id":
+        return ParsedNumber(id_value, None)
+    if convention == "en":
+        return ParsedNumber(en_value, None)
+    return ParsedNumber(None, "ambigu")
+
+
+_SIMPLE = {"kosong": ParsedNumber(None, "kosong"), "nol": ParsedNumber(0.0, None),
+           "sel_error": ParsedNumber(None, "sel_error"),
+           "bukan_angka": ParsedNumber(None, "bukan_angka")}
+
+
+def _parse_text(text: str, is_count: bool, convention: Convention | None) -> ParsedNumber:
+    """Parse a text cell of at most ``MAX_NUMBER_CHARS`` characters."""
+    read = _analyse(text)
+    if read.shape is None:
+        return _SIMPLE[read.kind]
+    parsed = _resolve(read.shape, is_count=is_count, convention=convention)
+    if parsed.value is not None and read.sign == "-":
+        return ParsedNumber(-parsed.value, None)
+    return parsed
+
+
+def parse_number(value: object, *, is_count: bool, convention: Convention | None) -> ParsedNumber:
+    """Parse one cell value of a numeric RT column (spec §2) for the reader.
+
+    Numbers pass as floats; text is read in either convention with a trailing unit allowed;
+    ``-`` is 0; empty is ``kosong``; Excel error text is ``sel_error``; a lone separator followed
+    by three digits is a thousands separator in count columns and settled by ``convention``
+    elsewhere (``ambigu`` when None). Booleans and dates are ``bukan_angka``.
+    """
+    if value is None:
+        return ParsedNumber(None, "kosong")
+    if isinstance(value, bool):
+        return ParsedNumber(None, "bukan_angka")
+    if isinstance(value, int | float):
+        number = float(value)
+        if math.isfinite(number):
+            return ParsedNumber(number, None)
+        return ParsedNumber(None, "bukan_angka")
+    if isinstance(value, str):
+        if len(value) > MAX_NUMBER_CHARS:
+            return ParsedNumber(None, "bukan_angka" if value.strip() else "kosong")
+        return _parse_text(value, is_count, convention)
+    if isinstance(value, dt.date | dt.time | dt.timedelta):
+        return ParsedNumber(None, "bukan_angka")
+    return ParsedNumber(None, "bukan_angka")

@@ -1,0 +1,417 @@
+"""The RT rows under the header: row rules, RT/RW codes, numbers and cell problems."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from transforms.read.cells import Grid, blank, cell_ref, norm_label, raw_text, text_or_none
+from transforms.read.header import MIN_HEADER_MATCHES, Header
+from transforms.read.labels import MAX_LABEL_CHARS
+from transforms.read.numbers import (
+    EXCEL_ERRORS,
+    MAX_NUMBER_CHARS,
+    Convention,
+    ParsedNumber,
+    detect_convention,
+    parse_number,
+)
+from transforms.read.rtrw import normalise_code, parse_rt_rw
+from transforms.read.sheets import Book
+from transforms.spec import criteria
+
+if TYPE_CHECKING:
+    from transforms.read.workbook import WorkbookRead
+
+
+@dataclass
+class CellProblem:
+    """A cell of an RT row that could not be read as required (for validation findings).
+
+    ``kode``: kosong | bukan_angka | ambigu | sel_error; ``baris``: Excel 1-based row;
+    ``sel``: cell reference (``H14``); ``kolom``: canonical column (``vol_1a``, ``rt``).
+    """
+
+    sheet: str
+    baris: int
+    kolom: str
+    sel: str
+    nilai: str
+    kode: str
+
+
+_NUMBERING = re.compile(r"^\(\s*(\d{1,3})\s*\)$")
+
+
+def _numbering_token(value: object) -> tuple[int, bool] | None:
+    """(n, parenthesised) for a column-numbering cell like ``(3)`` or 3, else None."""
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return (int(value), False) if float(value).is_integer() else None
+    if isinstance(value, str):
+        text = value.strip()
+        if m := _NUMBERING.match(text):
+            return int(m.group(1)), True
+        if text.isdigit():
+            return int(text), False
+    return None
+
+
+def _is_numbering_row(row: list[Any]) -> bool:
+    """True for a column-numbering row: (1) (2) … increasing, or 1 2 3 … consecutive."""
+    tokens = [_numbering_token(v) for v in row if not blank(v)]
+    if len(tokens) < MIN_HEADER_MATCHES or any(t is None for t in tokens):
+        return False
+    numbers = [t[0] for t in tokens if t]
+    if all(t[1] for t in tokens if t):
+        return all(b > a for a, b in zip(numbers, numbers[1:], strict=False))
+    return numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+
+
+def _is_total_label(value: object) -> bool:
+    """True for a total-row label (Jumlah, Subtotal, Total, Jml, Rata-rata, Jumlah Total …)."""
+    if not isinstance(value, str) or len(value) > MAX_LABEL_CHARS:
+        return False
+    norm = norm_label(value)
+    return bool(norm) and any(norm.startswith(label) for label in criteria.TOTAL_ROW_LABELS)
+
+
+def _is_total_row(row: list[Any], key_col: int | None) -> bool:
+    """True when the RT cell or the first non-empty cell of a row is a total label."""
+    if key_col is not None and _is_total_label(row[key_col]):
+        return True
+    first = next((v for v in row if not blank(v)), None)
+    return _is_total_label(first)
+
+
+def _looks_numeric(value: object) -> bool:
+    """True for a cell holding a number (convention-free check used to find the table end)."""
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return True
+    if isinstance(value, str) and value:
+        return parse_number(value, is_count=True, convention=None).value is not None
+    return False
+
+
+@dataclass
+class _Layout:
+    """Where the RT table's columns are (0-based indices)."""
+
+    rt: int | None
+    rw: int | None
+    rt_rw: int | None
+    kawasan: int | None
+    numeric: list[tuple[str, int, bool]]  # (column, index, is_count)
+    stored: list[tuple[str, int]]
+
+    @property
+    def key(self) -> int | None:
+        """Column holding the RT code (the RT column, else the combined RT/RW column)."""
+        return self.rt if self.rt is not None else self.rt_rw
+
+
+def _layout(columns: dict[str, int]) -> _Layout:
+    """Column positions of a header, numeric columns in spec order."""
+    counts = criteria.count_columns()
+    numeric = [(n, columns[n], n in counts) for n in criteria.numeric_columns() if n in columns]
+    return _Layout(
+        rt=columns.get("rt"),
+        rw=columns.get("rw"),
+        rt_rw=columns.get("rt_rw"),
+        kawasan=columns.get("kawasan"),
+        numeric=numeric,
+        stored=[(n, columns[n]) for n in _stored_columns() if n in columns],
+    )
+
+
+@lru_cache(maxsize=1)
+def _stored_columns() -> tuple[str, ...]:
+    """Stored-result columns in output order."""
+    codes = [c.kode for c in criteria.criteria()]
+    return (
+        *(f"stored_persen_{k}" for k in codes),
+        *(f"stored_nilai_{k}" for k in codes),
+        "stored_total_nilai",
+        "stored_tingkat_kekumuhan",
+    )
+
+
+def _row_rt_rw(row: list[Any], lay: _Layout) -> tuple[str | None, str | None]:
+    """(rt, rw) of a data row from RT/RW columns or the combined column."""
+    rt = rw = None
+    if lay.rt is not None:
+        rt = normalise_code(row[lay.rt])
+        if rt is None:
+            rt, rw = parse_rt_rw(row[lay.rt])  # a combined value under an "RT" label
+    elif lay.rt_rw is not None:
+        rt, rw = parse_rt_rw(row[lay.rt_rw])
+    if lay.rw is not None:
+        rw = normalise_code(row[lay.rw]) or rw
+    elif rw is None and lay.rt_rw is not None and lay.rt is not None:
+        rw = parse_rt_rw(row[lay.rt_rw])[1]
+    return rt, rw
+
+
+def _data_rows(grid: Grid, header: Header, lay: _Layout) -> list[int]:
+    """0-based indices of the RT rows under the header (spec §2 row rules)."""
+    out: list[int] = []
+    first = True
+    for r in range(header.row + 1, len(grid)):
+        row = grid[r]
+        if all(blank(v) for v in row):
+            continue
+        if first:
+            first = False
+            if _is_numbering_row(row):
+                continue
+        if _is_total_row(row, lay.key):
+            continue
+        rt, _ = _row_rt_rw(row, lay)
+        if rt is None and not any(_looks_numeric(row[c]) for _, c, _ in lay.numeric):
+            break
+        out.append(r)
+    return out
+
+
+class RowColumns:
+    """Column arrays of the RT DataFrame at Excel rows ``baris``, filled column by column
+    (by the table reader here and by the Form Data RT reader)."""
+
+    def __init__(self, baris: list[int]) -> None:
+        self.baris = baris
+        self.rt: list[str | None] = []
+        self.rw: list[str | None] = []
+        self.kawasan: list[str | None] = []
+        self.numeric: dict[str, Any] = {}
+        self.stored: dict[str, Any] = {}
+
+    def columns(self) -> dict[str, Any]:
+        """The rows as column arrays in frame order (every numeric column, NaN if absent)."""
+        n = len(self.baris)
+        out: dict[str, Any] = {
+            "sumber_baris": np.array(self.baris, dtype=np.int64),
+            "rt": _objects(self.rt),
+            "rw": _objects(self.rw),
+            "kawasan": _objects(self.kawasan),
+        }
+        for name in criteria.numeric_columns():
+            values = self.numeric.get(name)
+            out[name] = np.full(n, np.nan) if values is None else values
+        return {**out, **self.stored}
+
+
+def _objects(values: list[Any]) -> np.ndarray:
+    """An object array of ``values`` (None kept, no string inference)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def table_frame(columns: dict[str, Any]) -> pd.DataFrame:
+    """A DataFrame of column arrays, object arrays kept as object (not inferred as str)."""
+    return pd.DataFrame({k: pd.Series(v, dtype=v.dtype, copy=False)
+                         for k, v in columns.items()})
+
+
+def stack_rows(reads: list[tuple[int, WorkbookRead]]) -> pd.DataFrame:
+    """The RT rows of many reads as one frame with provenance (``wb``, ``sumber_file``,
+    ``sha256``, ``sumber_sheet``) first, built column by column — the same frame as
+    concatenating each read's :attr:`WorkbookRead.rows` (a column a file lacks is NaN)."""
+    tables = [(wb, r, r.table) for wb, r in reads
+              if r.table is not None and len(r.table["sumber_baris"])]
+    sizes = [len(t["sumber_baris"]) for _, _, t in tables]
+    which = np.repeat(np.arange(len(tables)), sizes)  # row → its table
+    data: dict[str, Any] = {"wb": np.array([wb for wb, _, _ in tables], dtype=np.int64)[which]}
+    for col, attr in (("sumber_file", "sumber_file"), ("sha256", "sha256"),
+                      ("sumber_sheet", "rt_sheet")):
+        # one value per workbook repeated on each of its rows: categorical codes, not copies
+        values = pd.Index([getattr(r, attr) for _, r, _ in tables], dtype="str")
+        categories = values.unique()
+        codes = categories.get_indexer(values)[which]
+        data[col] = pd.Categorical.from_codes(codes, categories=categories)
+    for name in dict.fromkeys(k for _, _, t in tables for k in t):
+        parts = [t.get(name) for _, _, t in tables]
+        kinds = {p.dtype for p in parts if p is not None}
+        kind = kinds.pop() if len(kinds) == 1 and all(p is not None for p in parts) else (
+            object if np.dtype(object) in kinds else np.float64)
+        filled = [p.astype(kind, copy=False) if p is not None else np.full(n, np.nan, kind)
+                  for p, n in zip(parts, sizes, strict=True)]
+        data[name] = pd.Series(np.concatenate(filled), dtype=kind, copy=False)
+    return pd.DataFrame(data)
+
+
+@lru_cache(maxsize=1)
+def _empty_template() -> pd.DataFrame:
+    return table_frame(RowColumns([]).columns())
+
+
+def empty_rows() -> pd.DataFrame:
+    """An RT DataFrame with no rows and every always-present column."""
+    return _empty_template().copy()
+
+
+#: Parsed cell texts of this process by (is_count — None for stored — , convention), then
+#: text: survey files repeat the same texts; each memo is cleared past ``_MEMO_MAX`` entries.
+_MEMO: dict[tuple[bool | None, Convention | None], dict[str, ParsedNumber]] = {}
+_MEMO_MAX = 200_000
+
+
+def _text_memo(is_count: bool | None, convention: Convention | None) -> dict[str, ParsedNumber]:
+    """The process's parsed-text memo for one column kind and convention (emptied when full)."""
+    memo = _MEMO.setdefault((is_count, convention), {})
+    if len(memo) > _MEMO_MAX:
+        memo.clear()
+    return memo
+
+
+def _all_floats(values: tuple[Any, ...]) -> bool:
+    """True when every value is a float (the common case: numeric cells, no text)."""
+    return not values or set(map(type, values)) == {float}
+
+
+class TableReader:
+    """Reads the RT rows of one sheet column by column into arrays and cell problems.
+
+    Numeric columns holding only numbers become arrays at once; other columns parse cell by
+    cell (a text seen before in the column is not parsed again). Problems are recorded in row
+    order, RT and RW first, then the numeric columns in spec order."""
+
+    def __init__(self, book: Book, sheet: str, header: Header) -> None:
+        self.book = book
+        self.sheet = sheet
+        self.grid = book.grid(sheet)
+        self.header = header
+        self.lay = _layout(header.columns)
+        self.problems: list[CellProblem] = []
+        self._found: list[tuple[int, int, CellProblem]] = []
+        self._errors: dict[tuple[int, int], str] | None = None
+        self.convention: Convention | None = None
+
+    def _error_at(self, r: int, c: int) -> str | None:
+        """The Excel error value of a cell (error cells loaded from the XML on first need)."""
+        if self._errors is None:
+            self._errors = self.book.error_cells(self.sheet)
+        return self._errors.get((r, c))
+
+    def _cell(self, r: int, c: int) -> object:
+        """A cell value, with the Excel error text calamine drops put back."""
+        value = self.grid[r][c]
+        if value == "" or (type(value) is float and self._errors):
+            return self._error_at(r, c) or value
+        return value
+
+    def _problem(self, r: int, c: int, kolom: str, value: object, kode: str,
+                 order: int = 0) -> None:
+        self._found.append((r, order, CellProblem(self.sheet, r + 1, kolom, cell_ref(r, c),
+                                                  raw_text(value), kode)))
+
+    def read(self) -> dict[str, Any]:
+        """Parse all RT rows as column arrays; sets ``convention`` and ``problems``."""
+        rows = _data_rows(self.grid, self.header, self.lay)
+        if b"opendocument" in self.book.data[:100]:
+            self._errors = self.book.error_cells(self.sheet)  # ODS error cells may read as 0
+        columns = list(zip(*(self.grid[r] for r in rows), strict=True)) if rows else []
+        self.convention = detect_convention(self._numeric_texts(columns))
+        out = RowColumns([r + 1 for r in rows])
+        self._read_codes(rows, out)
+        for order, (name, c, is_count) in enumerate(self.lay.numeric, start=2):
+            values = columns[c] if columns else ()
+            out.numeric[name] = self._numeric_column(rows, values, c, name, is_count, order)
+        for name, c in self.lay.stored:
+            out.stored[name] = self._stored_column(name, columns[c] if columns else ())
+        self._found.sort(key=lambda item: item[:2])
+        self.problems = [p for _, _, p in self._found]
+        return out.columns()
+
+    def _numeric_texts(self, columns: list[tuple[Any, ...]]) -> Iterable[str]:
+        """Text cells of the known numeric columns (for convention detection)."""
+        for _, c, _ in self.lay.numeric:
+            if columns:
+                yield from (v for v in columns[c] if type(v) is str and v)
+
+    def _read_codes(self, rows: list[int], out: RowColumns) -> None:
+        """RT, RW and kawasan of every row, with a problem for an unreadable RT/RW cell."""
+        lay = self.lay
+        for r in rows:
+            row = self.grid[r]
+            rt, rw = _row_rt_rw(row, lay)
+            self._check_code(r, lay.key, "rt", rt, 0)  # a failed combined cell: one problem
+            self._check_code(r, lay.rw, "rw", rw, 1)
+            out.rt.append(rt)
+            out.rw.append(rw)
+            out.kawasan.append(None if lay.kawasan is None else text_or_none(row[lay.kawasan]))
+
+    def _numeric_column(self, rows: list[int], values: tuple[Any, ...], c: int, name: str,
+                        is_count: bool, order: int) -> np.ndarray:
+        """One numeric column as float64 (NaN where unreadable, with a problem)."""
+        if not self._errors and _all_floats(values):
+            return np.array(values, dtype=np.float64)
+        out = np.empty(len(values), dtype=np.float64)
+        convention = self.convention
+        memo = _text_memo(is_count, convention)
+        for i, value in enumerate(values):
+            if type(value) is float and not self._errors:
+                out[i] = value
+                continue
+            r = rows[i]
+            if type(value) is str and value:
+                parsed = memo.get(value)
+                if parsed is None:
+                    parsed = memo[value] = (
+                        ParsedNumber(float(value), None) if value.isdigit() and value.isascii()
+                        and len(value) <= MAX_NUMBER_CHARS  # plain digits: any convention
+                        else parse_number(value, is_count=is_count, convention=convention))
+            else:
+                value = self._cell(r, c)
+                parsed = parse_number(value, is_count=is_count, convention=convention)
+            out[i] = math.nan if parsed.value is None else parsed.value
+            if parsed.problem is not None:
+                self._problem(r, c, name, value, parsed.problem, order)
+        return out
+
+    def _check_code(self, r: int, c: int | None, kolom: str, code: str | None,
+                    order: int) -> None:
+        """Record a problem for an empty or unreadable RT/RW cell."""
+        if c is None or code is not None:
+            return
+        value = self._cell(r, c)
+        if blank(value):
+            kode = "kosong"
+        elif isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
+            kode = "sel_error"
+        else:
+            kode = "bukan_angka"
+        self._problem(r, c, kolom, value, kode, order)
+
+    def _stored_column(self, name: str, values: tuple[Any, ...]) -> Any:
+        """Stored percents/scores/total/tingkat: read for reconciliation, never a problem."""
+        if name == "stored_tingkat_kekumuhan":
+            return np.array([text_or_none(v) for v in values], dtype=object)
+        if _all_floats(values):
+            out = np.array(values, dtype=np.float64)
+            out[~np.isfinite(out)] = np.nan
+            return out
+        convention = self.convention
+        memo = _text_memo(None, convention)
+
+        def one(value: object) -> float:
+            if type(value) is float:
+                return value if math.isfinite(value) else math.nan
+            text = type(value) is str
+            parsed = memo.get(value) if text else None
+            if parsed is None:
+                parsed = parse_number(value.strip().removesuffix("%").strip() if text else value,
+                                      is_count=False, convention=convention)
+                if text:
+                    memo[value] = parsed
+            return math.nan if parsed.value is None else parsed.value
+
+        return np.array([one(v) for v in values], dtype=np.float64)
+
+

@@ -1,0 +1,1 @@
+"""Step 7 of 7: the clerk report, the indicator report and the data dictionary."""

@@ -1,0 +1,333 @@
+"""The clerk's report (issue 3): what to fix in which workbook, in plain Bahasa Indonesia.
+
+For the people who fill in the KOTAKU workbooks: every workbook of the run grouped kabupaten/kota
+→ kelurahan/desa → file, its status (diterima/ditolak/duplikat/digantikan) with a one-line
+explanation, and every finding naming the sheet and cell and what to change — errors first.
+Rendered twice from one structure: markdown and a self-contained HTML page (inline CSS).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+UNKNOWN_GROUP = "Berkas tanpa kode wilayah yang dikenali"
+STATUSES = ("diterima", "ditolak", "duplikat", "digantikan")
+_LEVEL = {"error": "Kesalahan", "warning": "Peringatan"}
+_VILLAGE_KIND = {"1": "Kelurahan", "2": "Desa", "3": "Desa adat"}
+
+
+@dataclass
+class Finding:
+    """One finding as the clerk reads it."""
+
+    tingkat: str  # error | warning
+    lokasi: str  # "Data RT!H14", "sheet Data RT, baris 7", "seluruh berkas"
+    pesan: str
+    nilai: str
+
+
+@dataclass
+class Workbook:
+    """One file of the run with its status and findings (errors first)."""
+
+    sumber_file: str
+    status: str
+    tahun: int | None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(f.tingkat == "error" for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.tingkat != "error" for f in self.findings)
+
+    @property
+    def clean(self) -> bool:
+        return self.status == "diterima" and not self.findings
+
+
+@dataclass
+class Village:
+    """A kelurahan/desa (or, in the unknown group, no village) and its workbooks."""
+
+    kode: str
+    nama: str
+    kecamatan: str
+    workbooks: list[Workbook]
+
+    @property
+    def title(self) -> str:
+        kind = _VILLAGE_KIND.get(self.kode[9:10], "Kelurahan/desa")
+        return f"{kind} {self.nama} ({self.kode}) — Kecamatan {self.kecamatan}"
+
+
+@dataclass
+class Group:
+    """A kabupaten/kota (or the unknown-code group) and its villages."""
+
+    kode: str
+    nama: str
+    villages: list[Village]
+
+    @property
+    def title(self) -> str:
+        return f"{self.nama} ({self.kode})" if self.kode else self.nama
+
+
+def status_explanation(status: str, errors: int, warnings: int) -> str:
+    """One line telling the clerk what the status means and whether to act."""
+    if status == "diterima":
+        note = (f" Ada {warnings} peringatan: data tetap diterbitkan, mohon diperiksa."
+                if warnings else "")
+        return "Diterima — datanya diterbitkan." + note
+    if status == "ditolak":
+        return (f"Ditolak — {errors} kesalahan harus diperbaiki. Data berkas ini tidak "
+                "diterbitkan (data yang sudah terbit sebelumnya tetap berlaku). Perbaiki semua "
+                "kesalahan di bawah, lalu kirim ulang berkasnya.")
+    if status == "duplikat":
+        return ("Duplikat — berkas ini salinan persis berkas lain, jadi tidak diproses. Tidak "
+                "perlu diperbaiki; hapus salinan ini bila tidak diperlukan.")
+    if status == "digantikan":
+        return ("Digantikan — ada workbook lain untuk kelurahan dan tahun yang sama dengan "
+                "tanggal pendataan lebih baru; yang lebih baru yang dipakai. Tidak perlu tindakan "
+                "bila memang begitu maksudnya.")
+    return "Status tidak diketahui — hubungi pengelola data."
+
+
+def _text(value: object) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return str(value)
+
+
+def plain(message: object) -> str:
+    """A message as one plain line: whitespace collapsed, any technical trace cut off."""
+    text = _text(message).split("Traceback", 1)[0]
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def location(sheet: object, baris: object, pesan: object) -> str:
+    """Where to look: the cell named in the message (``Data RT!H14``), else sheet and row."""
+    sheet_s, msg = _text(sheet), _text(pesan)
+    if sheet_s:
+        m = re.search(re.escape(sheet_s) + r"!\$?([A-Z]{1,3})\$?(\d+)", msg)
+        if m:
+            return f"{sheet_s}!{m[1]}{m[2]}"
+    row = "" if _text(baris) == "" else str(int(float(_text(baris))))
+    if sheet_s and row:
+        return f"sheet {sheet_s}, baris {row}"
+    return f"sheet {sheet_s}" if sheet_s else "seluruh berkas"
+
+
+def _findings(rows: pd.DataFrame) -> list[Finding]:
+    rows = rows.assign(_o=(rows["tingkat"] != "error").astype(int),
+                       _b=pd.to_numeric(rows["baris"], errors="coerce"))
+    rows = rows.sort_values(["_o", "sheet", "_b"], na_position="first", kind="stable")
+    return [Finding(tingkat=_text(r.tingkat), lokasi=location(r.sheet, r.baris, r.pesan),
+                    pesan=plain(r.pesan), nilai=_text(r.nilai))
+            for r in rows.itertuples(index=False)]
+
+
+def _workbooks(temuan: pd.DataFrame, pengiriman: pd.DataFrame) -> pd.DataFrame:
+    """One row per file: pengiriman plus any file that only appears in the findings."""
+    known = set(pengiriman["sumber_file"])
+    extra = sorted(set(temuan["sumber_file"].dropna()) - known)
+    more = pd.DataFrame({"sumber_file": extra, "status": "", "kode_kelurahan": None,
+                         "tahun": None})
+    cols = ["sumber_file", "status", "kode_kelurahan", "tahun"]
+    return pd.concat([pengiriman[cols], more[cols]], ignore_index=True) if extra \
+        else pengiriman[cols]
+
+
+def build_groups(temuan: pd.DataFrame, pengiriman: pd.DataFrame,
+                 villages: pd.DataFrame) -> list[Group]:
+    """Workbooks grouped kabupaten → kelurahan (by code), the unknown-code group last."""
+    by_file = {f: g for f, g in temuan.groupby("sumber_file", sort=False)}
+    workbooks = _workbooks(temuan, pengiriman)
+    used = villages[villages["kode_kelurahan"].isin(workbooks["kode_kelurahan"])]
+    ref = used.set_index("kode_kelurahan").to_dict("index")  # code → names, looked up often
+    tree: dict[str, dict[str, list[Workbook]]] = {}
+    for r in workbooks.itertuples(index=False):
+        rows = by_file.get(r.sumber_file)
+        tahun = None if _text(r.tahun) == "" else int(r.tahun)
+        wb = Workbook(r.sumber_file, _text(r.status), tahun,
+                      _findings(rows) if rows is not None else [])
+        kode = _text(r.kode_kelurahan)
+        kab = ref[kode]["kode_kabupaten"] if kode in ref else ""
+        tree.setdefault(kab, {}).setdefault(kode if kab else "", []).append(wb)
+    groups = [_group(kab, tree[kab], ref) for kab in sorted(k for k in tree if k)]
+    if "" in tree:
+        groups.append(Group("", UNKNOWN_GROUP, [Village("", "", "", _sorted(tree[""][""]))]))
+    return groups
+
+
+def _sorted(workbooks: list[Workbook]) -> list[Workbook]:
+    return sorted(workbooks, key=lambda w: (w.tahun or 0, w.sumber_file))
+
+
+def _group(kab: str, villages: dict[str, list[Workbook]],
+           ref: dict[str, dict[str, object]]) -> Group:
+    out = []
+    for kode in sorted(villages):
+        row = ref[kode]
+        out.append(Village(kode, row["nama_kelurahan"], row["nama_kecamatan"],
+                           _sorted(villages[kode])))
+    nama = ref[next(iter(villages))]["nama_kabupaten"]
+    return Group(kab, nama, out)
+
+
+def _all(groups: Iterable[Group]) -> list[tuple[Group, Village, Workbook]]:
+    return [(g, v, w) for g in groups for v in g.villages for w in v.workbooks]
+
+
+def _summary_lines(groups: list[Group]) -> list[str]:
+    items = _all(groups)
+    counts = {s: sum(w.status == s for _, _, w in items) for s in STATUSES}
+    errors = sum(w.errors for _, _, w in items)
+    warnings = sum(w.warnings for _, _, w in items)
+    return [f"{len(items)} workbook dibaca: " + ", ".join(f"{n} {s}" for s, n in counts.items()),
+            f"{errors} kesalahan (error) dan {warnings} peringatan (warning)"]
+
+
+def _where(g: Group, v: Village) -> str:
+    return f"{g.nama} › {v.nama}" if v.kode else g.nama
+
+
+def _header(run_id: str, pengiriman: pd.DataFrame) -> str:
+    when = pd.to_datetime(pengiriman.get("diproses_pada"), utc=True).max() \
+        if len(pengiriman) else None
+    stamp = f" · diproses {when:%d-%m-%Y %H:%M} UTC" if when is not None and pd.notna(when) \
+        else ""
+    return f"Run {run_id}{stamp}"
+
+
+# ---------------------------------------------------------------- markdown
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
+
+
+def _md_workbook(w: Workbook) -> list[str]:
+    tahun = f" — tahun {w.tahun}" if w.tahun else ""
+    lines = [f"#### `{w.sumber_file}`{tahun}", "",
+             f"**Status: {w.status or '?'}.** {status_explanation(w.status, w.errors, w.warnings)}",
+             ""]
+    if w.findings:
+        lines += ["| jenis | lokasi | masalah dan cara memperbaiki |", "| --- | --- | --- |"]
+        lines += [f"| {_LEVEL.get(f.tingkat, f.tingkat)} | `{f.lokasi}` | {_md(f.pesan)} |"
+                  for f in w.findings]
+        lines.append("")
+    return lines
+
+
+def _md_village(v: Village) -> list[str]:
+    lines = [f"### {v.title}", ""] if v.kode else []
+    clean = [w for w in v.workbooks if w.clean]
+    if clean:
+        files = "; ".join(f"`{w.sumber_file}` ({w.tahun})" for w in clean)
+        lines += [f"Diterima tanpa temuan: {files}.", ""]
+    for w in v.workbooks:
+        if not w.clean:
+            lines += _md_workbook(w)
+    return lines
+
+
+def render_markdown(groups: list[Group], run_id: str, pengiriman: pd.DataFrame) -> str:
+    """The report as markdown (for e-mail, chat or a repository)."""
+    lines = ["# Laporan temuan workbook KOTAKU", "", _header(run_id, pengiriman), "",
+             "## Ringkasan", "", *(f"- {s}" for s in _summary_lines(groups)), ""]
+    todo = [(g, v, w) for g, v, w in _all(groups) if w.status == "ditolak"]
+    if todo:
+        lines += ["### Perlu diperbaiki lalu dikirim ulang", ""]
+        lines += [f"- `{w.sumber_file}` ({_where(g, v)}): {w.errors} kesalahan"
+                  for g, v, w in todo]
+        lines.append("")
+    for g in groups:
+        lines += [f"## {g.title}", ""]
+        for v in g.villages:
+            lines += _md_village(v)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+# ---------------------------------------------------------------- html
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;
+max-width:70rem;padding:0 1rem;color:#1f2933;line-height:1.45}
+h1{font-size:1.6rem}h2{border-bottom:2px solid #cbd2d9;padding-bottom:.2rem;margin-top:2rem}
+h3{margin-top:1.4rem}h4{margin:1rem 0 .3rem;font-family:ui-monospace,monospace;font-size:.95rem}
+.meta{color:#52606d}.wb{border:1px solid #e4e7eb;border-radius:6px;padding:.6rem .9rem;
+margin:.6rem 0}.wb.ditolak{border-left:6px solid #c62828}.wb.diterima{border-left:6px solid
+#2e7d32}.wb.duplikat,.wb.digantikan{border-left:6px solid #9aa5b1}
+.badge{display:inline-block;border-radius:4px;padding:0 .45rem;font-weight:600;color:#fff;
+font-size:.85rem}.b-diterima{background:#2e7d32}.b-ditolak{background:#c62828}
+.b-duplikat,.b-digantikan,.b-{background:#616e7c}
+table{border-collapse:collapse;width:100%;margin:.4rem 0}th,td{border:1px solid #e4e7eb;
+padding:.3rem .5rem;text-align:left;vertical-align:top}th{background:#f5f7fa}
+td.loc{font-family:ui-monospace,monospace;white-space:nowrap}
+tr.error td:first-child{color:#c62828;font-weight:600}
+tr.warning td:first-child{color:#b26a00;font-weight:600}
+.clean{color:#52606d;font-size:.92rem}
+"""
+
+
+def _e(text: object) -> str:
+    return html.escape(_text(text))
+
+
+def _anchor(w: Workbook) -> str:
+    return "wb-" + re.sub(r"[^0-9a-zA-Z]+", "-", w.sumber_file).strip("-").lower()
+
+
+def _html_workbook(w: Workbook) -> str:
+    tahun = f" — tahun {w.tahun}" if w.tahun else ""
+    rows = "".join(
+        f'<tr class="{_e(f.tingkat)}"><td>{_LEVEL.get(f.tingkat, _e(f.tingkat))}</td>'
+        f'<td class="loc">{_e(f.lokasi)}</td><td>{_e(f.pesan)}</td></tr>' for f in w.findings)
+    table = ("<table><thead><tr><th>jenis</th><th>lokasi</th><th>masalah dan cara memperbaiki"
+             f"</th></tr></thead><tbody>{rows}</tbody></table>") if rows else ""
+    return (f'<div class="wb {_e(w.status)}" id="{_anchor(w)}"><h4>{_e(w.sumber_file)}{tahun}'
+            f'</h4><p><span class="badge b-{_e(w.status)}">{_e(w.status or "?")}</span> '
+            f"{_e(status_explanation(w.status, w.errors, w.warnings))}</p>{table}</div>")
+
+
+def _html_village(v: Village) -> str:
+    head = f"<h3>{_e(v.title)}</h3>" if v.kode else ""
+    clean = [w for w in v.workbooks if w.clean]
+    listed = "; ".join(f"{_e(w.sumber_file)} ({w.tahun})" for w in clean)
+    ok = f'<p class="clean">Diterima tanpa temuan: {listed}.</p>' if clean else ""
+    return head + ok + "".join(_html_workbook(w) for w in v.workbooks if not w.clean)
+
+
+def render_html(groups: list[Group], run_id: str, pengiriman: pd.DataFrame) -> str:
+    """The report as one self-contained HTML page (inline CSS, no scripts, works offline)."""
+    summary = "".join(f"<li>{_e(s)}</li>" for s in _summary_lines(groups))
+    todo = [(g, v, w) for g, v, w in _all(groups) if w.status == "ditolak"]
+    todo_html = ("<h3>Perlu diperbaiki lalu dikirim ulang</h3><ul>" + "".join(
+        f'<li><a href="#{_anchor(w)}">{_e(w.sumber_file)}</a> ({_e(_where(g, v))}): '
+        f"{w.errors} kesalahan</li>" for g, v, w in todo) + "</ul>") if todo else ""
+    body = "".join(f"<section><h2>{_e(g.title)}</h2>"
+                   + "".join(_html_village(v) for v in g.villages) + "</section>"
+                   for g in groups)
+    return ('<!DOCTYPE html>\n<html lang="id"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>Laporan temuan workbook KOTAKU — {_e(run_id)}</title>"
+            f"<style>{_CSS}</style></head><body><h1>Laporan temuan workbook KOTAKU</h1>"
+            f'<p class="meta">{_e(_header(run_id, pengiriman))}</p><h2>Ringkasan</h2>'
+            f"<ul>{summary}</ul>{todo_html}{body}</body></html>\n")
+
+
+def render_clerk_report(temuan: pd.DataFrame, pengiriman: pd.DataFrame, villages: pd.DataFrame,
+                        run_id: str) -> tuple[str, str]:
+    """(markdown, html) of the clerk's report for one run; ``temuan`` and ``pengiriman`` have the
+    contract columns of ``temuan_validasi`` and ``pengiriman``, ``villages`` is
+    :attr:`transforms.spec.reference.Reference.villages`."""
+    groups = build_groups(temuan, pengiriman, villages)
+    return render_markdown(groups, run_id, pengiriman), render_html(groups, run_id, pengiriman)

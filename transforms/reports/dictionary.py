@@ -1,0 +1,198 @@
+"""The data dictionary (``docs/data-dictionary.md``) for analysts and BI developers.
+
+Rendered from the one contract (:func:`transforms.spec.contract.tables`) and the criteria table
+(:func:`transforms.spec.criteria.criteria`): every published table with its grain and
+partitioning, every column with its type, unit and meaning in Indonesian and English, and the
+scoring rule it comes from. Regenerate with
+``python -m transforms.reports.dictionary > docs/data-dictionary.md`` (``make docs``);
+``tests/test_dictionary.py`` fails when the committed file is stale.
+"""
+
+from __future__ import annotations
+
+from transforms.spec import contract, criteria, reference
+from transforms.spec.contract import Column
+
+#: Grain of each published table: (Indonesian, English).
+GRAIN: dict[str, tuple[str, str]] = {
+    "indikator_rt": ("satu baris per RT per tahun", "one row per RT per survey year"),
+    "indikator_kelurahan": ("satu baris per kelurahan/desa per tahun, dinilai sebagai satu "
+                            "kawasan (jumlah RT-nya)",
+                            "one row per village per year, scored as one unit (its summed RTs)"),
+    "indikator_kecamatan": ("satu baris per kecamatan per tahun (tanpa nilai/tingkat)",
+                            "one row per district per year (no score or level)"),
+    "indikator_kabupaten": ("satu baris per kabupaten/kota per tahun (tanpa nilai/tingkat)",
+                            "one row per regency/city per year (no score or level)"),
+    "temuan_validasi": ("satu baris per temuan validasi run terakhir",
+                        "one row per validation finding of the latest run"),
+    "pengiriman": ("satu baris per berkas workbook yang dilihat run terakhir",
+                   "one row per workbook file seen by the latest run"),
+}
+
+_ROLLED_UP = ("indikator_kecamatan", "indikator_kabupaten")
+_TYPE_NAMES = {"string": "string", "int8": "int8", "int16": "int16", "int32": "int32",
+               "int64": "int64", "float64": "float64", "timestamp": "timestamp[us, UTC]"}
+
+
+def _criteria_by_column() -> dict[str, criteria.Criterion]:
+    out: dict[str, criteria.Criterion] = {}
+    for c in criteria.criteria():
+        out.update({c.vol: c, c.persen: c, c.nilai: c})
+    return out
+
+
+def _crit_link(c: criteria.Criterion) -> str:
+    return f"[{c.kode}](#kriteria-{c.kode})"
+
+
+def _criterion_rule(col: str, c: criteria.Criterion, table: str) -> str:
+    if col == c.vol:
+        return f"volume kriteria {_crit_link(c)}; penyebut `{c.penyebut}`"
+    if col == c.persen:
+        how = "rasio jumlah (Σ vol / Σ penyebut)" if table != "indikator_rt" else "per RT"
+        return (f"100 × `{c.vol}` / `{c.penyebut}` ({how}), kriteria {_crit_link(c)}; "
+                "0 bila penyebut dan volume 0")
+    return f"[pita nilai](#nilai) atas `{c.vol}` / `{c.penyebut}`, kriteria {_crit_link(c)}"
+
+
+_RULES: dict[str, str] = {
+    "total_nilai": "Σ 16 `nilai_*` (0–80)",
+    "tingkat_kekumuhan": "[pita tingkat](#tingkat) atas `total_nilai`",
+    "luas_kumuh_ha": "Σ `luas_ha` RT yang tingkatnya bukan Tidak Kumuh",
+    "kelengkapan_persen": "100 × `jumlah_kelurahan_dilaporkan` / `jumlah_kelurahan_referensi`",
+    "jumlah_kelurahan_referensi": "daftar wilayah Kemendagri (kelurahan, desa, desa adat)",
+    "jumlah_kelurahan_dilaporkan": "kelurahan/desa dengan workbook `diterima` untuk tahun itu",
+}
+
+
+def column_rule(table: str, col: Column) -> str:
+    """The scoring or roll-up rule a column comes from (markdown), or '' for plain data."""
+    crit = _criteria_by_column().get(col.name)
+    if crit is not None:
+        return _criterion_rule(col.name, crit, table)
+    if col.name in _RULES:
+        return _RULES[col.name]
+    if col.name.startswith("jumlah_rt_") or col.name.startswith("luas_kumuh_"):
+        return "dihitung dari `tingkat_kekumuhan` per RT ([pita tingkat](#tingkat))"
+    if col.name in criteria.denominators() and table != "indikator_rt":
+        return "Σ atas RT (penyebut)"
+    if col.name in criteria.denominators():
+        return "penyebut, dari workbook"
+    return ""
+
+
+def _allowed(col: Column) -> str:
+    """The column's allowed values as checked on every publish (expectations/outputs.py)."""
+    kind, _, rule = col.allowed.partition(":")
+    if kind == "in":
+        return ", ".join(f"`{v}`" for v in rule.split(","))
+    if kind == "range":
+        lo, _, hi = rule.partition("..")
+        return f"{lo or '−∞'} … {hi or '∞'}"
+    if kind == "regex":
+        return f"pola `{_cell(rule)}`"
+    return ""
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _type(col: Column, table: str) -> str:
+    t = _TYPE_NAMES[col.type]
+    if col.name == "tahun" and table in contract.PARTITIONED:
+        t += " (partisi)"
+    return f"{t} / {contract.duckdb_type(col)}"
+
+
+def _partitioning(table: str) -> str:
+    if table in contract.PARTITIONED:
+        return (f"hive `tahun=YYYY/`, satu berkas per kabupaten/kota — "
+                f"`<out>/{table}/tahun=2024/33.75.parquet`; DuckDB: "
+                f"`read_parquet('<out>/{table}/**/*.parquet', hive_partitioning = true, "
+                "hive_types = {'tahun': SMALLINT})`")
+    return f"tidak berpartisi — `<out>/{table}/part-0.parquet`"
+
+
+def render_table(table: str) -> str:
+    """One table's section: grain, partitioning and the column list."""
+    grain_id, grain_en = GRAIN[table]
+    lines = [
+        f"### `{table}`", "",
+        f"- **Butir (grain)**: {grain_id} — *{grain_en}*",
+        f"- **Partisi**: {_partitioning(table)}",
+        f"- **Jumlah kolom**: {len(contract.tables()[table])}", "",
+        "| kolom | tipe (Arrow / DuckDB) | satuan | arti | meaning | aturan | nilai yang sah |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for col in contract.tables()[table]:
+        lines.append(f"| `{col.name}` | {_type(col, table)} | {_cell(col.unit)} | "
+                     f"{_cell(col.description_id)} | {_cell(col.description_en)} | "
+                     f"{column_rule(table, col)} | {_allowed(col)} |")
+    return "\n".join(lines) + "\n"
+
+
+def _criteria_section() -> str:
+    lines = [
+        "## Kriteria (Permen PUPR 14/PRT/M/2018)", "",
+        "| kode | aspek | kriteria | satuan volume | penyebut | kolom |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for c in criteria.criteria():
+        lines.append(f"| <a id=\"kriteria-{c.kode}\"></a>{c.kode} | {c.aspek} | {c.kriteria} | "
+                     f"{c.satuan} | `{c.penyebut}` | `{c.vol}`, `{c.persen}`, `{c.nilai}` |")
+    return "\n".join(lines) + "\n"
+
+
+def _bands_section() -> str:
+    nilai = ", ".join(f"{v} bila f ≥ {t}" for t, v in criteria.NILAI_BANDS) + ", selain itu 0"
+    ceil = [80, *(m - 1 for m, _ in criteria.TINGKAT_BANDS[:-1])]
+    tingkat = [f"| {label} | {m}–{hi} |"
+               for (m, label), hi in zip(criteria.TINGKAT_BANDS, ceil, strict=True)]
+    return "\n".join([
+        "## Aturan penilaian / scoring rules", "",
+        '<a id="nilai"></a>**Nilai per kriteria.** `f = vol / penyebut` dibulatkan ke '
+        f"{criteria.FRACTION_DECIMALS} desimal; `nilai` = {nilai}. `persen_*` = 100 × pecahan, "
+        "tidak dibulatkan. Penyebut 0 dengan volume 0 memberi 0 % (dan peringatan).", "",
+        '<a id="tingkat"></a>**Tingkat kekumuhan** atas `total_nilai` (Σ 16 nilai, 0–80). '
+        "Label persis seperti di tabel:", "",
+        "| tingkat_kekumuhan | total_nilai |", "| --- | --- |", *tingkat, "",
+        "**Agregasi.** Kelurahan, kecamatan dan kabupaten/kota menjumlahkan penyebut dan volume "
+        "lalu menghitung ulang persen (rasio jumlah); persen, nilai dan total tidak pernah "
+        "dirata-rata. Kelurahan dinilai sebagai satu kawasan; kecamatan dan kabupaten/kota tidak "
+        "diberi nilai/tingkat. `luas_kumuh_ha` = Σ `luas_ha` RT yang tingkatnya bukan Tidak Kumuh.",
+        "",
+    ])
+
+
+def _overview() -> str:
+    lines = ["## Tabel / tables", "", "| tabel | butir | partisi | kolom |",
+             "| --- | --- | --- | --- |"]
+    for table, cols in contract.tables().items():
+        part = "`tahun`" if table in contract.PARTITIONED else "—"
+        lines.append(f"| [`{table}`](#{table}) | {GRAIN[table][0]} | {part} | {len(cols)} |")
+    return "\n".join(lines) + "\n"
+
+
+def render_dictionary() -> str:
+    """The whole data dictionary as markdown (deterministic: same contract → same text)."""
+    header = "\n".join([
+        "# Kamus data kumuh / kumuh data dictionary", "",
+        "<!-- Dibuat otomatis oleh `python -m transforms.reports.dictionary` (make docs); "
+        "jangan diedit manual. Generated, do not edit. -->", "",
+        f"- **Versi kontrak / contract version**: `{contract.CONTRACT_VERSION}` (Parquet file "
+        "metadata `kumuh_contract_version`)",
+        f"- **Aturan penilaian / rules**: `{criteria.RULES_VERSION}`",
+        f"- **Daftar wilayah / region list**: {reference.EDITION}",
+        f"- **Atribusi / attribution (ODbL)**: {reference.ATTRIBUTION}.", "",
+        "Kode wilayah adalah teks bertitik (`33.75.01.1001`), bukan angka; nama berasal dari "
+        "daftar wilayah resmi, bukan dari workbook. Setiap kolom membawa deskripsinya di metadata "
+        "field Parquet (`description`, `description_en`, `unit`).", "",
+    ])
+    tables = "\n".join(render_table(t) for t in contract.tables())
+    return "\n".join([header, _overview(), _bands_section(), _criteria_section(),
+                      "## Kolom per tabel / columns", "", tables]).rstrip("\n") + "\n"
+
+
+if __name__ == "__main__":
+    print(render_dictionary(), end="")

@@ -1,0 +1,276 @@
+"""The indicator report (``laporan/index.html``) for programme staff and kabupaten/kota officers.
+
+One self-contained, offline HTML page: per kabupaten/kota the luas kumuh by tingkat per year
+(stacked bars), RT counts by tingkat per year, completeness per kecamatan, the ten kelurahan with
+the largest luas kumuh, and a link to the clerk's findings. Charts are inline SVG drawn here (no
+JavaScript, no CDN); every charted figure is also printed as text in a table.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable, Sequence
+
+import pandas as pd
+
+from transforms.spec import contract, criteria, reference
+
+#: Tingkat colours (green → red), colour-blind-safe ordering by lightness.
+COLOURS = {"Tidak Kumuh": "#91cf60", "Kumuh Ringan": "#fee08b", "Kumuh Sedang": "#fc8d59",
+           "Kumuh Berat": "#d73027"}
+KUMUH = criteria.TINGKAT_LABELS[1:]
+
+Series = tuple[str, str, list[float]]  # (label, colour, one value per category)
+
+
+def format_angka(value: float, decimals: int = 2) -> str:
+    """A number the Indonesian way: ``1234.5`` → ``1.234,50``."""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def format_ha(value: float) -> str:
+    """Hectares as printed in the report: ``290.93`` → ``290,93 ha``."""
+    return f"{format_angka(value)} ha"
+
+
+def format_persen(value: float) -> str:
+    """Percent as printed in the report: ``55.5556`` → ``55,6%``."""
+    return f"{format_angka(value, 1)}%"
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text))
+
+
+def _axis(value: float) -> tuple[float, int]:
+    """(step, number of steps) of a y axis from 0 past ``value`` with round tick labels."""
+    if value <= 0:
+        return 1.0, 1
+    raw = value / 4
+    exp = 10 ** math.floor(math.log10(raw))
+    step = next(m * exp for m in (1, 2, 5, 10) if m * exp >= raw)
+    return step, max(1, math.ceil(value / step))
+
+
+def _legend(series: Sequence[Series], y: int) -> str:
+    parts, x = [], 60
+    for label, colour, _ in series:
+        parts.append(f'<rect x="{x}" y="{y}" width="12" height="12" fill="{colour}"/>'
+                     f'<text x="{x + 16}" y="{y + 10}" font-size="12">{_e(label)}</text>')
+        x += 28 + 7 * len(label)
+    return "".join(parts)
+
+
+def stacked_bars_svg(categories: Sequence[str], series: Sequence[Series],
+                     fmt: Callable[[float], str], title: str) -> str:
+    """Vertical stacked bars, one per category, the total printed above each bar."""
+    width, height, left, top, plot_h = 560, 270, 60, 20, 190
+    totals = [sum(s[2][i] for s in series) for i in range(len(categories))]
+    step, steps = _axis(max(totals, default=0))
+    top_value = step * steps
+    slot = (width - left - 20) / max(len(categories), 1)
+    bar_w = min(80, slot * 0.6)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{_e(title)}" '
+           f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+           'font-family="system-ui,sans-serif">', f"<title>{_e(title)}</title>"]
+    for k in range(steps + 1):
+        v = step * k
+        y = top + plot_h - plot_h * k / steps
+        out.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" '
+                   'stroke="#e4e7eb"/>'
+                   f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end" '
+                   f'fill="#52606d">{_e(format_angka(v, 0 if step >= 1 else 1))}</text>')
+    for i, cat in enumerate(categories):
+        x = left + slot * i + (slot - bar_w) / 2
+        y = top + plot_h
+        for label, colour, values in series:
+            h = plot_h * values[i] / top_value
+            y -= h
+            out.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
+                       f'fill="{colour}"><title>{_e(cat)} · {_e(label)}: '
+                       f"{_e(fmt(values[i]))}</title></rect>")
+        out.append(f'<text x="{x + bar_w / 2:.1f}" y="{y - 4:.1f}" font-size="12" '
+                   f'text-anchor="middle" font-weight="600">{_e(fmt(totals[i]))}</text>'
+                   f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 16}" font-size="12" '
+                   f'text-anchor="middle">{_e(cat)}</text>')
+    out.append(_legend(series, height - 30))
+    return "".join(out) + "</svg>"
+
+
+def hbars_svg(items: Sequence[tuple[str, float, str]], title: str, max_value: float = 100.0
+              ) -> str:
+    """Horizontal bars (label, value, printed text), for completeness per kecamatan."""
+    label_w, bar_w, row_h = 190, 300, 22
+    width, height = label_w + bar_w + 150, row_h * len(items) + 10
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{_e(title)}" '
+           f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+           'font-family="system-ui,sans-serif">', f"<title>{_e(title)}</title>"]
+    for i, (label, value, text) in enumerate(items):
+        y = 5 + i * row_h
+        w = bar_w * max(0.0, min(value, max_value)) / max_value
+        out.append(f'<text x="{label_w - 8}" y="{y + 15}" font-size="12" text-anchor="end">'
+                   f"{_e(label)}</text>"
+                   f'<rect x="{label_w}" y="{y + 3}" width="{bar_w}" height="{row_h - 6}" '
+                   'fill="#f0f4f8"/>'
+                   f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 6}" '
+                   f'fill="#3e7cb1"><title>{_e(label)}: {_e(text)}</title></rect>'
+                   f'<text x="{label_w + bar_w + 8}" y="{y + 15}" font-size="12">{_e(text)}'
+                   "</text>")
+    return "".join(out) + "</svg>"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[object]],
+           text_columns: frozenset[int] = frozenset({0})) -> str:
+    head = "".join(f"<th>{_e(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f'<td class="{"" if j in text_columns else "num"}">{_e(c)}</td>'
+                         for j, c in enumerate(r)) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _years(kab: pd.DataFrame) -> list[int]:
+    return sorted(int(t) for t in kab["tahun"].unique())
+
+
+def _luas_section(kab: pd.DataFrame, nama: str) -> str:
+    kab = kab.sort_values("tahun")
+    cats = [str(y) for y in _years(kab)]
+    cols = [f"luas_kumuh_{criteria.TINGKAT_SUFFIX[t].removeprefix('kumuh_')}_ha" for t in KUMUH]
+    series = [(t, COLOURS[t], [float(v) for v in kab[c]]) for t, c in zip(KUMUH, cols,
+                                                                           strict=True)]
+    title = f"Luas kumuh menurut tingkat per tahun — {nama}"
+    rows = [[int(r.tahun), *(format_ha(getattr(r, c)) for c in cols), format_ha(r.luas_kumuh_ha)]
+            for r in kab.itertuples()]
+    return (f"<h3>{_e(title)}</h3>" + stacked_bars_svg(cats, series, format_ha, title)
+            + _table(["tahun", *KUMUH, "luas kumuh"], rows))
+
+
+def _rt_section(kab: pd.DataFrame, nama: str) -> str:
+    kab = kab.sort_values("tahun")
+    cats = [str(y) for y in _years(kab)]
+    cols = [f"jumlah_rt_{criteria.TINGKAT_SUFFIX[t]}" for t in criteria.TINGKAT_LABELS]
+    series = [(t, COLOURS[t], [float(v) for v in kab[c]])
+              for t, c in zip(criteria.TINGKAT_LABELS, cols, strict=True)]
+    title = f"Jumlah RT menurut tingkat kekumuhan per tahun — {nama}"
+
+    def fmt(v: float) -> str:
+        return f"{format_angka(v, 0)} RT"
+
+    rows = [[int(r.tahun), *(format_angka(getattr(r, c), 0) for c in cols),
+             format_angka(r.jumlah_rt, 0)] for r in kab.itertuples()]
+    return (f"<h3>{_e(title)}</h3>" + stacked_bars_svg(cats, series, fmt, title)
+            + _table(["tahun", *criteria.TINGKAT_LABELS, "jumlah RT"], rows))
+
+
+def _kelengkapan_section(kec: pd.DataFrame, nama: str, tahun: int) -> str:
+    kec = kec[kec["tahun"] == tahun].sort_values("kode_kecamatan")
+    title = f"Kelengkapan laporan per kecamatan, tahun {tahun} — {nama}"
+    items = [(r.nama_kecamatan, float(r.kelengkapan_persen),
+              f"{format_persen(r.kelengkapan_persen)} ({r.jumlah_kelurahan_dilaporkan} dari "
+              f"{r.jumlah_kelurahan_referensi})") for r in kec.itertuples()]
+    if not items:
+        return f"<h3>{_e(title)}</h3><p>Tidak ada data kecamatan.</p>"
+    return f"<h3>{_e(title)}</h3>" + hbars_svg(items, title)
+
+
+def _top_section(kel: pd.DataFrame, nama: str, tahun: int) -> str:
+    kel = kel[kel["tahun"] == tahun].sort_values(["luas_kumuh_ha", "kode_kelurahan"],
+                                                 ascending=[False, True]).head(10)
+    title = f"Sepuluh kelurahan/desa dengan luas kumuh terbesar, tahun {tahun} — {nama}"
+    rows = [[i, r.nama_kelurahan, r.nama_kecamatan, format_ha(r.luas_kumuh_ha),
+             format_angka(r.jumlah_rt, 0), r.tingkat_kekumuhan, int(r.total_nilai)]
+            for i, r in enumerate(kel.itertuples(), start=1)]
+    header = ["no", "kelurahan/desa", "kecamatan", "luas kumuh", "jumlah RT",
+              "tingkat (satu kawasan)", "total nilai"]
+    body = _table(header, rows, frozenset({0, 1, 2, 5})) if rows else "<p>Belum ada data.</p>"
+    return f"<h3>{_e(title)}</h3>{body}"
+
+
+def _summary(kab: pd.DataFrame) -> str:
+    rows = [[int(r.tahun), f"{r.jumlah_kelurahan_dilaporkan} dari {r.jumlah_kelurahan_referensi}",
+             format_persen(r.kelengkapan_persen), format_angka(r.jumlah_rt, 0),
+             format_ha(r.luas_kumuh_ha)] for r in kab.sort_values("tahun").itertuples()]
+    return _table(["tahun", "kelurahan/desa dilaporkan", "kelengkapan", "jumlah RT",
+                   "luas kumuh"], rows)
+
+
+def kabupaten_section(kode: str, tables: dict[str, pd.DataFrame], clerk_href: str) -> str:
+    """Everything about one kabupaten/kota; ``tables`` holds that kabupaten's rows only."""
+    kab = tables["indikator_kabupaten"]
+    nama = str(kab["nama_kabupaten"].iloc[0])
+    latest = max(_years(kab))
+    kec = tables["indikator_kecamatan"]
+    kel = tables["indikator_kelurahan"]
+    return (f'<section id="kab-{_e(kode)}"><h2>{_e(nama)} ({_e(kode)})</h2>{_summary(kab)}'
+            + _luas_section(kab, nama) + _rt_section(kab, nama)
+            + _kelengkapan_section(kec, nama, latest) + _top_section(kel, nama, latest)
+            + f'<p class="link"><a href="{_e(clerk_href)}">Temuan validasi workbook (laporan '
+            "untuk petugas)</a></p></section>")
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;
+max-width:64rem;padding:0 1rem;color:#1f2933;line-height:1.45}
+h1{font-size:1.7rem}h2{border-bottom:2px solid #cbd2d9;padding-bottom:.2rem;margin-top:2.5rem}
+h3{font-size:1.05rem;margin-top:1.6rem}.meta,footer{color:#52606d;font-size:.9rem}
+table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.92rem}
+th,td{border:1px solid #e4e7eb;padding:.25rem .6rem;text-align:left}th{background:#f5f7fa}
+td.num{text-align:right;font-variant-numeric:tabular-nums}svg{display:block;max-width:100%}
+nav a{margin-right:1rem}
+"""
+
+
+#: Columns the report reads per table (row tuples of wide frames are slow to build).
+_USED = {
+    "indikator_kabupaten": ["kode_kabupaten", "nama_kabupaten", "tahun",
+                            "jumlah_kelurahan_dilaporkan", "jumlah_kelurahan_referensi",
+                            "kelengkapan_persen", "jumlah_rt", "luas_kumuh_ha",
+                            *(f"luas_kumuh_{criteria.TINGKAT_SUFFIX[t].removeprefix('kumuh_')}_ha"
+                              for t in KUMUH),
+                            *(f"jumlah_rt_{criteria.TINGKAT_SUFFIX[t]}"
+                              for t in criteria.TINGKAT_LABELS)],
+    "indikator_kecamatan": ["kode_kabupaten", "tahun", "kode_kecamatan", "nama_kecamatan",
+                            "kelengkapan_persen", "jumlah_kelurahan_dilaporkan",
+                            "jumlah_kelurahan_referensi"],
+    "indikator_kelurahan": ["kode_kabupaten", "tahun", "kode_kelurahan", "nama_kelurahan",
+                            "nama_kecamatan", "luas_kumuh_ha", "jumlah_rt", "tingkat_kekumuhan",
+                            "total_nilai"],
+}
+
+
+def _prepare(tables: dict[str, pd.DataFrame]) -> dict[str, dict[str, pd.DataFrame]]:
+    """Per kabupaten code, the rows the report uses of each table (split once)."""
+    by_kab: dict[str, dict[str, pd.DataFrame]] = {}
+    none = {n: pd.DataFrame(columns=u) for n, u in _USED.items()}  # shared, never modified
+    for name, used in _USED.items():
+        df = tables.get(name, pd.DataFrame(columns=contract.columns(name)))[used]
+        df = df.assign(tahun=pd.to_numeric(df["tahun"].astype("string")).astype("Int64"))
+        for kode, part in df.groupby("kode_kabupaten", sort=False):
+            by_kab.setdefault(str(kode), dict(none))[name] = part
+    return by_kab
+
+
+def render_report(tables: dict[str, pd.DataFrame], run_id: str,
+                  clerk_report_href: str = "../temuan/index.html") -> str:
+    """The indicator report as one self-contained HTML page from the published tables
+    (``indikator_kabupaten``, ``indikator_kecamatan``, ``indikator_kelurahan`` are used)."""
+    by_kab = _prepare(tables)
+    codes = sorted(k for k, t in by_kab.items() if len(t["indikator_kabupaten"]))
+    nav = "".join(f'<a href="#kab-{_e(k)}">'
+                  f'{_e(by_kab[k]["indikator_kabupaten"]["nama_kabupaten"].iloc[0])}</a>'
+                  for k in codes)
+    sections = "".join(kabupaten_section(k, by_kab[k], clerk_report_href) for k in codes)
+    if not sections:
+        sections = "<p>Belum ada data yang diterbitkan.</p>"
+    return ('<!DOCTYPE html>\n<html lang="id"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>Laporan kekumuhan KOTAKU — {_e(run_id)}</title><style>{_CSS}</style>"
+            "</head><body><h1>Laporan kekumuhan permukiman KOTAKU</h1>"
+            f'<p class="meta">Run {_e(run_id)} · aturan {_e(criteria.RULES_VERSION)} · kontrak '
+            f"{_e(contract.CONTRACT_VERSION)} · luas dalam hektare; kabupaten/kota dan kecamatan "
+            "tidak diberi tingkat (Permen PUPR 14/2018), hanya jumlah RT dan luas menurut tingkat."
+            f'</p><nav>{nav}<a href="{_e(clerk_report_href)}">Temuan validasi workbook</a></nav>'
+            f"{sections}<footer><p>Daftar wilayah: {_e(reference.EDITION)}. "
+            f"{_e(reference.ATTRIBUTION)}.</p></footer></body></html>\n")

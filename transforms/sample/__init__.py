@@ -1,0 +1,1 @@
+"""Test and demo data, no pipeline step: survey workbooks with known ground truth."""

@@ -1,0 +1,1 @@
+"""The rules as data for every step: criteria, columns, bands, regions, output contract."""

@@ -1,0 +1,71 @@
+"""The run's own tables: ``temuan_validasi`` (findings), ``pengiriman`` (one row per file) and
+the run's row of the ``runs`` history."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from transforms.assess import findings, submissions
+from transforms.indicators.rt_rows import conform
+from transforms.intake.inventory import MANIFEST_COLUMNS, InputFile, Plan
+
+#: Findings that come from the decision between workbooks, not from validating one.
+DECISION_RULES = ("workbook_ganda", "digantikan", "duplikat", "versi_lama_tetap")
+
+
+def temuan_table(found: pd.DataFrame, workbooks: pd.DataFrame, run_id: str) -> pd.DataFrame:
+    """``temuan_validasi`` rows: every finding with the workbook's survey year and the run id,
+    errors first, in file and row order (``tahun`` given in ``found`` wins)."""
+    years = workbooks.set_index("wb")["tahun"]
+    mapped = found["wb"].map(years)
+    tahun = found["tahun"].fillna(mapped) if "tahun" in found else mapped
+    out = found.assign(run_id=run_id, tahun=tahun)
+    out = out.assign(_order=(out["tingkat"] != "error").astype(int))
+    out = out.sort_values(["_order", "sumber_file", "baris", "kolom"], na_position="first",
+                          kind="stable")
+    return conform(out, "temuan_validasi")
+
+
+def manifest_rows(statuses: pd.DataFrame, workbooks: pd.DataFrame, found: pd.DataFrame,
+                  files: dict[str, InputFile], run_id: str,
+                  processed_at: dt.datetime) -> pd.DataFrame:
+    """Manifest rows (``inventory.MANIFEST_COLUMNS``) of the workbooks read this run. A file
+    caught mid-copy is recorded with size -1, so the next run reads it again."""
+    validation_errors = set(found.loc[(found["tingkat"] == "error")
+                                      & ~found["aturan"].isin(DECISION_RULES), "wb"])
+    out = workbooks[["wb", "sumber_file", "sha256", "kode_kelurahan", "tahun",
+                     "tanggal_pendataan", "alasan"]].merge(statuses, on="wb")
+    out["size"] = [files[f].size if a != "sedang_disalin" else -1
+                   for f, a in zip(out["sumber_file"], out["alasan"], strict=True)]
+    out["mtime_ns"] = [files[f].mtime_ns for f in out["sumber_file"]]
+    out["error_validasi"] = out["wb"].isin(validation_errors)
+    out["tanggal_pendataan"] = pd.to_datetime(out["tanggal_pendataan"], errors="coerce")
+    out["tahun"] = pd.to_numeric(out["tahun"], errors="coerce").astype("Int16")
+    out = out.assign(run_id=run_id, diproses_pada=pd.Timestamp(processed_at))
+    return out[MANIFEST_COLUMNS].reset_index(drop=True)
+
+
+def vanished_findings(vanished: pd.DataFrame) -> list[findings.Finding]:
+    """A warning for each file that disappeared from the input since the last run."""
+    return [findings.make("berkas_hilang", wb=-1, sumber_file=r.sumber_file, sha256=r.sha256,
+                          kode=r.kode_kelurahan or "?",
+                          tahun="?" if pd.isna(r.tahun) else int(r.tahun))
+            for r in vanished.itertuples()]
+
+
+def run_row(run_id: str, started: dt.datetime, scope: str, input_dir: str, plan: Plan,
+            known_files: set[str], vanished: pd.DataFrame, statuses: pd.DataFrame,
+            rt: pd.DataFrame, versions: dict[str, str]) -> dict[str, object]:
+    """The run's row of the ``runs`` history (what was found, read, decided and replaced),
+    for operators; ``versions``: ``versi_aturan``, ``edisi_referensi``, ``versi_kumuh``."""
+    counts = statuses["status"].value_counts()
+    new = sum(1 for f in plan.to_read if f.rel not in known_files)
+    return {"run_id": run_id, "mulai": started, "selesai": dt.datetime.now(dt.UTC),
+            "lingkup": scope, "input": input_dir, "workbook_ada": len(plan.present),
+            "dibaca": len(statuses), "baru": new, "berubah": len(plan.to_read) - new,
+            "tidak_berubah": len(plan.unchanged), "hilang": len(vanished),
+            **{s: int(counts.get(s, 0)) for s in (submissions.DITERIMA, submissions.DITOLAK,
+                                                   submissions.DUPLIKAT, submissions.DIGANTIKAN)},
+            "rt_diganti": len(rt), **versions, "status": "disimpan"}

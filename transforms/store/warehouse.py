@@ -1,0 +1,257 @@
+"""The DuckDB warehouse: published tables, the input manifest and run history, each run applied
+in one transaction.
+
+``indikator_rt`` is the store of record: a kelurahan-year's rows are replaced only when a
+different workbook for it is accepted, so a rejected or vanished workbook never removes what
+was published before (only ``kumuh withdraw`` does). Roll-ups are recomputed for the
+(tahun, kode_kabupaten) groups a run touched, and those groups are queued for publishing in the
+same transaction, so a crash between the commit and the Parquet switch is repaired by the next
+run. ``temuan_validasi`` holds the current findings of every known file, ``pengiriman`` the
+current status of every present file; ``riwayat_*`` and ``runs`` keep the history.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from transforms.indicators import rollup
+from transforms.intake import inventory
+from transforms.spec import contract
+
+HISTORY = {"riwayat_temuan": "temuan_validasi", "riwayat_pengiriman": "pengiriman"}
+#: Marker in publish_queue for the two flat tables (temuan_validasi, pengiriman).
+FLAT = "*"
+
+DDL = [
+    """CREATE TABLE IF NOT EXISTS runs (
+      run_id VARCHAR PRIMARY KEY, mulai TIMESTAMPTZ, selesai TIMESTAMPTZ, lingkup VARCHAR,
+      input VARCHAR, workbook_ada INTEGER, dibaca INTEGER, baru INTEGER, berubah INTEGER,
+      tidak_berubah INTEGER, hilang INTEGER, diterima INTEGER, ditolak INTEGER,
+      duplikat INTEGER, digantikan INTEGER, rt_diganti BIGINT, grup_diterbitkan INTEGER,
+      baris_per_tabel VARCHAR, versi_aturan VARCHAR, edisi_referensi VARCHAR,
+      versi_kumuh VARCHAR, status VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS manifest (
+      sumber_file VARCHAR PRIMARY KEY, size BIGINT, mtime_ns BIGINT, sha256 VARCHAR,
+      kode_kelurahan VARCHAR, tahun SMALLINT, tanggal_pendataan DATE, status VARCHAR,
+      error_validasi BOOLEAN, jumlah_error INTEGER, jumlah_warning INTEGER, run_id VARCHAR,
+      diproses_pada TIMESTAMPTZ, ada BOOLEAN)""",
+    """CREATE TABLE IF NOT EXISTS publish_queue (tahun SMALLINT, kode_kabupaten VARCHAR,
+      run_id VARCHAR)""",
+    "CREATE TABLE IF NOT EXISTS state (key VARCHAR PRIMARY KEY, value VARCHAR)",
+]
+
+
+def _ddl(name: str, table: str) -> str:
+    cols = ", ".join(f"{c.name} {contract.duckdb_type(c)}" for c in contract.tables()[table])
+    return f"CREATE TABLE IF NOT EXISTS {name} ({cols})"
+
+
+#: DuckDB buffer pool of the writer (the flow's own frames need the rest of the budget).
+MEMORY_LIMIT = "512MB"
+
+
+def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the warehouse with every contract table and the bookkeeping."""
+    if read_only:
+        return duckdb.connect(str(path), read_only=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # A bounded buffer pool: DuckDB writes a national load's blocks out instead of keeping
+    # them all in memory beside the run's frames (peak RSS of the flow process).
+    con = duckdb.connect(str(path), config={"memory_limit": MEMORY_LIMIT})
+    for table in contract.tables():
+        con.execute(_ddl(table, table))
+    for name, table in HISTORY.items():
+        con.execute(_ddl(name, table))
+    for ddl in DDL:
+        con.execute(ddl)
+    return con
+
+
+def manifest(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every known input file as last processed (``ada`` = present at the last run)."""
+    return con.sql(f"SELECT {', '.join(inventory.MANIFEST_COLUMNS)}, ada FROM manifest "
+                   "ORDER BY sumber_file").df()
+
+
+def get_state(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    rows = con.execute("SELECT value FROM state WHERE key = ?", [key]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def pending_groups(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """(tahun, kode_kabupaten) groups committed but not yet published (after a crash)."""
+    return con.sql("SELECT DISTINCT tahun, kode_kabupaten FROM publish_queue").df()
+
+
+def published_sha(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """kode_kelurahan, tahun, sha256, sumber_file of what indikator_rt publishes now."""
+    return con.sql("SELECT DISTINCT kode_kelurahan, tahun, sha256, sumber_file "
+                   "FROM indikator_rt").df()
+
+
+def _insert(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame,
+            cols: list[str]) -> None:
+    if frame.empty:
+        return
+    con.register("_incoming", frame[cols])
+    con.execute(f"INSERT INTO {name} ({', '.join(cols)}) SELECT {', '.join(cols)} "
+                "FROM _incoming")
+    con.unregister("_incoming")
+
+
+def _delete_keys(con: duckdb.DuckDBPyConnection, table: str, keys: pd.DataFrame) -> None:
+    if keys.empty:
+        return
+    cols = list(keys.columns)
+    con.register("_keys", keys.drop_duplicates())
+    con.execute(f"DELETE FROM {table} WHERE ({', '.join(cols)}) IN "
+                f"(SELECT ({', '.join(cols)}) FROM _keys)")
+    con.unregister("_keys")
+
+
+def _refresh_rollups(con: duckdb.DuckDBPyConnection, groups: pd.DataFrame,
+                     villages: pd.DataFrame) -> None:
+    if groups.empty:
+        return
+    rollup.register_reference(con, villages)
+    con.register("_groups", groups)
+    con.execute("CREATE OR REPLACE TEMP VIEW rt_scope AS SELECT r.* FROM indikator_rt r "
+                "JOIN _groups g USING (tahun, kode_kabupaten)")
+    for level, frame in (("kelurahan", rollup.kelurahan(con, "rt_scope")),
+                         ("kecamatan", rollup.region(con, "kecamatan", "rt_scope")),
+                         ("kabupaten", rollup.region(con, "kabupaten", "rt_scope"))):
+        table = f"indikator_{level}"
+        _delete_keys(con, table, groups)
+        _insert(con, table, frame, contract.columns(table))
+    con.execute("DROP VIEW rt_scope")
+    con.unregister("_groups")
+
+
+def store_run(con: duckdb.DuckDBPyConnection, *, villages: pd.DataFrame, rt: pd.DataFrame,
+              processed: pd.DataFrame, temuan: pd.DataFrame, present: list[str],
+              withdrawn: pd.DataFrame, force_groups: pd.DataFrame, run: dict[str, object],
+              state: dict[str, str]) -> pd.DataFrame:
+    """Apply one run atomically and return the (tahun, kode_kabupaten) groups it changed.
+
+    ``rt``: accepted RT rows (replacing their kelurahan-years unless the same sha is already
+    published); ``processed``: manifest rows of the files read this run; ``temuan``: their
+    findings plus this run's notices about vanished files (replacing those files' findings);
+    ``present``: every file now in the input; ``withdrawn``: kelurahan-years to remove (their
+    rows, and the manifest rows and findings of their vanished files);
+    ``force_groups``: groups to recompute and republish whatever happened.
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        groups = _apply_rt(con, rt, withdrawn)
+        groups = pd.concat([groups, force_groups], ignore_index=True).drop_duplicates()
+        _refresh_rollups(con, groups, villages)
+        _apply_files(con, processed, temuan, present)
+        flat_changed = not processed.empty or not temuan.empty or not withdrawn.empty
+        queue = groups.assign(run_id=run["run_id"])
+        if flat_changed:
+            queue = pd.concat([queue, pd.DataFrame(
+                {"tahun": [None], "kode_kabupaten": [FLAT], "run_id": [run["run_id"]]})])
+        _insert(con, "publish_queue", queue, ["tahun", "kode_kabupaten", "run_id"])
+        for key, value in state.items():
+            con.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", [key, value])
+        run = {**run, "grup_diterbitkan": len(groups)}
+        con.execute(f"INSERT INTO runs ({', '.join(run)}) VALUES "
+                    f"({', '.join('?' for _ in run)})", list(run.values()))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return groups
+
+
+def no_groups() -> pd.DataFrame:
+    """An empty (tahun, kode_kabupaten) group frame."""
+    return pd.DataFrame({"tahun": pd.Series(dtype="int16"),
+                         "kode_kabupaten": pd.Series(dtype="object")})
+
+
+def _apply_rt(con: duckdb.DuckDBPyConnection, rt: pd.DataFrame,
+              withdrawn: pd.DataFrame) -> pd.DataFrame:
+    """Replace changed kelurahan-years, remove withdrawn ones; return touched groups."""
+    touched = []
+    if not rt.empty:
+        current = published_sha(con)
+        incoming = rt[["kode_kelurahan", "tahun", "sha256"]].drop_duplicates()
+        merged = incoming.merge(current[["kode_kelurahan", "tahun", "sha256"]],
+                                how="left", indicator=True)
+        new_keys = merged.loc[merged["_merge"] == "left_only", ["kode_kelurahan", "tahun"]]
+        keys = ["kode_kelurahan", "tahun"]
+        wanted = rt[keys].merge(new_keys.assign(_baru=True), on=keys, how="left")["_baru"]
+        wanted = wanted.notna().to_numpy()
+        rows = rt if wanted.all() else rt[wanted]  # a first load keeps every row: no copy
+        _delete_keys(con, "indikator_rt", new_keys)
+        _insert(con, "indikator_rt", rows, contract.columns("indikator_rt"))
+        touched.append(rows[["tahun", "kode_kabupaten"]])
+    if not withdrawn.empty:
+        con.register("_w", withdrawn[["kode_kelurahan", "tahun"]])
+        touched.append(con.sql("SELECT DISTINCT r.tahun, r.kode_kabupaten FROM indikator_rt r "
+                               "JOIN _w USING (kode_kelurahan, tahun)").df())
+        _delete_keys(con, "indikator_rt", withdrawn[["kode_kelurahan", "tahun"]])
+        gone = con.sql("SELECT sumber_file FROM manifest WHERE NOT ada AND (kode_kelurahan, "
+                       "tahun) IN (SELECT (kode_kelurahan, tahun) FROM _w)").df()
+        _delete_keys(con, "temuan_validasi", gone)
+        _delete_keys(con, "manifest", gone)
+        con.unregister("_w")
+    if not touched:
+        return no_groups()
+    out = pd.concat(touched, ignore_index=True).drop_duplicates()
+    return out.astype({"tahun": "int16", "kode_kabupaten": "object"})
+
+
+def _apply_files(con: duckdb.DuckDBPyConnection, processed: pd.DataFrame,
+                 temuan: pd.DataFrame, present: list[str]) -> None:
+    """Manifest rows and current findings of the files processed; presence of every file."""
+    cols = inventory.MANIFEST_COLUMNS
+    _delete_keys(con, "manifest", processed[["sumber_file"]])
+    _insert(con, "manifest", processed.assign(ada=True), [*cols, "ada"])
+    files = pd.concat([processed["sumber_file"], temuan["sumber_file"]]).drop_duplicates()
+    _delete_keys(con, "temuan_validasi", files.to_frame())
+    _insert(con, "temuan_validasi", temuan, contract.columns("temuan_validasi"))
+    _insert(con, "riwayat_temuan", temuan, contract.columns("temuan_validasi"))
+    con.register("_present", pd.DataFrame({"sumber_file": present}))
+    con.execute("UPDATE manifest SET ada = sumber_file IN (SELECT sumber_file FROM _present)")
+    con.unregister("_present")
+    con.execute("DELETE FROM pengiriman")
+    con.execute(f"INSERT INTO pengiriman SELECT {', '.join(contract.columns('pengiriman'))} "
+                "FROM manifest WHERE ada")
+    processed_files = processed[["sumber_file"]]
+    if not processed_files.empty:
+        con.register("_p", processed_files)
+        con.execute("INSERT INTO riwayat_pengiriman SELECT "
+                    f"{', '.join(contract.columns('pengiriman'))} FROM manifest "
+                    "WHERE sumber_file IN (SELECT sumber_file FROM _p)")
+        con.unregister("_p")
+
+
+def clear_queue(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Forget queued groups once they are published (everything queued up to now)."""
+    con.execute("DELETE FROM publish_queue")
+    con.execute("UPDATE runs SET status = 'diterbitkan' WHERE run_id = ?", [run_id])
+
+
+def query_groups(con: duckdb.DuckDBPyConnection, table: str,
+                 groups: pd.DataFrame | None) -> duckdb.DuckDBPyRelation:
+    """Rows of a published table in contract order, sorted by year, codes and source row;
+    limited to ``groups`` (tahun, kode_kabupaten) for the partitioned tables."""
+    cols = contract.columns(table)
+    order = [c for c in ("tahun", "kode_kabupaten", "kode_kecamatan", "kode_kelurahan", "rw",
+                         "rt", "sumber_file", "baris", "kolom", "aturan") if c in cols]
+    sql = f"SELECT {', '.join(cols)} FROM {table}"
+    if groups is not None:
+        con.register("_pub", groups[["tahun", "kode_kabupaten"]])
+        sql += " WHERE (tahun, kode_kabupaten) IN (SELECT (tahun, kode_kabupaten) FROM _pub)"
+    return con.sql(f"{sql} ORDER BY {', '.join(order)}")
+
+
+def all_groups(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
+    """Every (tahun, kode_kabupaten) present in a partitioned table."""
+    return con.sql(f"SELECT DISTINCT tahun, kode_kabupaten FROM {table} "
+                   "ORDER BY tahun, kode_kabupaten").df()
