@@ -148,6 +148,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _sample(args: argparse.Namespace) -> int:
+    if args.forms:
+        return _sample_forms(args)
     from transforms.sample.generate import generate_sample
 
     made = generate_sample(args.out, config.REFERENCE_DIR, kabupaten=args.kabupaten,
@@ -156,6 +158,18 @@ def _sample(args: argparse.Namespace) -> int:
                            workers=args.workers or 1)
     bad = sum(1 for w in made if w.defects)
     print(f"{len(made)} workbook ditulis ke {args.out} ({bad} sengaja bermasalah)")
+    return 0
+
+
+def _sample_forms(args: argparse.Namespace) -> int:
+    from transforms.sample.rt_forms import generate_form_sample
+
+    made = generate_form_sample(args.out, config.REFERENCE_DIR, kabupaten=args.kabupaten,
+                                years=args.years, kelurahan_per_kabupaten=args.kelurahan,
+                                seed=args.seed, with_errors=not args.no_errors)
+    held = {f.path.parent for f in made if f.defects}
+    print(f"{len(made)} Form Data RT ditulis ke {args.out}, satu folder per kelurahan-tahun "
+          f"({len(held)} folder berisi form yang sengaja bermasalah)")
     return 0
 
 
@@ -225,6 +239,9 @@ def parser() -> argparse.ArgumentParser:
     sample.add_argument("--no-errors", action="store_true",
                         help="do not add the deliberately defective workbooks")
     sample.add_argument("--workers", type=int, default=None)
+    sample.add_argument("--forms", action="store_true",
+                        help="write official Form Data RT files (one per RT, a folder per "
+                             "kelurahan-year, some defective) instead of kelurahan workbooks")
     sample.set_defaults(func=_sample)
     return p
 

@@ -1,8 +1,9 @@
 """The clerk's report (issue 3): what to fix in which workbook, in plain Bahasa Indonesia.
 
 For the people who fill in the KOTAKU workbooks: every workbook of the run grouped kabupaten/kota
-→ kelurahan/desa → file, its status (diterima/ditolak/duplikat/digantikan) with a one-line
-explanation, and every finding naming the sheet and cell and what to change — errors first.
+→ kelurahan/desa → file (a kelurahan's RT forms together, each finding led by its form's RT),
+its status (diterima/ditolak/duplikat/digantikan) with a one-line explanation, and every
+finding naming the sheet and cell and what to change — errors first.
 Rendered twice from one structure: markdown and a self-contained HTML page (inline CSS).
 """
 
@@ -87,6 +88,11 @@ def status_explanation(status: str, errors: int, warnings: int) -> str:
         note = (f" Ada {warnings} peringatan: data tetap diterbitkan, mohon diperiksa."
                 if warnings else "")
         return "Diterima — datanya diterbitkan." + note
+    if status == "ditolak" and not errors:
+        return ("Ditahan — berkas ini sendiri tanpa kesalahan, tetapi tidak diterbitkan karena "
+                "berkas lain untuk kelurahan dan tahun yang sama ditolak (lihat peringatan). "
+                "Data yang sudah terbit sebelumnya tetap berlaku; berkas ini tidak perlu "
+                "dikirim ulang.")
     if status == "ditolak":
         return (f"Ditolak — {errors} kesalahan harus diperbaiki. Data berkas ini tidak "
                 "diterbitkan (data yang sudah terbit sebelumnya tetap berlaku). Perbaiki semua "
@@ -196,6 +202,11 @@ def _summary_lines(groups: list[Group]) -> list[str]:
             f"{errors} kesalahan (error) dan {warnings} peringatan (warning)"]
 
 
+def _to_fix(groups: list[Group]) -> list[tuple[Group, Village, Workbook]]:
+    """Rejected files with an error of their own (a form only held back needs no fixing)."""
+    return [(g, v, w) for g, v, w in _all(groups) if w.status == "ditolak" and w.errors]
+
+
 def _where(g: Group, v: Village) -> str:
     return f"{g.nama} › {v.nama}" if v.kode else g.nama
 
@@ -243,7 +254,7 @@ def render_markdown(groups: list[Group], run_id: str, pengiriman: pd.DataFrame) 
     """The report as markdown (for e-mail, chat or a repository)."""
     lines = ["# Laporan temuan workbook KOTAKU", "", _header(run_id, pengiriman), "",
              "## Ringkasan", "", *(f"- {s}" for s in _summary_lines(groups)), ""]
-    todo = [(g, v, w) for g, v, w in _all(groups) if w.status == "ditolak"]
+    todo = _to_fix(groups)
     if todo:
         lines += ["### Perlu diperbaiki lalu dikirim ulang", ""]
         lines += [f"- `{w.sumber_file}` ({_where(g, v)}): {w.errors} kesalahan"
@@ -309,7 +320,7 @@ def _html_village(v: Village) -> str:
 def render_html(groups: list[Group], run_id: str, pengiriman: pd.DataFrame) -> str:
     """The report as one self-contained HTML page (inline CSS, no scripts, works offline)."""
     summary = "".join(f"<li>{_e(s)}</li>" for s in _summary_lines(groups))
-    todo = [(g, v, w) for g, v, w in _all(groups) if w.status == "ditolak"]
+    todo = _to_fix(groups)
     todo_html = ("<h3>Perlu diperbaiki lalu dikirim ulang</h3><ul>" + "".join(
         f'<li><a href="#{_anchor(w)}">{_e(w.sumber_file)}</a> ({_e(_where(g, v))}): '
         f"{w.errors} kesalahan</li>" for g, v, w in todo) + "</ul>") if todo else ""

@@ -714,7 +714,7 @@ def _resubmissions(rng: random.Random, valid: list[SampleForm]) -> list[SampleFo
     revised = write_form(path, identity, dataclasses.replace(original.rt, values=values),
                          original.jumlah_krt, layout, seed=rng.randrange(2**32))
     original.expected_status = "digantikan"
-    copy_path = copied.path.with_name(f"{copied.path.stem} - Salinan.xlsx")
+    copy_path = copied.path.with_name(f"Salinan {copied.path.name}")  # sorts after it
     shutil.copyfile(copied.path, copy_path)
     return [revised, dataclasses.replace(copied, path=copy_path, expected_status="duplikat")]
 
