@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
-from flows import config
+from flows import config, process
 
-config.quiet_environment()
+process.set_up()
 
 EXIT_BAD_INPUT, EXIT_LOCKED = 2, 3
 

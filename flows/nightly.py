@@ -1,9 +1,11 @@
-"""The consolidation flow: inventory → read → validate → decide → store → publish → report.
+"""The consolidation flow: inventory → read → validate → decide → store (with roll-up) →
+publish → report.
 
 Thin wiring only: every step body is a function of :mod:`transforms` (or the GX suites of
-:mod:`expectations`); this module chooses chunking, parallelism, retries, locking and what is
-reported. The same flow serves the nightly run (everything that changed), scoped reruns
-(``kabupaten``/``kecamatan``/``kelurahan``/``tahun``) and withdrawals.
+:mod:`expectations`), every SQL query is in :mod:`transforms.store.warehouse`; this module
+chooses chunking, parallelism, retries, locking and what is reported. The same flow serves the
+nightly run (everything that changed), scoped reruns (``kabupaten``/``kecamatan``/
+``kelurahan``/``tahun``) and withdrawals.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from importlib.metadata import version
 from multiprocessing import get_context
 from pathlib import Path
 
-from flows.config import Settings, quiet_environment, return_freed_memory
+from flows import process
+from flows.config import Settings
 from flows.progress import Progress
 
-quiet_environment()
-return_freed_memory()
+process.set_up()
 
+import duckdb  # noqa: E402
 import pandas as pd  # noqa: E402
 from prefect import Flow, flow, get_run_logger, task  # noqa: E402
 from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
@@ -33,7 +36,7 @@ from prefect.tasks import exponential_backoff  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
 
 from transforms.assess import findings, reconcile, submissions  # noqa: E402
-from transforms.indicators import rt_rows, scoring  # noqa: E402
+from transforms.indicators import scoring  # noqa: E402
 from transforms.intake import inventory  # noqa: E402
 from transforms.publish import bi, mirror, parquet  # noqa: E402
 from transforms.read import batch as batches  # noqa: E402
@@ -147,11 +150,28 @@ def decide_submissions(checked: pd.DataFrame, found: pd.DataFrame, published: pd
 
 
 @task(cache_policy=NO_CACHE)
-def store(settings: Settings, ref: reference.Reference, **changes) -> pd.DataFrame:
-    """Apply the run to the warehouse in one transaction; the groups it changed."""
+def roll_up(con: duckdb.DuckDBPyConnection, groups: pd.DataFrame,
+            villages: pd.DataFrame) -> None:
+    """Recompute the kelurahan, kecamatan and kabupaten indicators of the changed groups."""
+    warehouse.refresh_rollups(con, groups, villages)
+
+
+@task(cache_policy=NO_CACHE)
+def store(settings: Settings, ref: reference.Reference, tables: run_tables.RunTables,
+          withdrawn: pd.DataFrame, force_groups: pd.DataFrame, present: list[str],
+          state: dict[str, str]) -> pd.DataFrame:
+    """Apply the run to the warehouse in one transaction: RT rows, roll-up, files and
+    findings, the run's row; returns the (tahun, kode_kabupaten) groups it changed."""
     con = warehouse.connect(settings.warehouse)
     try:
-        return warehouse.store_run(con, villages=ref.villages, **changes)
+        with warehouse.transaction(con):
+            groups = warehouse.store_rt(con, rt=tables.rt, withdrawn=withdrawn,
+                                        force_groups=force_groups)
+            roll_up(quote(con), quote(groups), quote(ref.villages))
+            warehouse.store_files(con, groups, processed=tables.processed,
+                                  temuan=tables.temuan, present=present,
+                                  withdrawn=withdrawn, run=tables.run, state=state)
+        return groups
     finally:
         con.close()
 
@@ -190,8 +210,7 @@ def publish_tables(settings: Settings, ref: reference.Reference, run_id: str) ->
                 settings.out, "pengiriman"):
             flat = {name: rows_of(name, None) for name in contract.tables()
                     if name not in contract.PARTITIONED}
-        rows = {name: int(con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
-                for name in [*changed, *flat]}
+        rows = {name: warehouse.row_count(con, name) for name in [*changed, *flat]}
         check = None
         if settings.check_outputs:
             from expectations.output_contract import ContractCheck  # GX: only when publishing
@@ -212,9 +231,9 @@ def write_reports(settings: Settings, ref: reference.Reference, run_id: str) -> 
     the BI file, from the published state; returns the clerk report's Markdown."""
     con = warehouse.connect(settings.warehouse)
     try:
-        frames = {name: con.sql(f"SELECT * FROM {name}").df()
-                  for name in ("temuan_validasi", "pengiriman", "indikator_kabupaten",
-                               "indikator_kecamatan", "indikator_kelurahan")}
+        frames = warehouse.table_frames(con, ["temuan_validasi", "pengiriman",
+                                              "indikator_kabupaten", "indikator_kecamatan",
+                                              "indikator_kelurahan"])
     finally:
         con.close()
     md, html = clerk.render_clerk_report(frames["temuan_validasi"], frames["pengiriman"],
@@ -379,31 +398,23 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
     checked, found = validate_batch(quote(batch), quote(ref))
     statuses, found = decide_submissions(quote(checked), quote(found), quote(published))
 
-    accepted = set(statuses.loc[statuses["status"] == submissions.DITERIMA, "wb"])
-    rt = rt_rows.rt_indicators(batch.rows, checked, accepted, run_id)
-    del batch  # the RT rows live on in ``rt``: free the read frames before storing
-    vanished = plan.vanished[plan.vanished["ada"].astype(bool)] if scope.is_all else \
-        plan.vanished.iloc[0:0]
-    gone = findings.to_frame(run_tables.vanished_findings(vanished))
-    gone["tahun"] = vanished["tahun"].to_numpy()
-    temuan = pd.concat([run_tables.temuan_table(found, checked, run_id),
-                        run_tables.temuan_table(gone, checked, run_id)], ignore_index=True)
-    files = {f.rel: f for f in plan.present}
-    processed = run_tables.manifest_rows(statuses, checked, found, files, run_id, started)
-    force_groups = _force_groups(settings, scope, full, force)
-    run = run_tables.run_row(run_id, started, scope.describe(), str(settings.input), plan,
-                          set(known["sumber_file"]), vanished, statuses, rt,
-                          {"versi_aturan": criteria.RULES_VERSION, "edisi_referensi": ref.edition,
-                           "versi_kumuh": version("kumuh")})
-    years = sorted({int(y) for y in rt["tahun"].dropna()})
-    errors, warnings = (int((temuan["tingkat"] == t).sum()) for t in ("error", "warning"))
+    tables = run_tables.assemble(
+        batch.rows, checked, statuses, found, plan, set(known["sumber_file"]),
+        all_scope=scope.is_all, scope=scope.describe(), input_dir=str(settings.input),
+        run_id=run_id, started=started,
+        versions={"versi_aturan": criteria.RULES_VERSION, "edisi_referensi": ref.edition,
+                  "versi_kumuh": version("kumuh")})
+    del batch  # the RT rows live on in ``tables.rt``: free the read frames before storing
+    run = tables.run
     PROGRESS.stage("menyimpan ke warehouse")
-    groups = store(settings, quote(ref), rt=quote(rt), processed=quote(processed),
-                   temuan=quote(temuan), present=quote([f.rel for f in plan.present]),
+    groups = store(settings, quote(ref), quote(tables),
                    withdrawn=pd.DataFrame(withdraw, columns=["kode_kelurahan", "tahun"]),
-                   force_groups=quote(force_groups), run=run,
+                   force_groups=quote(_force_groups(settings, scope, full, force)),
+                   present=quote([f.rel for f in plan.present]),
                    state={"fingerprint": fingerprint(ref)})
-    del rt, processed, temuan  # stored: free them before publishing
+    years, errors, warnings = tables.years, tables.errors, tables.warnings
+    vanished = tables.vanished
+    del tables  # stored: free them before publishing
     PROGRESS.stage("menerbitkan Parquet")
     rows = publish_tables(settings, quote(ref), run_id)
     clerk_md = write_reports(settings, quote(ref), run_id) if rows else None
@@ -435,8 +446,7 @@ def _force_groups(settings: Settings, scope: inventory.Scope, full: bool,
         return warehouse.no_groups()
     con = warehouse.connect(settings.warehouse)
     try:
-        groups = con.sql("SELECT DISTINCT tahun, kode_kabupaten, kode_kelurahan "
-                         "FROM indikator_rt").df()
+        groups = warehouse.rt_groups(con)
     finally:
         con.close()
     if force and not full:

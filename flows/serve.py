@@ -9,9 +9,10 @@ Both carry the resolved locations as default parameters.
 
 from __future__ import annotations
 
-from flows.config import Settings, quiet_environment
+from flows import process
+from flows.config import Settings
 
-quiet_environment()
+process.set_up()
 
 from prefect import serve  # noqa: E402
 from prefect.deployments.runner import RunnerDeployment  # noqa: E402

@@ -11,21 +11,15 @@ import json
 import duckdb
 
 from flows.config import Settings
+from transforms.store import warehouse
 
 
 def _from_warehouse(settings: Settings, last: int) -> str:
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    con = warehouse.connect(settings.warehouse, read_only=True)
     try:
-        runs = con.execute(
-            "SELECT run_id, mulai, round(epoch(selesai) - epoch(mulai), 1), lingkup, baru, "
-            "berubah, tidak_berubah, ditolak, hilang, rt_diganti, grup_diterbitkan, status "
-            "FROM runs ORDER BY run_id DESC LIMIT ?", [last]).fetchall()
-        problems = con.execute(
-            "SELECT coalesce(substr(p.kode_kelurahan, 1, 5), '?') AS kab, "
-            "count(*) AS n, string_agg(p.sumber_file, '; ' ORDER BY p.sumber_file) "
-            "FROM pengiriman p WHERE p.status = 'ditolak' GROUP BY kab ORDER BY kab").fetchall()
-        names = dict(con.execute("SELECT DISTINCT kode_kabupaten, nama_kabupaten "
-                                 "FROM indikator_kabupaten").fetchall())
+        runs = warehouse.recent_runs(con, last)
+        problems = warehouse.rejected_by_kabupaten(con)
+        names = warehouse.kabupaten_names(con)
     finally:
         con.close()
     lines = [f"{'run':<28} {'mulai (UTC)':<19} {'detik':>6}  {'lingkup':<22} "

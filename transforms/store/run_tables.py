@@ -4,11 +4,12 @@ the run's row of the ``runs`` history."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import pandas as pd
 
 from transforms.assess import findings, submissions
-from transforms.indicators.rt_rows import conform
+from transforms.indicators.rt_rows import conform, rt_indicators
 from transforms.intake.inventory import MANIFEST_COLUMNS, InputFile, Plan
 
 #: Findings that come from the decision between workbooks, not from validating one.
@@ -70,3 +71,43 @@ def run_row(run_id: str, started: dt.datetime, scope: str, input_dir: str, plan:
             **{s: int(counts.get(s, 0)) for s in (submissions.DITERIMA, submissions.DITOLAK,
                                                    submissions.DUPLIKAT, submissions.DIGANTIKAN)},
             "rt_diganti": len(rt), **versions, "status": "disimpan"}
+
+
+@dataclass
+class RunTables:
+    """What one run stores: accepted RT rows (``indikator_rt``), findings
+    (``temuan_validasi``), manifest rows of the files read and the run's ``runs`` row, plus
+    the vanished files and the counts the run summary reports."""
+
+    rt: pd.DataFrame
+    temuan: pd.DataFrame
+    processed: pd.DataFrame
+    run: dict[str, object]
+    vanished: pd.DataFrame
+    years: list[int]
+    errors: int
+    warnings: int
+
+
+def assemble(rows: pd.DataFrame, workbooks: pd.DataFrame, statuses: pd.DataFrame,
+             found: pd.DataFrame, plan: Plan, known_files: set[str], *, all_scope: bool,
+             scope: str, input_dir: str, run_id: str, started: dt.datetime,
+             versions: dict[str, str]) -> RunTables:
+    """The run's tables from what was read (``rows``: the batch's RT rows; ``workbooks``: the
+    reference-joined workbook frame), decided (``statuses``) and found. Vanished files get a
+    notice only on an unscoped run; ``known_files``: every file of the manifest before."""
+    accepted = set(statuses.loc[statuses["status"] == submissions.DITERIMA, "wb"])
+    rt = rt_indicators(rows, workbooks, accepted, run_id)
+    vanished = (plan.vanished[plan.vanished["ada"].astype(bool)] if all_scope
+                else plan.vanished.iloc[0:0])
+    gone = findings.to_frame(vanished_findings(vanished))
+    gone["tahun"] = vanished["tahun"].to_numpy()
+    temuan = pd.concat([temuan_table(found, workbooks, run_id),
+                        temuan_table(gone, workbooks, run_id)], ignore_index=True)
+    files = {f.rel: f for f in plan.present}
+    processed = manifest_rows(statuses, workbooks, found, files, run_id, started)
+    run = run_row(run_id, started, scope, input_dir, plan, known_files, vanished, statuses, rt,
+                  versions)
+    years = sorted({int(y) for y in rt["tahun"].dropna()})
+    errors, warnings = (int((temuan["tingkat"] == t).sum()) for t in ("error", "warning"))
+    return RunTables(rt, temuan, processed, run, vanished, years, errors, warnings)

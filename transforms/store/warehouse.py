@@ -12,6 +12,8 @@ current status of every present file; ``riwayat_*`` and ``runs`` keep the histor
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -112,8 +114,10 @@ def _delete_keys(con: duckdb.DuckDBPyConnection, table: str, keys: pd.DataFrame)
     con.unregister("_keys")
 
 
-def _refresh_rollups(con: duckdb.DuckDBPyConnection, groups: pd.DataFrame,
-                     villages: pd.DataFrame) -> None:
+def refresh_rollups(con: duckdb.DuckDBPyConnection, groups: pd.DataFrame,
+                    villages: pd.DataFrame) -> None:
+    """Recompute ``indikator_kelurahan``/``_kecamatan``/``_kabupaten`` of the (tahun,
+    kode_kabupaten) ``groups`` from ``indikator_rt`` (inside the run's transaction)."""
     if groups.empty:
         return
     rollup.register_reference(con, villages)
@@ -130,41 +134,55 @@ def _refresh_rollups(con: duckdb.DuckDBPyConnection, groups: pd.DataFrame,
     con.unregister("_groups")
 
 
-def store_run(con: duckdb.DuckDBPyConnection, *, villages: pd.DataFrame, rt: pd.DataFrame,
-              processed: pd.DataFrame, temuan: pd.DataFrame, present: list[str],
-              withdrawn: pd.DataFrame, force_groups: pd.DataFrame, run: dict[str, object],
-              state: dict[str, str]) -> pd.DataFrame:
-    """Apply one run atomically and return the (tahun, kode_kabupaten) groups it changed.
-
-    ``rt``: accepted RT rows (replacing their kelurahan-years unless the same sha is already
-    published); ``processed``: manifest rows of the files read this run; ``temuan``: their
-    findings plus this run's notices about vanished files (replacing those files' findings);
-    ``present``: every file now in the input; ``withdrawn``: kelurahan-years to remove (their
-    rows, and the manifest rows and findings of their vanished files);
-    ``force_groups``: groups to recompute and republish whatever happened.
-    """
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One run's changes applied together: committed at the end, rolled back on any failure
+    (an interrupt too), so readers never see half a run."""
     con.execute("BEGIN TRANSACTION")
     try:
-        groups = _apply_rt(con, rt, withdrawn)
-        groups = pd.concat([groups, force_groups], ignore_index=True).drop_duplicates()
-        _refresh_rollups(con, groups, villages)
-        _apply_files(con, processed, temuan, present)
-        flat_changed = not processed.empty or not temuan.empty or not withdrawn.empty
-        queue = groups.assign(run_id=run["run_id"])
-        if flat_changed:
-            queue = pd.concat([queue, pd.DataFrame(
-                {"tahun": [None], "kode_kabupaten": [FLAT], "run_id": [run["run_id"]]})])
-        _insert(con, "publish_queue", queue, ["tahun", "kode_kabupaten", "run_id"])
-        for key, value in state.items():
-            con.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", [key, value])
-        run = {**run, "grup_diterbitkan": len(groups)}
-        con.execute(f"INSERT INTO runs ({', '.join(run)}) VALUES "
-                    f"({', '.join('?' for _ in run)})", list(run.values()))
+        yield
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return groups
+
+
+def store_rt(con: duckdb.DuckDBPyConnection, *, rt: pd.DataFrame, withdrawn: pd.DataFrame,
+             force_groups: pd.DataFrame) -> pd.DataFrame:
+    """Apply a run's RT rows; the (tahun, kode_kabupaten) groups whose roll-ups must be
+    recomputed and republished.
+
+    ``rt``: accepted RT rows (replacing their kelurahan-years unless the same sha is already
+    published); ``withdrawn``: kelurahan-years to remove (their rows, and the manifest rows and
+    findings of their vanished files); ``force_groups``: groups to recompute and republish
+    whatever happened.
+    """
+    groups = _apply_rt(con, rt, withdrawn)
+    return pd.concat([groups, force_groups], ignore_index=True).drop_duplicates()
+
+
+def store_files(con: duckdb.DuckDBPyConnection, groups: pd.DataFrame, *,
+                processed: pd.DataFrame, temuan: pd.DataFrame, present: list[str],
+                withdrawn: pd.DataFrame, run: dict[str, object],
+                state: dict[str, str]) -> None:
+    """Apply a run's files and findings, queue ``groups`` for publishing and record the run.
+
+    ``processed``: manifest rows of the files read this run; ``temuan``: their findings plus
+    this run's notices about vanished files (replacing those files' findings); ``present``:
+    every file now in the input; ``state``: keys to remember (the outputs' fingerprint).
+    """
+    _apply_files(con, processed, temuan, present)
+    flat_changed = not processed.empty or not temuan.empty or not withdrawn.empty
+    queue = groups.assign(run_id=run["run_id"])
+    if flat_changed:
+        queue = pd.concat([queue, pd.DataFrame(
+            {"tahun": [None], "kode_kabupaten": [FLAT], "run_id": [run["run_id"]]})])
+    _insert(con, "publish_queue", queue, ["tahun", "kode_kabupaten", "run_id"])
+    for key, value in state.items():
+        con.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", [key, value])
+    run = {**run, "grup_diterbitkan": len(groups)}
+    con.execute(f"INSERT INTO runs ({', '.join(run)}) VALUES "
+                f"({', '.join('?' for _ in run)})", list(run.values()))
 
 
 def no_groups() -> pd.DataFrame:
@@ -255,3 +273,42 @@ def all_groups(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
     """Every (tahun, kode_kabupaten) present in a partitioned table."""
     return con.sql(f"SELECT DISTINCT tahun, kode_kabupaten FROM {table} "
                    "ORDER BY tahun, kode_kabupaten").df()
+
+
+def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """Rows of a warehouse table."""
+    return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+
+
+def table_frames(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, pd.DataFrame]:
+    """Whole warehouse tables as frames, by name (for the reports)."""
+    return {name: con.sql(f"SELECT * FROM {name}").df() for name in tables}
+
+
+def rt_groups(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every (tahun, kode_kabupaten, kode_kelurahan) of ``indikator_rt``."""
+    return con.sql("SELECT DISTINCT tahun, kode_kabupaten, kode_kelurahan "
+                   "FROM indikator_rt").df()
+
+
+def recent_runs(con: duckdb.DuckDBPyConnection, last: int) -> list[tuple]:
+    """The ``last`` runs, newest first: run_id, start, seconds, scope, new, changed,
+    unchanged, rejected, vanished, RT rows replaced, groups published, status."""
+    return con.execute(
+        "SELECT run_id, mulai, round(epoch(selesai) - epoch(mulai), 1), lingkup, baru, "
+        "berubah, tidak_berubah, ditolak, hilang, rt_diganti, grup_diterbitkan, status "
+        "FROM runs ORDER BY run_id DESC LIMIT ?", [last]).fetchall()
+
+
+def rejected_by_kabupaten(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, str]]:
+    """(kabupaten code or '?', number of rejected files, their names) per kabupaten."""
+    return con.execute(
+        "SELECT coalesce(substr(p.kode_kelurahan, 1, 5), '?') AS kab, "
+        "count(*) AS n, string_agg(p.sumber_file, '; ' ORDER BY p.sumber_file) "
+        "FROM pengiriman p WHERE p.status = 'ditolak' GROUP BY kab ORDER BY kab").fetchall()
+
+
+def kabupaten_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Name of every kabupaten published in ``indikator_kabupaten``, by code."""
+    return dict(con.execute("SELECT DISTINCT kode_kabupaten, nama_kabupaten "
+                            "FROM indikator_kabupaten").fetchall())

@@ -1,0 +1,51 @@
+"""Process set-up of every kumuh entry point, in one place: :func:`set_up` runs before Prefect
+and GX are imported (environment switches: no telemetry, this network has no internet; a
+first-run server start-up time) and tunes the allocator so freed frames go back to the system.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def set_up() -> None:
+    """Quiet environment and memory tuning for this process (idempotent)."""
+    quiet_environment()
+    return_freed_memory()
+
+
+def quiet_environment() -> None:
+    """Turn off telemetry and progress bars of Prefect and GX before they are imported, and
+    give the temporary Prefect server time to start on a first run."""
+    for key, value in {
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "GX_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_ALLOW_EPHEMERAL_MODE": "true",
+        # the first run on a machine migrates Prefect's database (~15 s, longer on a busy
+        # server): Prefect's 20 s default would fail that run
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    }.items():
+        os.environ.setdefault(key, value)
+
+
+#: glibc's mallopt parameter for the mmap threshold (malloc.h ``M_MMAP_THRESHOLD``).
+_M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD_BYTES = 256 * 1024
+
+
+def return_freed_memory() -> None:
+    """Serve every allocation above 256 KiB (column arrays of the run's frames) from its own
+    mapping, so freeing a frame gives the memory back to the system at once. glibc otherwise
+    raises that threshold after the first large free and keeps freed arrays in its heap, which
+    made a national run's peak RSS ~0.6 GiB higher. No effect outside glibc."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        if libc is not None and hasattr(libc, "mallopt"):
+            libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+    except OSError:
+        return
