@@ -521,6 +521,21 @@ def test_form_sample_plans_every_outcome(tmp_path: Path) -> None:
         assert f.path.parent.name.endswith(str(f.tahun))
 
 
+def test_kumuh_sample_forms_writes_kelurahan_folders_of_forms(tmp_path: Path, capsys) -> None:
+    from flows import cli
+
+    assert cli.main(["sample", "--forms", "--out", str(tmp_path), "--kabupaten", "33.11",
+                     "--years", "2021", "--kelurahan", "1", "--seed", "3"]) == 0
+    paths = sorted(tmp_path.rglob("*.xlsx"))
+    folders = {p.parent for p in paths}
+    assert len(folders) == 1 + len(rt_forms.FORM_DEFECTS)  # one valid kelurahan-year
+    assert all(f.parent == tmp_path / "33.11" and f.name.endswith(" 2021") for f in folders)
+    assert f"{len(paths)} Form Data RT ditulis" in capsys.readouterr().out
+    reads = [read_workbook(p, p.name) for p in paths]
+    assert all(isinstance(r, FormRead) for r in reads)
+    assert sum(bool(r.problems or r.missing_columns) for r in reads) >= 4  # defective ones
+
+
 # --------------------------------------------------------------------------- dispatch
 
 

@@ -169,7 +169,10 @@ def kept_versions(statuses: pd.DataFrame, workbooks: pd.DataFrame,
     if "jumlah_error" in statuses:
         rejected &= statuses["jumlah_error"] > 0
     rejected = workbooks.merge(statuses.loc[rejected, ["wb"]], on="wb")
-    hits = rejected.merge(published, on=["kode_kelurahan", "tahun"], suffixes=("", "_terbit"))
+    sources = published.groupby(KEY, as_index=False).agg(sumber_file=(
+        "sumber_file", lambda files: files.iloc[0] if files.nunique() == 1
+        else f"Form Data RT kelurahan ini ({files.nunique()} berkas)"))
+    hits = rejected.merge(sources, on=KEY, suffixes=("", "_terbit"))
     return [findings.make("versi_lama_tetap", wb=int(w.wb), sumber_file=w.sumber_file,
                           sha256=w.sha256, kode=w.kode_kelurahan, tahun=int(w.tahun),
                           lainnya=w.sumber_file_terbit)

@@ -23,27 +23,28 @@ Where each value comes from:
   ``Kawasan``), value after a ``:`` cell or written ``: JAWA TENGAH``; the same labels on the two
   sheets above are a fallback. ``tahun`` is ``Tahun``, else the year of ``Tanggal Pendataan``
   (:func:`parse_survey_date`). The form has no code: ``kode_kelurahan`` stays None unless
-  ``Kode Wilayah`` is written; the caller finds it from the names
-  (``transforms.spec.names_to_code.code_from_names``).
+  ``Kode Wilayah`` is written; the batch finds it from the names
+  (:func:`transforms.read.batch.codes_from_names`).
 
 Only those three sheets are ever loaded: the household sheets (``Form FGD RT…``, ``A. DP-RT``,
 ``A.1…A.6``) hold residents' names and NIK and are never read, so nothing of theirs can reach a
 table, finding or log (:attr:`FormRead.sheets_read` lists what was loaded).
 
 **How it maps onto** :class:`transforms.read.workbook.WorkbookRead` (so batch, GX suites,
-reconcile and decide take a form like a kelurahan workbook): a :class:`FormRead` is a
-``WorkbookRead`` with ONE RT row — ``rt``/``rw`` from ``RT_RW``, ``kawasan``, the six
-denominators and sixteen volumes as float64, and the stored results as ``stored_persen_<kode>``
-(the form's fraction × 100, i.e. percent), ``stored_nilai_<kode>``, ``stored_total_nilai`` and
-``stored_tingkat_kekumuhan`` (as written: ``KUMUH RINGAN``, ``KR``…). ``rt_sheet`` (hence
-``sumber_sheet``) is the ``Kekumuhan Awal_RT`` sheet, ``header_row`` and ``sumber_baris`` the
-row of its ``VOLUME`` header. Because a form's values sit on different rows and sheets, a
-column letter plus ``sumber_baris`` does not locate them: :attr:`FormRead.cells` maps every
-column and identity field read to its cell (``Kekumuhan Awal_RT!C25``), and each
+reconcile and the submission decision take a form like a kelurahan workbook;
+:func:`transforms.read.workbook.read_workbook` returns one for a file with a form sheet): a
+:class:`FormRead` is a ``WorkbookRead`` with ONE RT row — ``rt``/``rw`` from ``RT_RW``,
+``kawasan``, the six denominators and sixteen volumes as float64, and the stored results as
+``stored_persen_<kode>`` (the form's fraction × 100, i.e. percent), ``stored_nilai_<kode>``,
+``stored_total_nilai`` and ``stored_tingkat_kekumuhan`` (as written: ``KUMUH RINGAN``, ``KR``…).
+``rt_sheet`` (hence ``sumber_sheet``) is the ``Kekumuhan Awal_RT`` sheet, ``header_row`` and
+``sumber_baris`` the row of its ``VOLUME`` header. Because a form's values sit on different rows
+and sheets, a column letter plus ``sumber_baris`` does not locate them: :attr:`FormRead.cells`
+maps every column and identity field read to its cell (``Kekumuhan Awal_RT!C25``), and each
 :class:`CellProblem` carries its own sheet, row and cell. ``columns`` holds the column letters
 of the table (volume, PROSEN, NILAI) for information only. ``missing_columns`` lists the
-required columns whose label was not found, and :attr:`FormRead.missing_labels` says which
-label on which sheet a clerk must add.
+required columns whose label was not found, and :attr:`FormRead.missing_labels` says which label
+on which sheet a clerk must add.
 """
 
 from __future__ import annotations
