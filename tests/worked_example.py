@@ -1,18 +1,14 @@
-"""The spec §4 worked example as data, shared by the scoring and end-to-end tests."""
+"""Spec §4's worked example for tests: the inputs are the one copy in
+:func:`transforms.sample.truth.worked_example`; the results spec §4 gives are written out here."""
 
-COLUMNS = ["rt_rw", "luas_ha", "jumlah_bangunan", "jumlah_penduduk", "jumlah_kk",
-           "panjang_jalan_ideal_m", "panjang_drainase_ideal_m",
-           "vol_1a", "vol_1b", "vol_1c", "vol_2a", "vol_2b", "vol_3a", "vol_3b",
-           "vol_4a", "vol_4b", "vol_4c", "vol_5a", "vol_5b", "vol_6a", "vol_6b",
-           "vol_7a", "vol_7b"]
-ROWS = [
-    ["001/002", 1.25, 120, 540, 150, 800, 900, 92, 0.31, 61, 200, 404, 38, 0, 0.95, 450, 230,
-     114, 76, 150, 39, 120, 91],
-    ["002/002", 0.80, 75, 300, 80, 500, 500, 10, 0, 5, 0, 100, 0, 0, 0, 0, 50, 20, 20, 80, 80,
-     75, 75],
-    ["003/003", 2.10, 210, 820, 230, 1200, 1300, 168, 1.7, 170, 960, 1000, 184, 190, 1.62, 1100,
-     1000, 200, 180, 230, 220, 210, 200],
-]
+from __future__ import annotations
+
+import pandas as pd
+
+from transforms.indicators import rt_rows, scoring
+from transforms.sample import truth
+from transforms.spec import criteria
+
 NILAI = {
     "001/002": [5, 0, 1, 1, 1, 1, 0, 5, 1, 1, 5, 1, 5, 1, 5, 3],
     "002/002": [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 5, 5, 5, 5],
@@ -23,3 +19,23 @@ TOTAL = {"001/002": 36, "002/002": 22, "003/003": 80, "kelurahan": 44}
 TINGKAT = {"001/002": "Kumuh Ringan", "002/002": "Kumuh Ringan", "003/003": "Kumuh Berat",
            "kelurahan": "Kumuh Sedang"}
 LUAS_KUMUH = {"total": 4.15, "ringan": 2.05, "sedang": 0.0, "berat": 2.10}
+
+
+def frame() -> pd.DataFrame:
+    """The three RTs' numeric columns, indexed by ``rt/rw``."""
+    _, rts = truth.worked_example()
+    return pd.DataFrame([r.values for r in rts], index=[f"{r.rt}/{r.rw}" for r in rts],
+                        columns=list(criteria.numeric_columns()))
+
+
+def rt_table(villages: pd.DataFrame, run_id: str = "run-1", sha256: str = "a" * 64,
+             tahun: int = 2024) -> pd.DataFrame:
+    """The example's ``indikator_rt`` rows, with official names from ``villages``."""
+    identity, rts = truth.worked_example()
+    village = villages.set_index("kode_kelurahan").loc[identity["kode_kelurahan"]]
+    rows = pd.DataFrame([{"rt": r.rt, "rw": r.rw, **r.values} for r in rts])
+    rows = rows.assign(tahun=tahun, kode_kelurahan=identity["kode_kelurahan"],
+                       **{c: village[c] for c in rt_rows.HIERARCHY if c != "kode_kelurahan"},
+                       sumber_file="a.xlsx", sumber_sheet="Data RT",
+                       sumber_baris=range(8, 8 + len(rts)), sha256=sha256, run_id=run_id)
+    return rt_rows.conform(scoring.score(rows), "indikator_rt")

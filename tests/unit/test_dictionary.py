@@ -8,7 +8,7 @@ from pathlib import Path
 from transforms.reports import dictionary
 from transforms.spec import contract, criteria, reference
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "data-dictionary.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "data-dictionary.md"
 
 
 def _sections(text: str) -> dict[str, str]:

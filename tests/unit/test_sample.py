@@ -25,7 +25,7 @@ from transforms.sample.truth import (
 from transforms.sample.workbooks import format_kode, format_number, rt_rw_text, write_workbook
 from transforms.spec import criteria
 
-REFERENCE = Path(__file__).resolve().parents[1] / "data" / "reference" / "wilayah"
+REFERENCE = Path(__file__).resolve().parents[2] / "data" / "reference" / "wilayah"
 
 Grid = dict[str, list[list[object]]]
 

@@ -10,7 +10,7 @@ from transforms.spec import criteria
 
 
 def _example() -> pd.DataFrame:
-    return pd.DataFrame(ex.ROWS, columns=ex.COLUMNS).set_index("rt_rw")
+    return ex.frame()
 
 
 def test_worked_example_rts() -> None:

@@ -20,6 +20,7 @@ from transforms.read.cells import column_letter
 from transforms.read.labels import match_column_label
 from transforms.read.rt_table import CellProblem
 from transforms.read.workbook import WorkbookRead, read_workbook
+from transforms.sample import truth
 from transforms.spec import criteria
 
 BASE = list(criteria.denominators())
@@ -28,23 +29,7 @@ NUMERIC = BASE + VOLUMES
 
 #: The worked example of spec §4: rt, rw, six denominators, sixteen volumes.
 EXAMPLE: list[tuple[str, str, list[float]]] = [
-    (
-        "001",
-        "002",
-        [1.25, 120, 540, 150, 800, 900]
-        + [92, 0.31, 61, 200, 404, 38, 0, 0.95, 450, 230, 114, 76, 150, 39, 120, 91],
-    ),
-    (
-        "002",
-        "002",
-        [0.80, 75, 300, 80, 500, 500] + [10, 0, 5, 0, 100, 0, 0, 0, 0, 50, 20, 20, 80, 80, 75, 75],
-    ),
-    (
-        "003",
-        "003",
-        [2.10, 210, 820, 230, 1200, 1300]
-        + [168, 1.7, 170, 960, 1000, 184, 190, 1.62, 1100, 1000, 200, 180, 230, 220, 210, 200],
-    ),
+    (r.rt, r.rw, [float(r.values[c]) for c in NUMERIC]) for r in truth.worked_example()[1]
 ]
 
 LABELS: dict[str, str] = {

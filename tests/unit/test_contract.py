@@ -16,7 +16,7 @@ import pytest
 
 from transforms.spec import contract
 
-SNAPSHOT = Path(__file__).with_name("contract_snapshot.json")
+SNAPSHOT = Path(__file__).resolve().parents[1] / "contract_snapshot.json"
 REGENERATE = "python -m tests.test_contract --update"
 
 

@@ -13,7 +13,7 @@ from tests.conftest import read_table
 
 pytestmark = pytest.mark.slow
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 KUMUH = Path(sys.executable).with_name("kumuh")
 
 

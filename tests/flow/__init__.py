@@ -1,0 +1,1 @@
+"""Flow tests: run the Prefect consolidation flow in-process on real files."""

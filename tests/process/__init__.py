@@ -1,0 +1,1 @@
+"""Process tests: the kumuh CLI in subprocesses, servers, readers, kill tests."""

@@ -1,0 +1,61 @@
+"""Parquet versions: a publish switches every table at once, or not at all (real files)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from tests import worked_example as ex
+from tests.conftest import REFERENCE
+from transforms.publish import parquet
+from transforms.spec import contract, reference
+
+GROUP = (2024, "33.75")
+
+
+@pytest.fixture(scope="module")
+def rt() -> pa.Table:
+    frame = ex.rt_table(reference.Reference(REFERENCE).villages)
+    return parquet.to_arrow("indikator_rt", pa.Table.from_pandas(frame, preserve_index=False),
+                            {"run_id": "v1"})
+
+
+def _file(out: Path) -> Path:
+    return out / "indikator_rt" / parquet.group_file(*GROUP)
+
+
+def test_first_publish_points_every_table_at_its_version(tmp_path: Path, rt) -> None:
+    parquet.publish(tmp_path, "v1", changed={"indikator_rt": rt}, keep={}, flat={})
+    for name in contract.tables():
+        assert parquet.current_version(tmp_path, name) == (
+            tmp_path / parquet.VERSIONS / "v1" / name).resolve()
+    assert pq.read_table(_file(tmp_path)).num_rows == 3
+    assert pq.read_table(tmp_path / "pengiriman" / "part-0.parquet").num_rows == 0
+
+
+def test_a_failed_check_keeps_the_published_version_and_drops_the_new_one(tmp_path: Path,
+                                                                          rt) -> None:
+    parquet.publish(tmp_path, "v1", changed={"indikator_rt": rt}, keep={}, flat={})
+    before = _file(tmp_path).read_bytes()
+
+    def refuse() -> None:
+        raise ValueError("kontrak dilanggar")
+
+    with pytest.raises(ValueError, match="kontrak"):
+        parquet.publish(tmp_path, "v2", changed={"indikator_rt": rt.slice(0, 1)}, keep={},
+                        flat={}, after_write=refuse)
+    assert parquet.current_version(tmp_path, "indikator_rt").parent.name == "v1"
+    assert not (tmp_path / parquet.VERSIONS / "v2").exists()
+    assert _file(tmp_path).read_bytes() == before
+
+
+def test_unchanged_groups_are_hard_links_to_the_previous_version(tmp_path: Path, rt) -> None:
+    parquet.publish(tmp_path, "v1", changed={"indikator_rt": rt}, keep={}, flat={})
+    first = _file(tmp_path).resolve()
+    parquet.publish(tmp_path, "v2", changed={}, keep={"indikator_rt": {GROUP}}, flat={})
+    second = _file(tmp_path).resolve()
+    assert second.parts[-4] == "v2" and second != first
+    assert second.stat().st_ino == first.stat().st_ino

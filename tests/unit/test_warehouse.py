@@ -1,0 +1,80 @@
+"""The warehouse applies a run in one transaction: all of it, or nothing (real DuckDB)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests import worked_example as ex
+from tests.conftest import REFERENCE
+from transforms.intake.inventory import MANIFEST_COLUMNS
+from transforms.spec import contract, reference
+from transforms.store import warehouse
+
+NO_KELURAHAN = pd.DataFrame({"kode_kelurahan": pd.Series(dtype=object),
+                             "tahun": pd.Series(dtype="int16")})
+
+
+@pytest.fixture(scope="module")
+def villages() -> pd.DataFrame:
+    return reference.Reference(REFERENCE).villages
+
+
+def _apply(con, villages: pd.DataFrame, rt: pd.DataFrame, run_id: str) -> pd.DataFrame:
+    """One run's warehouse changes (RT rows, roll-up, files, run row), uncommitted."""
+    groups = warehouse.store_rt(con, rt=rt, withdrawn=NO_KELURAHAN,
+                                force_groups=warehouse.no_groups())
+    warehouse.refresh_rollups(con, groups, villages)
+    warehouse.store_files(
+        con, groups, processed=pd.DataFrame(columns=MANIFEST_COLUMNS),
+        temuan=pd.DataFrame(columns=contract.columns("temuan_validasi")), present=["a.xlsx"],
+        withdrawn=NO_KELURAHAN, run={"run_id": run_id, "status": "disimpan"},
+        state={"fingerprint": run_id})
+    return groups
+
+
+def _counts(con) -> dict[str, int]:
+    return {t: warehouse.row_count(con, t)
+            for t in ("indikator_rt", "indikator_kelurahan", "indikator_kabupaten",
+                      "publish_queue", "runs", "state")}
+
+
+def test_a_committed_run_stores_rows_rollups_queue_and_history(tmp_path: Path,
+                                                              villages) -> None:
+    con = warehouse.connect(tmp_path / "wh.duckdb")
+    with warehouse.transaction(con):
+        groups = _apply(con, villages, ex.rt_table(villages), "r1")
+    assert groups.to_dict("records") == [{"tahun": 2024, "kode_kabupaten": "33.75"}]
+    assert _counts(con) == {"indikator_rt": 3, "indikator_kelurahan": 1,
+                            "indikator_kabupaten": 1, "publish_queue": 1, "runs": 1, "state": 1}
+    assert warehouse.pending_groups(con).to_dict("records") == groups.to_dict("records")
+    assert warehouse.get_state(con, "fingerprint") == "r1"
+    con.close()
+
+
+def test_a_failure_inside_the_transaction_leaves_nothing_behind(tmp_path: Path,
+                                                                villages) -> None:
+    con = warehouse.connect(tmp_path / "wh.duckdb")
+    with pytest.raises(RuntimeError, match="mati"), warehouse.transaction(con):
+        _apply(con, villages, ex.rt_table(villages), "r1")
+        raise RuntimeError("mati di tengah run")
+    assert set(_counts(con).values()) == {0}
+    assert warehouse.get_state(con, "fingerprint") is None
+    con.close()
+
+
+def test_the_same_workbook_again_changes_no_group_a_new_one_replaces_it(tmp_path: Path,
+                                                                       villages) -> None:
+    con = warehouse.connect(tmp_path / "wh.duckdb")
+    with warehouse.transaction(con):
+        _apply(con, villages, ex.rt_table(villages), "r1")
+    with warehouse.transaction(con):
+        assert _apply(con, villages, ex.rt_table(villages, run_id="r2"), "r2").empty
+    with warehouse.transaction(con):
+        groups = _apply(con, villages, ex.rt_table(villages, run_id="r3", sha256="b" * 64), "r3")
+    assert len(groups) == 1
+    assert warehouse.published_sha(con)["sha256"].tolist() == ["b" * 64]
+    assert warehouse.row_count(con, "indikator_rt") == 3
+    con.close()
