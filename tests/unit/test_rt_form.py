@@ -553,7 +553,7 @@ def test_xlsm_and_ods_copies_read_like_the_xlsx(tmp_path: Path) -> None:
     formulas dropped) reads to the same ground truth."""
     import python_calamine
 
-    from tests.test_read_workbook import write_ods
+    from tests.unit.test_read_workbook import write_ods
 
     rt = truth.generate_rts(random.Random(8), 1)[0]
     identity = {"provinsi": "Jawa Tengah", "kabupaten": "Kab. Sukoharjo",

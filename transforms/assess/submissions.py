@@ -62,12 +62,13 @@ def decide(workbooks: pd.DataFrame, found: pd.DataFrame) -> tuple[pd.DataFrame, 
     is_form = (wbs["form_rt"].fillna(False).astype(bool) if "form_rt" in wbs
                else pd.Series(False, index=wbs.index))
     forms, others = wbs[is_form], wbs[~is_form]
-    live = _live(forms, status)
-    for (kode, tahun, _), group in live[live.duplicated([*KEY, "rt_rw"], keep=False)].groupby(
-            [*KEY, "rt_rw"], sort=False):  # two forms for one RT
-        added.extend(_supersede([_one(w) for _, w in group.iterrows()], status, kode,
-                                int(tahun)))
-    added.extend(_hold_back(forms[status[forms["wb"]].ne(DUPLIKAT).to_numpy()], status))
+    if not forms.empty:
+        live = _live(forms, status)
+        for (kode, tahun, _), group in live[live.duplicated([*KEY, "rt_rw"], keep=False)
+                                            ].groupby([*KEY, "rt_rw"], sort=False):
+            added.extend(_supersede([_one(w) for _, w in group.iterrows()], status, kode,
+                                    int(tahun)))  # two forms for one RT
+        added.extend(_hold_back(forms[status[forms["wb"]].ne(DUPLIKAT).to_numpy()], status))
 
     # the sources of a kelurahan-year compete as wholes: each workbook, and its forms together
     candidates = _live(others, status).assign(_form=False)
