@@ -8,7 +8,7 @@ Measures, in one run and the same environment:
   (1 % of the workbooks rewritten with new RT values, then put back, so the cache stays valid).
 Each kumuh run is a fresh ``kumuh run`` process (temporary Prefect server included). Peak RSS:
 the largest single process and the whole process tree (flow + readers), sampled every 0.1 s.
-Prints the table and the issue's targets (met, or how far off) and writes JSON under
+Prints the table and the performance targets (met, or how far off) and writes JSON under
 ``bench/out/``. ``--n2`` measures the floor and the cold run at a second N too, to show the
 time per workbook at both sizes. ``--dask`` adds cold runs with the read tasks on a Dask
 cluster of separately started processes (``dask scheduler`` + ``dask worker``, 1 then 2
@@ -280,7 +280,7 @@ def _verdict(ok: bool, detail: str) -> dict[str, object]:
 
 
 def targets(rows: dict[str, dict], per_wb: dict[int, float]) -> dict[str, dict]:
-    """The issue's targets: met, or how far off."""
+    """The performance targets: met, or how far off."""
     floor, cold = rows["floor"]["seconds"], rows["cold"]["seconds"]
     start, naive_s = rows["startup"]["seconds"], rows["naive"]["seconds"]
     out = {

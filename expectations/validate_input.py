@@ -250,8 +250,8 @@ def _row_findings(suite: _Suite, batch: Batch,
                 p = problems.get((wb, None if wb in batch.cells else baris, col))
                 if p is None:
                     continue
-                rule = aturan if aturan != "nilai_kosong" else PROBLEM_RULE[p.kode]
-                yield findings.make(rule, **kw, nilai=p.nilai)
+                rule = aturan if aturan != "nilai_kosong" else PROBLEM_RULE[p.masalah]
+                yield findings.make(rule, **kw, nilai=p.isi_sel)
             elif aturan in ("volume_melebihi_penyebut", "penduduk_kurang_dari_kk"):
                 den = meta["penyebut"]
                 rule = ("penyebut_nol" if aturan == "volume_melebihi_penyebut" and r[den] == 0

@@ -1,4 +1,4 @@
-"""Nightly operation: incremental runs, scoped reruns, vanished files, withdrawals (issues 3, 4)."""
+"""Nightly operation: incremental runs, scoped reruns, vanished files, withdrawals."""
 
 from __future__ import annotations
 

@@ -1,10 +1,10 @@
-"""Crash safety and the writer lock (issue 3), with real ``kumuh run`` processes.
+"""Crash safety and the writer lock, with real ``kumuh run`` processes.
 
 The kill test takes a published state A, starts a run that publishes state B, SIGKILLs the
 whole process group at a random moment, and checks that every table a reader sees is A or B —
 complete, never a mix within a table — also while the run is going; then a normal run repairs
 whatever the kill interrupted and the tables are B. ``KUMUH_KILLS`` sets how many kills
-(default 4; the note on issue 3 reports a longer run).
+(default 4; set it higher for a longer soak).
 """
 
 from __future__ import annotations

@@ -120,5 +120,5 @@ def test_reader_never_raises_on_random_bytes(tmp_path_factory, data: bytes) -> N
     path = tmp_path_factory.mktemp("bytes") / "x.xlsx"
     path.write_bytes(data)
     result = read_workbook(path, "x.xlsx")
-    assert not result.readable and result.read_error
+    assert not result.terbaca and result.read_error
     assert result.read_error_code in ("berkas_kosong", "bukan_workbook", "berkas_rusak")

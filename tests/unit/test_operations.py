@@ -52,4 +52,4 @@ def test_reads_retry_only_transient_io_errors(tmp_path: Path) -> None:
     assert not _transient(None, None, Completed(data=1))
     # a permanent error is a finding, not an exception: the run goes on
     missing = read_workbook(tmp_path / "tidak-ada.xlsx", "tidak-ada.xlsx")
-    assert not missing.readable and "tidak dapat dibuka" in missing.read_error
+    assert not missing.terbaca and "tidak dapat dibuka" in missing.read_error

@@ -253,7 +253,7 @@ def test_identity_sheet_and_group_headers(tmp_path: Path, group_rows: int) -> No
     path = tmp_path / "wb.xlsx"
     info = build(path, Table(rows=example_rows(), group_rows=group_rows))
     result = read(path)
-    assert result.readable and result.read_error is None
+    assert result.terbaca and result.read_error is None
     assert result.size == path.stat().st_size and len(result.sha256) == 64
     assert result.rt_sheet == "Data RT"
     assert result.header_row == info["header_row"] == 3 + group_rows
@@ -443,7 +443,7 @@ def test_no_header_found(tmp_path: Path) -> None:
     path = tmp_path / "wb.xlsx"
     build(path, Table(columns=["no", "keterangan"], rows=[{"no": 1, "keterangan": "x"}]))
     result = read(path)
-    assert result.readable
+    assert result.terbaca
     assert result.rt_sheet == "Data RT"
     assert result.header_row is None
     assert result.columns == {}
@@ -727,7 +727,7 @@ def test_row_without_rt_but_with_numbers_is_kept(tmp_path: Path) -> None:
     result = read(path)
     row = info["first_row"] + 1
     assert list(result.rows["rt"]) == ["001", None, "003"]
-    assert [(p.kolom, p.sel, p.kode) for p in result.problems] == [
+    assert [(p.kolom, p.sel, p.masalah) for p in result.problems] == [
         ("rt", f"B{row}", "kosong"),
         ("rw", f"C{row}", "kosong"),
     ]
@@ -742,7 +742,7 @@ def test_row_with_rt_but_no_numbers_is_kept(tmp_path: Path) -> None:
     assert list(result.rows["rt"]) == ["001", "004", "002", "003"]
     assert result.rows.loc[1, NUMERIC].isna().all()
     assert len(result.problems) == len(NUMERIC)
-    assert {p.kode for p in result.problems} == {"kosong"}
+    assert {p.masalah for p in result.problems} == {"kosong"}
     assert {p.baris for p in result.problems} == {info["first_row"] + 1}
 
 
@@ -753,7 +753,7 @@ def test_csv_renamed_xlsx(tmp_path: Path) -> None:
     path = tmp_path / "data.xlsx"
     path.write_text("RT,RW,Luas\n001,002,1.25\n", encoding="utf-8")
     result = read(path)
-    assert not result.readable
+    assert not result.terbaca
     assert result.read_error is not None
     assert result.read_error == "Berkas ini berisi teks CSV, bukan workbook Excel/ODS"
     assert result.read_error_code == "bukan_workbook"
@@ -766,7 +766,7 @@ def test_empty_file(tmp_path: Path) -> None:
     path = tmp_path / "kosong.xlsx"
     path.write_bytes(b"")
     result = read(path)
-    assert not result.readable
+    assert not result.terbaca
     assert result.read_error == "Berkas kosong (0 byte)."
     assert result.size == 0
 
@@ -776,9 +776,9 @@ def test_corrupt_zip_and_missing_file(tmp_path: Path) -> None:
     build(good)
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(good.read_bytes()[:500])
-    assert not read(bad).readable
+    assert not read(bad).terbaca
     missing = read_workbook(tmp_path / "none.xlsx", "none.xlsx")
-    assert not missing.readable
+    assert not missing.terbaca
     assert missing.read_error is not None and missing.read_error.startswith("Berkas tidak dapat")
 
 
@@ -800,10 +800,10 @@ def test_caps_reject_before_reading(
 ) -> None:
     path = tmp_path / "wb.xlsx"
     build(path)
-    assert read(path).readable
+    assert read(path).terbaca
     monkeypatch.setattr(container, cap, value)
     result = read(path)
-    assert not result.readable and result.read_error_code == "berkas_terlalu_besar"
+    assert not result.terbaca and result.read_error_code == "berkas_terlalu_besar"
     assert result.read_error is not None and detail in result.read_error
     assert len(result.sha256) == 64 and result.size == path.stat().st_size
 
@@ -864,7 +864,7 @@ def test_not_a_workbook_says_what_it_is(tmp_path: Path, data: bytes, code: str, 
     path = tmp_path / "wb.xlsx"
     path.write_bytes(data)
     result = read(path)
-    assert not result.readable and result.read_error_code == code
+    assert not result.terbaca and result.read_error_code == code
     assert result.read_error is not None and says in result.read_error
 
 
@@ -942,7 +942,7 @@ def test_ods(tmp_path: Path) -> None:
     path = tmp_path / "wb.ods"
     write_ods(path, {"Cover": identity, "Rekap RT": [[None], ["DATA RT"], header, *body]})
     result = read(path)
-    assert result.readable
+    assert result.terbaca
     assert result.identity["kelurahan"] == "Kauman"
     assert result.identity["kode_kelurahan"] == "33.75.01.1001"
     assert result.identity_cells["kode_kelurahan"] == ("Cover", "B2")

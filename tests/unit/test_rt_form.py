@@ -100,7 +100,7 @@ def _assert_scored_like_independent(rows) -> None:
 @pytest.mark.parametrize("path, rw", [(XLSX, "002"), (XLS, "007")], ids=["xlsx", "xls"])
 def test_real_form_reads_exactly(path: Path, rw: str) -> None:
     read = _read(path)
-    assert read.readable and read.problems == [] and read.missing_columns == []
+    assert read.terbaca and read.problems == [] and read.missing_columns == []
     assert read.rt_sheet == FORM and read.header_row == 13
     row = read.rows.iloc[0]
     assert len(read.rows) == 1 and (row["rt"], row["rw"], row["kawasan"]) == ("001", rw, None)
@@ -163,7 +163,7 @@ def test_real_form_kabupaten_slip_is_told_with_the_suggestion(ref: reference.Ref
     finding = findings.make("kode_dari_nama", wb=0, sumber_file=read.sumber_file,
                             sha256=read.sha256, sheet=sheet, kolom="kode_kelurahan",
                             nilai=ident["kabupaten"], sel=f"{sheet}!{cell}", **match.fields())
-    assert finding.tingkat == "error"
+    assert finding.keparahan == "error"
     assert finding.pesan == (
         "Kode wilayah tidak dapat ditentukan dari nama wilayah (Cover!F18): Kabupaten "
         "'BOYOLALI', Kecamatan 'POLOKARTO', Kelurahan/Desa 'REJOSARI' tidak cocok dengan satu "
@@ -234,7 +234,7 @@ def test_error_values_on_the_real_form_are_problems_at_their_cells(tmp_path: Pat
         "E7": '<c r="E7" t="e"><f>1/0</f><v>#DIV/0!</v></c>',
         "C25": '<c r="C25" t="e"><f>#REF!</f><v>#REF!</v></c>'})
     read = _read(path)
-    assert [(p.kolom, f"{p.sheet}!{p.sel}", p.nilai, p.kode) for p in read.problems] == [
+    assert [(p.kolom, f"{p.sheet}!{p.sel}", p.isi_sel, p.masalah) for p in read.problems] == [
         ("jumlah_kk", f"{FORM}!E7", "#DIV/0!", "sel_error"),
         ("vol_4b", f"{FORM}!C25", "#REF!", "sel_error")]
     row = read.rows.iloc[0]
@@ -405,7 +405,7 @@ def test_stored_results_differ_only_where_the_form_divides_by_krt(kelurahan_form
                 expected.add((name, c.nilai))
         if form.stored["stored_total_nilai"] != row["total_nilai"]:
             expected.add((name, "total_nilai"))
-            if not reconcile._tingkat_agrees(form.stored["stored_tingkat_kekumuhan"],
+            if not reconcile._tingkat_kekumuhan_agrees(form.stored["stored_tingkat_kekumuhan"],
                                              row["tingkat_kekumuhan"]):
                 expected.add((name, "tingkat_kekumuhan"))
     assert got and got == expected
@@ -419,8 +419,8 @@ def test_stored_results_differ_only_where_the_form_divides_by_krt(kelurahan_form
                                           ("KB", "Kumuh Berat"), ("TK", "Tidak Kumuh"),
                                           ("KUMUH RINGAN", "Kumuh Ringan")])
 def test_stored_tingkat_abbreviations_agree(short: str, label: str) -> None:
-    assert reconcile._tingkat_agrees(short, label)
-    assert not reconcile._tingkat_agrees("KB" if short != "KB" else "KR", label)
+    assert reconcile._tingkat_kekumuhan_agrees(short, label)
+    assert not reconcile._tingkat_kekumuhan_agrees("KB" if short != "KB" else "KR", label)
 
 
 def test_worked_example_as_forms_scores_like_the_spec(tmp_path: Path) -> None:
@@ -460,7 +460,7 @@ def test_defective_cell_is_a_problem_at_its_cell(defective, kind: str, kolom: st
     form, read = defective[kind]
     assert form.expected_status == "ditolak"
     [problem] = read.problems
-    assert (problem.kolom, problem.kode) == (kolom, kode)
+    assert (problem.kolom, problem.masalah) == (kolom, kode)
     assert f"{problem.sheet}!{problem.sel}" == form.cells[kolom]
     assert math.isnan(read.rows.iloc[0][kolom])
 
@@ -586,7 +586,7 @@ def test_unreadable_files_are_reported_not_raised(tmp_path: Path) -> None:
     text = tmp_path / "catatan.xls"
     text.write_text("Form Data RT\nbukan workbook\n")
     assert read_workbook(empty, empty.name).read_error_code == "berkas_kosong"
-    assert read_workbook(text, text.name).readable is False
+    assert read_workbook(text, text.name).terbaca is False
 
 
 def test_only_the_forms_own_sheets_are_ever_chosen() -> None:

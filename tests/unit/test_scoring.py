@@ -46,7 +46,7 @@ def test_band_edges_close_downwards(vol: float, den: float, nilai: int) -> None:
                                                 (37, "Kumuh Ringan"), (38, "Kumuh Sedang"),
                                                 (59, "Kumuh Sedang"), (60, "Kumuh Berat")])
 def test_tingkat_bands(total: int, tingkat: str) -> None:
-    assert scoring.tingkat_from_total(np.array([total]))[0] == tingkat
+    assert scoring.tingkat_kekumuhan_from_total(np.array([total]))[0] == tingkat
 
 
 def test_zero_denominator_gives_zero_percent() -> None:

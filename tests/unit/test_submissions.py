@@ -56,7 +56,7 @@ def test_a_tie_rejects_every_competitor_and_an_error_keeps_out_of_the_contest() 
     assert _status(statuses) == {0: submissions.DITOLAK, 1: submissions.DITOLAK,
                                  2: submissions.DITOLAK}
     ganda = out[out["aturan"] == "workbook_ganda"]
-    assert sorted(ganda["wb"]) == [0, 1] and (ganda["tingkat"] == "error").all()
+    assert sorted(ganda["wb"]) == [0, 1] and (ganda["keparahan"] == "error").all()
 
 
 def test_rejected_workbook_of_a_published_kelurahan_year_says_the_old_version_stays() -> None:
@@ -65,7 +65,7 @@ def test_rejected_workbook_of_a_published_kelurahan_year_says_the_old_version_st
     published = pd.DataFrame({"kode_kelurahan": [KODE], "tahun": [2024], "sha256": ["old"],
                               "sumber_file": ["lama.xlsx"]})
     kept = submissions.kept_versions(statuses, wbs, published)
-    assert [(f.aturan, f.wb, f.tingkat) for f in kept] == [("versi_lama_tetap", 0, "warning")]
+    assert [(f.aturan, f.wb, f.keparahan) for f in kept] == [("versi_lama_tetap", 0, "warning")]
     assert "lama.xlsx" in kept[0].pesan
 
 

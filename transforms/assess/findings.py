@@ -15,8 +15,9 @@ import pandas as pd
 
 from transforms.spec import criteria
 
+#: ``keparahan`` (error | warning) is published as ``temuan_validasi.tingkat``.
 FINDING_COLUMNS = ["wb", "sumber_file", "sha256", "sheet", "baris", "kolom", "nilai", "aturan",
-                   "tingkat", "pesan"]
+                   "keparahan", "pesan"]
 
 
 @dataclass(frozen=True)
@@ -24,15 +25,17 @@ class Rule:
     """A validation rule: code, severity (``error`` quarantines the workbook) and template."""
 
     aturan: str
-    tingkat: str
+    keparahan: str
     pesan: str
 
 
 @cache
 def rules() -> dict[str, Rule]:
-    """The rule catalogue by code."""
+    """The rule catalogue by code (the CSV's ``tingkat`` column is the rule's keparahan; its
+    bytes are part of the rules fingerprint, so the header stays as the spec table has it)."""
     with (criteria.SPEC_DIR / "rules.csv").open(newline="", encoding="utf-8") as fh:
-        return {r["aturan"]: Rule(**r) for r in csv.DictReader(fh)}
+        return {r["aturan"]: Rule(r["aturan"], r["tingkat"], r["pesan"])
+                for r in csv.DictReader(fh)}
 
 
 @cache
@@ -80,7 +83,7 @@ class Finding:
     kolom: str | None
     nilai: str
     aturan: str
-    tingkat: str
+    keparahan: str
     pesan: str
 
 
@@ -94,7 +97,7 @@ def make(aturan: str, *, wb: int, sumber_file: str, sha256: str | None, sheet: s
               "sel": "", "sheet": sheet or "", **{k: format_value(v) for k, v in context.items()}}
     return Finding(wb=wb, sumber_file=sumber_file, sha256=sha256, sheet=sheet,
                    baris=None if baris is None else int(baris), kolom=kolom,
-                   nilai=format_value(nilai), aturan=aturan, tingkat=rule.tingkat,
+                   nilai=format_value(nilai), aturan=aturan, keparahan=rule.keparahan,
                    pesan=rule.pesan.format_map(_Fields(fields)))
 
 

@@ -53,15 +53,15 @@ def _number_agrees(stored: object, computed: object) -> bool:
 _TINGKAT_SHORT = {"kr": "ringan", "ks": "sedang", "kb": "berat", "tk": "tidak"}
 
 
-def _tingkat_key(label: object) -> str:
+def _tingkat_kekumuhan_key(label: object) -> str:
     """``Kumuh Ringan``, ``RINGAN``, ``kumuh-ringan`` and ``KR`` → ``ringan``."""
     key = criteria.norm_label(label).replace("kumuh", "")
     return _TINGKAT_SHORT.get(key, key)
 
 
-def _tingkat_agrees(stored: object, computed: object) -> bool:
+def _tingkat_kekumuhan_agrees(stored: object, computed: object) -> bool:
     """True when a stored tingkat names the recomputed one (case, spaces, 'Kumuh' ignored)."""
-    return _tingkat_key(stored) == _tingkat_key(computed)
+    return _tingkat_kekumuhan_key(stored) == _tingkat_kekumuhan_key(computed)
 
 
 def _is_blank(value: object) -> bool:
@@ -80,7 +80,7 @@ def _checks() -> Iterator[tuple[str, str, str, Agrees, Callable[[object], str]]]
                findings.format_value)
     yield "stored_total_nilai", "total_nilai", "Total Nilai", _number_agrees, findings.format_value
     yield ("stored_tingkat_kekumuhan", "tingkat_kekumuhan", "Tingkat Kekumuhan",
-           _tingkat_agrees, str)
+           _tingkat_kekumuhan_agrees, str)
 
 
 def _complete(rows: pd.DataFrame, computed: str) -> pd.Series:
@@ -148,8 +148,9 @@ def _surely_agrees(stored: pd.Series, computed: pd.Series, agrees: Agrees) -> pd
     one by one with ``agrees`` (so this only skips work, it never decides a disagreement).
     A percent within 0.0049 points agrees after any rounding: rounding to d decimals moves
     it at most 0.005 for d >= 2 and lands on the stored value itself for d <= 1."""
-    if agrees is _tingkat_agrees:  # each distinct label normalised once
-        keys = {v: _tingkat_key(v) for v in pd.unique(pd.concat([stored, computed]).dropna())}
+    if agrees is _tingkat_kekumuhan_agrees:  # each distinct label normalised once
+        labels = pd.unique(pd.concat([stored, computed]).dropna())
+        keys = {v: _tingkat_kekumuhan_key(v) for v in labels}
         same = stored.map(keys) == computed.map(keys)
         return same.fillna(False).astype(bool)
     if stored.dtype.kind != "f" or computed.dtype.kind not in "fi":

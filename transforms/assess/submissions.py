@@ -56,7 +56,7 @@ def decide(workbooks: pd.DataFrame, found: pd.DataFrame) -> tuple[pd.DataFrame, 
     duplicate_wbs = set(status.index[status == DUPLIKAT])
     found = found[~found["wb"].isin(duplicate_wbs)]
 
-    with_error = set(found.loc[found["tingkat"] == "error", "wb"])
+    with_error = set(found.loc[found["keparahan"] == "error", "wb"])
     status[status.index.isin(with_error) & (status != DUPLIKAT)] = DITOLAK
 
     is_form = (wbs["form_rt"].fillna(False).astype(bool) if "form_rt" in wbs
@@ -153,11 +153,11 @@ def _replaced(rejected: pd.Series, accepted: pd.DataFrame) -> bool:
 
 def with_counts(statuses: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
     """``statuses`` with ``jumlah_error`` and ``jumlah_warning`` per workbook from ``found``."""
-    counts = found.groupby(["wb", "tingkat"]).size().unstack(fill_value=0)
+    counts = found.groupby(["wb", "keparahan"]).size().unstack(fill_value=0)
     out = statuses.drop(columns=["jumlah_error", "jumlah_warning"], errors="ignore")
-    for tingkat in ("error", "warning"):
-        col = counts[tingkat] if tingkat in counts else pd.Series(dtype="int64")
-        out[f"jumlah_{tingkat}"] = out["wb"].map(col).fillna(0).astype("int32")
+    for keparahan in ("error", "warning"):
+        col = counts[keparahan] if keparahan in counts else pd.Series(dtype="int64")
+        out[f"jumlah_{keparahan}"] = out["wb"].map(col).fillna(0).astype("int32")
     return out
 
 

@@ -32,7 +32,7 @@ def nilai_from_fraction(fraction: np.ndarray) -> np.ndarray:
     return np.select(conditions, choices, default=0).astype("int8")
 
 
-def tingkat_from_total(total: np.ndarray) -> np.ndarray:
+def tingkat_kekumuhan_from_total(total: np.ndarray) -> np.ndarray:
     """Tingkat kekumuhan label from total_nilai (spec §3 bands)."""
     conditions = [total >= lower for lower, _ in criteria.TINGKAT_BANDS]
     labels = [label for _, label in criteria.TINGKAT_BANDS]
@@ -62,5 +62,5 @@ def score(frame: pd.DataFrame) -> pd.DataFrame:
         out[c.nilai] = nilai
         total = total + nilai.astype("int16")
     out["total_nilai"] = total.astype("int16")
-    out["tingkat_kekumuhan"] = tingkat_from_total(total)
+    out["tingkat_kekumuhan"] = tingkat_kekumuhan_from_total(total)
     return out

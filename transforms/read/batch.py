@@ -22,7 +22,7 @@ from transforms.read.workbook import WorkbookRead, read_workbook
 from transforms.spec import criteria, reference
 from transforms.spec.names_to_code import code_from_names
 
-PROBLEM_COLUMNS = ["wb", "baris", "kolom", "sel", "nilai", "kode"]
+PROBLEM_COLUMNS = ["wb", "baris", "kolom", "sel", "isi_sel", "masalah"]
 PROVENANCE = ["wb", "sumber_file", "sha256", "sumber_sheet", "sumber_baris"]
 
 
@@ -47,12 +47,12 @@ def _workbook_record(wb: int, r: WorkbookRead) -> dict[str, object]:
         "sumber_file": r.sumber_file,
         "sha256": r.sha256,
         "size": r.size,
-        "terbaca": r.readable,
+        "terbaca": r.terbaca,
         "detail": r.read_error,
         "alasan": r.read_error_code,
         "rt_sheet": r.rt_sheet,
         "header_row": r.header_row,
-        "tabel_rt_ditemukan": bool(r.readable and r.rt_sheet is not None
+        "tabel_rt_ditemukan": bool(r.terbaca and r.rt_sheet is not None
                                    and r.header_row is not None),
         "kolom_hilang": ",".join(r.missing_columns) if r.missing_columns else None,
         "jumlah_baris_rt": 0 if r.table is None else len(r.table["sumber_baris"]),
@@ -88,10 +88,10 @@ def combine(reads: list[WorkbookRead], first_wb: int = 0) -> Batch:
         letters[wb] = dict(r.columns or {})
         if isinstance(r, FormRead):
             cells[wb] = dict(r.cells)
-        if r.readable and r.table is not None:
+        if r.terbaca and r.table is not None:
             with_rows.append((wb, r))
         problems.extend(
-            (wb, p.baris, p.kolom, f"{p.sheet}!{p.sel}", p.nilai, p.kode) for p in r.problems
+            (wb, p.baris, p.kolom, f"{p.sheet}!{p.sel}", p.isi_sel, p.masalah) for p in r.problems
         )
     columns = list(_workbook_record(0, WorkbookRead("", "", 0, False, None)))
     workbooks = pd.DataFrame.from_records(records, columns=columns)
@@ -217,10 +217,10 @@ def read_files(root: Path, files: list[InputFile], first_wb: int = 0) -> Batch:
 
 def _read_one(root: Path, f: InputFile) -> WorkbookRead:
     if is_temp_file(f.rel):
-        return WorkbookRead(sumber_file=f.rel, sha256="", size=max(f.size, 0), readable=False,
+        return WorkbookRead(sumber_file=f.rel, sha256="", size=max(f.size, 0), terbaca=False,
                             read_error=Path(f.rel).name, read_error_code="berkas_sementara")
     if not f.settled:
-        return WorkbookRead(sumber_file=f.rel, sha256="", size=max(f.size, 0), readable=False,
+        return WorkbookRead(sumber_file=f.rel, sha256="", size=max(f.size, 0), terbaca=False,
                             read_error="baru saja diubah", read_error_code="sedang_disalin")
     read = read_workbook(root / f.rel, f.rel)
     try:
@@ -230,6 +230,6 @@ def _read_one(root: Path, f: InputFile) -> WorkbookRead:
         moved = True
     if moved:
         return WorkbookRead(sumber_file=f.rel, sha256=read.sha256, size=read.size,
-                            readable=False, read_error="ukuran/waktu ubah berganti",
+                            terbaca=False, read_error="ukuran/waktu ubah berganti",
                             read_error_code="sedang_disalin")
     return read

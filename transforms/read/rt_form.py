@@ -412,10 +412,11 @@ class _Reader:
         self.problems: list[tuple[tuple[int, int, int], CellProblem]] = []
         self.convention: Convention | None = None
 
-    def problem(self, sheet: str, r: int, c: int, kolom: str, value: object, kode: str) -> None:
+    def problem(self, sheet: str, r: int, c: int, kolom: str, value: object,
+                masalah: str) -> None:
         order = (0 if sheet == self.sheets.cover else 1 if sheet == self.sheets.form else 2)
         self.problems.append(((order, r, c), CellProblem(sheet, r + 1, kolom, cell_ref(r, c),
-                                                         raw_text(value), kode)))
+                                                         raw_text(value), masalah)))
 
     def number(self, sheet: str, r: int, c: int, value: object, kolom: str) -> float:
         """A numeric value of ``kolom`` (NaN with a problem when unreadable)."""

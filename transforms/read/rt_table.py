@@ -35,16 +35,17 @@ if TYPE_CHECKING:
 class CellProblem:
     """A cell of an RT row that could not be read as required (for validation findings).
 
-    ``kode``: kosong | bukan_angka | ambigu | sel_error; ``baris``: Excel 1-based row;
-    ``sel``: cell reference (``H14``); ``kolom``: canonical column (``vol_1a``, ``rt``).
+    ``masalah``: kosong | bukan_angka | ambigu | sel_error; ``baris``: Excel 1-based row;
+    ``sel``: cell reference (``H14``); ``kolom``: canonical column (``vol_1a``, ``rt``);
+    ``isi_sel``: the cell's text as the clerk sees it.
     """
 
     sheet: str
     baris: int
     kolom: str
     sel: str
-    nilai: str
-    kode: str
+    isi_sel: str
+    masalah: str
 
 
 _NUMBERING = re.compile(r"^\(\s*(\d{1,3})\s*\)$")
@@ -306,10 +307,10 @@ class TableReader:
             return self._error_at(r, c) or value
         return value
 
-    def _problem(self, r: int, c: int, kolom: str, value: object, kode: str,
+    def _problem(self, r: int, c: int, kolom: str, value: object, masalah: str,
                  order: int = 0) -> None:
         self._found.append((r, order, CellProblem(self.sheet, r + 1, kolom, cell_ref(r, c),
-                                                  raw_text(value), kode)))
+                                                  raw_text(value), masalah)))
 
     def read(self) -> dict[str, Any]:
         """Parse all RT rows as column arrays; sets ``convention`` and ``problems``."""
@@ -382,12 +383,12 @@ class TableReader:
             return
         value = self._cell(r, c)
         if blank(value):
-            kode = "kosong"
+            masalah = "kosong"
         elif isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
-            kode = "sel_error"
+            masalah = "sel_error"
         else:
-            kode = "bukan_angka"
-        self._problem(r, c, kolom, value, kode, order)
+            masalah = "bukan_angka"
+        self._problem(r, c, kolom, value, masalah, order)
 
     def _stored_column(self, name: str, values: tuple[Any, ...]) -> Any:
         """Stored percents/scores/total/tingkat: read for reconciliation, never a problem."""

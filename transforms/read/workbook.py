@@ -1,7 +1,7 @@
 """Read one survey workbook into identity, RT rows and per-cell problems (spec §2).
 
 ``read_workbook`` never raises for bad input: an unreadable file comes back with
-``readable=False`` and a short Bahasa Indonesia ``read_error`` (and the rule code of the refusal
+``terbaca=False`` and a short Bahasa Indonesia ``read_error`` (and the rule code of the refusal
 in ``read_error_code``). Everything the validation step needs to point a clerk at a cell (sheet,
 Excel row, cell reference, raw value) is kept. The steps live beside this module: container
 checks, sheets, header, identity, RT table.
@@ -33,7 +33,7 @@ class WorkbookRead:
     sumber_file: str
     sha256: str
     size: int
-    readable: bool
+    terbaca: bool
     read_error: str | None
     #: Rule code (transforms/spec/tables/rules.csv) of an unreadable file; None = tidak_terbaca.
     read_error_code: str | None = None
@@ -78,7 +78,7 @@ def _unreadable(
         sumber_file=sumber_file,
         sha256=sha256,
         size=size,
-        readable=False,
+        terbaca=False,
         read_error=message,
         read_error_code=code,
         identity={f.field: None for f in criteria.identity_fields()},
@@ -126,7 +126,7 @@ def _read_parsed(book: Book, sumber_file: str, sha256: str, size: int) -> Workbo
 
     is_form = rt_form.form_sheet(book.names) is not None
     kind = rt_form.FormRead if is_form else WorkbookRead
-    result = kind(sumber_file=sumber_file, sha256=sha256, size=size, readable=True,
+    result = kind(sumber_file=sumber_file, sha256=sha256, size=size, terbaca=True,
                   read_error=None)
     (rt_form.read_form_book if is_form else _read_book)(book, result)
     return result

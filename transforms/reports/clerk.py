@@ -1,4 +1,4 @@
-"""The clerk's report (issue 3): what to fix in which workbook, in plain Bahasa Indonesia.
+"""The clerk's report: what to fix in which workbook, in plain Bahasa Indonesia.
 
 For the people who fill in the KOTAKU workbooks: every workbook of the run grouped kabupaten/kota
 → kelurahan/desa → file (a kelurahan's RT forms together, each finding led by its form's RT),
@@ -26,7 +26,7 @@ _VILLAGE_KIND = {"1": "Kelurahan", "2": "Desa", "3": "Desa adat"}
 class Finding:
     """One finding as the clerk reads it."""
 
-    tingkat: str  # error | warning
+    keparahan: str  # error | warning (the published ``tingkat`` column)
     lokasi: str  # "Data RT!H14", "sheet Data RT, baris 7", "seluruh berkas"
     pesan: str
     nilai: str
@@ -43,11 +43,11 @@ class Workbook:
 
     @property
     def errors(self) -> int:
-        return sum(f.tingkat == "error" for f in self.findings)
+        return sum(f.keparahan == "error" for f in self.findings)
 
     @property
     def warnings(self) -> int:
-        return sum(f.tingkat != "error" for f in self.findings)
+        return sum(f.keparahan != "error" for f in self.findings)
 
     @property
     def clean(self) -> bool:
@@ -136,7 +136,7 @@ def _findings(rows: pd.DataFrame) -> list[Finding]:
     rows = rows.assign(_o=(rows["tingkat"] != "error").astype(int),
                        _b=pd.to_numeric(rows["baris"], errors="coerce"))
     rows = rows.sort_values(["_o", "sheet", "_b"], na_position="first", kind="stable")
-    return [Finding(tingkat=_text(r.tingkat), lokasi=location(r.sheet, r.baris, r.pesan),
+    return [Finding(keparahan=_text(r.tingkat), lokasi=location(r.sheet, r.baris, r.pesan),
                     pesan=plain(r.pesan), nilai=_text(r.nilai))
             for r in rows.itertuples(index=False)]
 
@@ -232,7 +232,7 @@ def _md_workbook(w: Workbook) -> list[str]:
              ""]
     if w.findings:
         lines += ["| jenis | lokasi | masalah dan cara memperbaiki |", "| --- | --- | --- |"]
-        lines += [f"| {_LEVEL.get(f.tingkat, f.tingkat)} | `{f.lokasi}` | {_md(f.pesan)} |"
+        lines += [f"| {_LEVEL.get(f.keparahan, f.keparahan)} | `{f.lokasi}` | {_md(f.pesan)} |"
                   for f in w.findings]
         lines.append("")
     return lines
@@ -300,7 +300,7 @@ def _anchor(w: Workbook) -> str:
 def _html_workbook(w: Workbook) -> str:
     tahun = f" — tahun {w.tahun}" if w.tahun else ""
     rows = "".join(
-        f'<tr class="{_e(f.tingkat)}"><td>{_LEVEL.get(f.tingkat, _e(f.tingkat))}</td>'
+        f'<tr class="{_e(f.keparahan)}"><td>{_LEVEL.get(f.keparahan, _e(f.keparahan))}</td>'
         f'<td class="loc">{_e(f.lokasi)}</td><td>{_e(f.pesan)}</td></tr>' for f in w.findings)
     table = ("<table><thead><tr><th>jenis</th><th>lokasi</th><th>masalah dan cara memperbaiki"
              f"</th></tr></thead><tbody>{rows}</tbody></table>") if rows else ""

@@ -182,7 +182,7 @@ def form_scores(values: Mapping[str, float], krt: float) -> dict[str, object]:
         out[f"stored_nilai_{c.kode}"] = nilai
         total += nilai
     out["stored_total_nilai"] = total
-    out["tingkat"] = next(label for low, label in criteria.TINGKAT_BANDS if total >= low)
+    out["tingkat_kekumuhan"] = next(label for low, label in criteria.TINGKAT_BANDS if total >= low)
     return out
 
 
@@ -537,9 +537,10 @@ def write_form(path: Path, identity: Mapping[str, object], rt: SampleRT, krt: in
         del scores["stored_persen_4c"]
         total = int(scores["stored_total_nilai"]) - int(scores.pop("stored_nilai_4c"))
         scores["stored_total_nilai"] = total
-        scores["tingkat"] = next(label for low, label in criteria.TINGKAT_BANDS if total >= low)
-    stored = {**{k: val for k, val in scores.items() if k != "tingkat"},
-              "stored_tingkat_kekumuhan": _tingkat_text(str(scores["tingkat"]),
+        scores["tingkat_kekumuhan"] = next(label for low, label in criteria.TINGKAT_BANDS
+                                           if total >= low)
+    stored = {**{k: val for k, val in scores.items() if k != "tingkat_kekumuhan"},
+              "stored_tingkat_kekumuhan": _tingkat_text(str(scores["tingkat_kekumuhan"]),
                                                         layout.tingkat_style)}
     path.parent.mkdir(parents=True, exist_ok=True)
     w = _Writer(path, layout, rng)

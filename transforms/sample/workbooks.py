@@ -148,8 +148,9 @@ def _columns(layout: Layout, rng: random.Random, kawasan: bool) -> list[_Col]:
     aspects = _criterion_cols(layout)
     tail: list[_Col] = []
     if layout.stored_scores:
-        tingkat = "Tingkat" if rng.random() < 0.5 else "Tingkat Kekumuhan"
-        tail += [_Col("total_nilai", "Total Nilai", "nilai"), _Col("tingkat", tingkat, "text")]
+        label = "Tingkat" if rng.random() < 0.5 else "Tingkat Kekumuhan"
+        tail += [_Col("total_nilai", "Total Nilai", "nilai"),
+                 _Col("tingkat_kekumuhan", label, "text")]
     if layout.extra_columns:
         base.insert(0, _Col("x_no", "No", "nilai"))
         base.insert(3, _Col("x_ketua", "Nama Ketua RT", "text"))
@@ -181,7 +182,7 @@ def _rt_row(
     if layout.stored_scores:
         scores = expected_scores(rt.values)
         row.update(scores)
-        row["tingkat"] = scores["tingkat_kekumuhan"]
+        row["tingkat_kekumuhan"] = scores["tingkat_kekumuhan"]
     if layout.extra_columns:
         row["x_no"] = i + 1
         row["x_ketua"] = rng.choice(_KETUA)

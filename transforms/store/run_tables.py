@@ -19,11 +19,12 @@ DECISION_RULES = ("workbook_ganda", "digantikan", "duplikat", "versi_lama_tetap"
 
 def temuan_table(found: pd.DataFrame, workbooks: pd.DataFrame, run_id: str) -> pd.DataFrame:
     """``temuan_validasi`` rows: every finding with the workbook's survey year and the run id,
-    errors first, in file and row order (``tahun`` given in ``found`` wins)."""
+    errors first, in file and row order (``tahun`` given in ``found`` wins); ``keparahan`` is
+    published as ``tingkat``."""
     years = workbooks.set_index("wb")["tahun"]
     mapped = found["wb"].map(years)
     tahun = found["tahun"].fillna(mapped) if "tahun" in found else mapped
-    out = found.assign(run_id=run_id, tahun=tahun)
+    out = found.assign(run_id=run_id, tahun=tahun).rename(columns={"keparahan": "tingkat"})
     out = out.assign(_order=(out["tingkat"] != "error").astype(int))
     out = out.sort_values(["_order", "sumber_file", "baris", "kolom"], na_position="first",
                           kind="stable")
@@ -35,7 +36,7 @@ def manifest_rows(statuses: pd.DataFrame, workbooks: pd.DataFrame, found: pd.Dat
                   processed_at: dt.datetime) -> pd.DataFrame:
     """Manifest rows (``inventory.MANIFEST_COLUMNS``) of the workbooks read this run. A file
     caught mid-copy is recorded with size -1, so the next run reads it again."""
-    validation_errors = set(found.loc[(found["tingkat"] == "error")
+    validation_errors = set(found.loc[(found["keparahan"] == "error")
                                       & ~found["aturan"].isin(DECISION_RULES), "wb"])
     out = workbooks[["wb", "sumber_file", "sha256", "kode_kelurahan", "tahun",
                      "tanggal_pendataan", "alasan"]].merge(statuses, on="wb")
