@@ -74,7 +74,8 @@ def decide(workbooks: pd.DataFrame, found: pd.DataFrame) -> tuple[pd.DataFrame, 
     candidates = _live(others, status).assign(_form=False)
     sets = _live(forms, status).assign(_form=True)
     both = pd.concat([candidates, sets])
-    competing = both[both.duplicated(KEY, keep=False)]
+    sides = both.groupby(KEY)["_form"].transform(lambda f: (~f).sum() + f.any())
+    competing = both[sides.gt(1).to_numpy()]  # two workbooks, or a workbook and forms
     for (kode, tahun), group in competing.groupby(KEY, sort=False):
         sources = [_one(w) for _, w in group[~group["_form"]].iterrows()]
         if group["_form"].any():

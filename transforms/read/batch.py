@@ -20,7 +20,7 @@ from transforms.read.rt_form import FormRead
 from transforms.read.rt_table import stack_rows
 from transforms.read.workbook import WorkbookRead, read_workbook
 from transforms.spec import criteria, reference
-from transforms.spec.names_to_code import code_from_names
+from transforms.spec.names_to_code import NameMatch, code_from_names
 
 PROBLEM_COLUMNS = ["wb", "baris", "kolom", "sel", "isi_sel", "masalah"]
 PROVENANCE = ["wb", "sumber_file", "sha256", "sumber_sheet", "sumber_baris"]
@@ -163,10 +163,13 @@ def codes_from_names(workbooks: pd.DataFrame, ref: reference.Reference) -> pd.Da
     todo = (out["form_rt"].astype(bool) & out["terbaca"].astype(bool)
             & out["kode_kelurahan"].isna() & out["kode_kelurahan_raw"].isna()
             & out["nama_ke_kode"].isna())
+    names = ["kabupaten", "kecamatan", "kelurahan", "provinsi"]
+    matches: dict[tuple, NameMatch] = {}  # the forms of a kelurahan repeat its names
     for i in out.index[todo]:
-        w = out.loc[i]
-        match = code_from_names(ref, w["kabupaten"], w["kecamatan"], w["kelurahan"],
-                                w["provinsi"])
+        key = tuple(out.loc[i, names])
+        if key not in matches:
+            matches[key] = code_from_names(ref, *key)
+        match = matches[key]
         if match.ok:
             out.at[i, "kode_kelurahan"] = match.kode
         else:
