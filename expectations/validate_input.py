@@ -17,6 +17,7 @@ import pandas as pd
 
 from expectations import input_suites
 from transforms.assess import findings
+from transforms.indicators import scoring
 from transforms.read.batch import Batch
 from transforms.read.cells import sheet_and_row
 from transforms.spec import criteria
@@ -116,7 +117,7 @@ def _workbook_findings(suite: _Suite, workbooks: pd.DataFrame) -> Iterator[findi
             w = frame.loc[wb]
             if wb in unreadable and aturan != "tidak_terbaca":
                 continue
-            if wb in no_table and aturan == "kolom_hilang":
+            if wb in no_table and aturan in ("kolom_hilang", "tabel_rt_kosong"):
                 continue
             yield from _WORKBOOK_RULES.get(aturan, _identity_finding)(aturan, meta, w)
 
@@ -126,7 +127,15 @@ def _base(w: pd.Series) -> dict[str, object]:
 
 
 def _sheet_of(cell: object) -> str | None:
-    return str(cell).split("!")[0] if isinstance(cell, str) else None
+    return cell.rpartition("!")[0] if isinstance(cell, str) else None
+
+
+def _row_of(cell: object) -> int | None:
+    """The Excel row of a cell reference (``Identitas!C5`` → 5)."""
+    if not isinstance(cell, str):
+        return None
+    digits = cell.rpartition("!")[2].lstrip("$").lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ$")
+    return int(digits) if digits.isdigit() else None
 
 
 def _identity_finding(aturan: str, meta: dict, w: pd.Series) -> Iterator[findings.Finding]:
@@ -142,9 +151,9 @@ def _identity_finding(aturan: str, meta: dict, w: pd.Series) -> Iterator[finding
         aturan = "tahun_di_luar_rentang"  # written but not a year
     cell = w.get(f"{field}_sel")
     value = w.get(f"{field}_raw") if aturan != "kode_tidak_dikenal" else w.get(field)
-    yield findings.make(aturan, **_base(w), sheet=_sheet_of(cell), kolom=field, nilai=value,
-                        sel=cell or "", edisi="edisi 2025", tahun_min=criteria.TAHUN_MIN,
-                        tahun_maks=dt.date.today().year)
+    yield findings.make(aturan, **_base(w), sheet=_sheet_of(cell), baris=_row_of(cell),
+                        kolom=field, nilai=value, sel=cell or "", edisi="edisi 2025",
+                        tahun_min=criteria.TAHUN_MIN, tahun_maks=dt.date.today().year)
 
 
 def _code_from_names(w: pd.Series, match: NameMatch) -> findings.Finding:
@@ -186,6 +195,13 @@ def _missing_form_labels(w: pd.Series) -> Iterator[findings.Finding]:
                             kolom=None if col == "volume" else col, label=label, isi=isi)
 
 
+def _empty_table(aturan: str, meta: dict, w: pd.Series) -> Iterator[findings.Finding]:
+    header = w.get("header_row")
+    baris = None if pd.isna(header) else int(header)
+    where = f" di sheet '{w['rt_sheet']}'" + (f" (judul kolom di baris {baris})" if baris else "")
+    yield findings.make(aturan, **_base(w), sheet=w.get("rt_sheet"), baris=baris, lokasi=where)
+
+
 def _missing_columns(aturan: str, meta: dict, w: pd.Series) -> Iterator[findings.Finding]:
     if isinstance(w.get("label_hilang"), dict):
         yield from _missing_form_labels(w)
@@ -201,14 +217,15 @@ def _missing_columns(aturan: str, meta: dict, w: pd.Series) -> Iterator[findings
 def _name_differs(aturan: str, meta: dict, w: pd.Series) -> Iterator[findings.Finding]:
     level = meta["kolom"]
     cell = w.get(f"{level}_sel")
-    yield findings.make(aturan, **_base(w), sheet=_sheet_of(cell), kolom=f"nama_{level}",
-                        nilai=w.get(level), sel=cell or "", label=level,
+    yield findings.make(aturan, **_base(w), sheet=_sheet_of(cell), baris=_row_of(cell),
+                        kolom=f"nama_{level}", nilai=w.get(level), sel=cell or "", label=level,
                         kode=w["kode_kelurahan"], nama_resmi=w.get(f"nama_{level}_resmi"))
 
 
 _WORKBOOK_RULES: dict[str, Callable[[str, dict, pd.Series], Iterator[findings.Finding]]] = {
     "tidak_terbaca": _unreadable,
     "tabel_rt_tidak_ditemukan": _no_table,
+    "tabel_rt_kosong": _empty_table,
     "kolom_hilang": _missing_columns,
     "nama_berbeda": _name_differs,
 }
@@ -218,9 +235,14 @@ _WORKBOOK_RULES: dict[str, Callable[[str, dict, pd.Series], Iterator[findings.Fi
 
 def rows_for_gx(rows: pd.DataFrame) -> pd.DataFrame:
     """The RT-row columns the suite checks (same index) plus the derived ones (fractional part
-    of each count); the stored-result and provenance text columns stay out of GX's copies."""
+    of each count; the largest volume a ha/m criterion allows, spec §3 rounding); the
+    stored-result and provenance text columns stay out of GX's copies."""
     derived = {col + input_suites.INTEGER_SUFFIX: rows[col].astype("float64") % 1
-                for col in criteria.count_columns()}
+               for col in criteria.count_columns()}
+    for c in criteria.criteria():
+        if not c.is_count:
+            vol, den = rows[c.vol].astype("float64"), rows[c.penyebut].astype("float64")
+            derived[c.vol + input_suites.ROUNDED_SUFFIX] = den.mask(_rounded(rows, c), vol)
     checked = ["wb", "rt", "rw", *(c for c in criteria.numeric_columns() if c in rows)]
     return rows[checked].assign(**derived)
 
@@ -240,30 +262,57 @@ def _row_findings(suite: _Suite, batch: Batch,
             continue
         for i in index:
             r = rows.loc[i]
-            wb, baris = int(r["wb"]), int(r["sumber_baris"])
+            wb, row = int(r["wb"]), int(r["sumber_baris"])
             if col in missing.get(wb, ()):
                 continue
-            sheet, baris, sel = _cell(batch, wb, col, baris, r["sumber_sheet"])
+            sheet, baris, sel = _cell(batch, wb, col, row, r["sumber_sheet"])
+            typed = batch.typed.get(wb, {})
             kw = {"wb": wb, "sumber_file": r["sumber_file"], "sha256": r["sha256"],
-                  "sheet": sheet, "baris": baris, "kolom": col, "sel": sel}
+                  "sheet": sheet, "baris": baris, "kolom": col, "sel": sel,
+                  "typed": typed.get((baris, col))}
             if aturan in ("nilai_kosong", "rt_kosong", "rw_kosong"):
                 p = problems.get((wb, None if wb in batch.cells else baris, col))
                 if p is None:
                     continue
                 rule = aturan if aturan != "nilai_kosong" else PROBLEM_RULE[p.masalah]
                 yield findings.make(rule, **kw, nilai=p.isi_sel)
-            elif aturan in ("volume_melebihi_penyebut", "penduduk_kurang_dari_kk"):
+            elif aturan in ("volume_melebihi_penyebut", "penduduk_kurang_dari_kk",
+                            "volume_dibulatkan"):
                 den = meta["penyebut"]
+                rounded = (aturan != "penduduk_kurang_dari_kk"
+                           and scoring.is_rounding(r[col], r[den]))
+                if (aturan == "volume_dibulatkan") != rounded:
+                    continue  # within rounding: a warning only; beyond it: the error only
                 rule = ("penyebut_nol" if aturan == "volume_melebihi_penyebut" and r[den] == 0
                         else aturan)
-                yield findings.make(rule, **kw, nilai=r[col], nilai_penyebut=r[den],
-                                    label_penyebut=findings.column_label(den))
+                _, den_row, den_sel = _cell(batch, wb, den, row, r["sumber_sheet"])
+                yield findings.make(rule, **kw, nilai=r[col],
+                                    nilai_penyebut=findings.as_typed(r[den],
+                                                                     typed.get((den_row, den))),
+                                    label_penyebut=findings.column_label(den),
+                                    sel_penyebut=den_sel,
+                                    selisih=findings.angka(round(r[col] - r[den], 9)),
+                                    batas=_beyond_rounding(col, r[col] - r[den]))
             elif aturan == "penyebut_nol_nol":
                 uses = ", ".join(c.kode for c in criteria.criteria() if c.penyebut == col)
                 yield findings.make(aturan, **kw, nilai=r[col], kriteria=uses)
             else:
-                yield findings.make(aturan, **kw, nilai=r[col], maks=meta.get("maks"),
+                maks = meta.get("maks")
+                yield findings.make(aturan, **kw, nilai=r[col],
+                                    maks=None if maks is None else float(maks),
                                     satuan=criteria.input_columns()[col].unit)
+
+
+def _rounded(rows: pd.DataFrame, c: criteria.Criterion) -> pd.Series:
+    return scoring.within_rounding(rows[c.vol], rows[c.penyebut])
+
+
+def _beyond_rounding(vol: str, excess: float) -> str:
+    """For a ha/m volume: the excess and the rounding allowance it passes (spec §3)."""
+    if criteria.input_columns()[vol].is_count:
+        return ""
+    return (f", selisih {findings.angka(round(excess, 9))} melebihi batas pembulatan "
+            f"{findings.angka(criteria.ROUNDING_TOLERANCE)}")
 
 
 def _cell(batch: Batch, wb: int, col: str, baris: int, sheet: str) -> tuple[str, int, str]:

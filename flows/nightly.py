@@ -234,17 +234,18 @@ def write_reports(settings: Settings, ref: reference.Reference, run_id: str) -> 
         frames = warehouse.table_frames(con, ["temuan_validasi", "pengiriman",
                                               "indikator_kabupaten", "indikator_kecamatan",
                                               "indikator_kelurahan"])
+        hilang = warehouse.vanished_files(con)
     finally:
         con.close()
-    md, html = clerk.render_clerk_report(frames["temuan_validasi"], frames["pengiriman"],
-                                                ref.villages, run_id)
-    parquet.write_text_atomic(settings.out / "temuan" / "index.md", md)
-    parquet.write_text_atomic(settings.out / "temuan" / "index.html", html)
+    pages = clerk.clerk_pages(frames["temuan_validasi"], frames["pengiriman"], ref.villages,
+                              run_id, hilang=hilang, timezone=settings.timezone)
+    clerk.write_pages(settings.out / "temuan", pages)
     page = indicator_report.render_report({k: v for k, v in frames.items()
-                                        if k.startswith("indikator_")}, run_id)
+                                           if k.startswith("indikator_")}, run_id,
+                                          timezone=settings.timezone)
     parquet.write_text_atomic(settings.out / "laporan" / "index.html", page)
     bi.write_bi_database(settings.out)
-    return md
+    return pages["index.md"]
 
 
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=exponential_backoff(2))
@@ -323,12 +324,14 @@ def nightly_consolidation(input_dir: str = "data/sample", out: str = "data/out",
                           force: bool = False, lock_timeout: float | None = None,
                           withdraw: list[tuple[str, int]] | None = None,
                           take_lock: bool = True, settle_seconds: float = 0.0,
-                          runner: str = "local", check_outputs: bool = True) -> dict:
+                          runner: str = "local", check_outputs: bool = True,
+                          timezone: str | None = None) -> dict:
     """Consolidate the workbooks under ``input_dir`` into the warehouse and the Parquet tables
     under ``out``: only new or changed files (all with ``full``), or one scope re-read
     (``kabupaten``/``kecamatan``/``kelurahan``/``tahun``; ``force`` republishes it even if
     unchanged). Bad workbooks are held back with findings; the run goes on. The writer lock
-    is taken here unless the caller (the CLI) already holds it (``take_lock=False``)."""
+    is taken here unless the caller (the CLI) already holds it (``take_lock=False``). The
+    reports show times in ``timezone`` (default ``$KUMUH_TIMEZONE``, else Asia/Jakarta)."""
     started = dt.datetime.now(dt.UTC)
     remote = out if mirror.is_remote(out) else None
     if remote:  # object storage: publish into a local cache folder, then mirror it
@@ -336,6 +339,8 @@ def nightly_consolidation(input_dir: str = "data/sample", out: str = "data/out",
     settings = Settings(input=Path(input_dir), out=Path(out), warehouse=Path(warehouse_path),
                         settle_seconds=settle_seconds, runner=runner,
                         check_outputs=check_outputs,
+                        timezone=timezone or os.environ.get("KUMUH_TIMEZONE")
+                        or Settings.timezone,
                         **({"workers": workers} if workers else {}))
     scope = inventory.Scope(kabupaten, kecamatan, kelurahan, tahun)
     run_id = new_run_id(started)

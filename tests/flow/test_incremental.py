@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from tests.conftest import REFERENCE, copy_state, read_table
+from transforms.reports import clerk
 from transforms.sample import generate, truth, workbooks
 
 pytestmark = pytest.mark.slow
@@ -121,8 +122,16 @@ def test_vanished_file_stays_published_until_withdrawn(world) -> None:
     assert len(kept) == len(gone.rts)
     (notice,) = [f for f in read_table(out, "temuan_validasi") if f["sumber_file"] == rel]
     assert notice["aturan"] == "berkas_hilang" and notice["tingkat"] == "warning"
-    assert "kumuh withdraw" in notice["pesan"]
+    assert "withdraw" not in notice["pesan"] and "pengelola data" in notice["pesan"]
     assert rel not in {r["sumber_file"] for r in read_table(out, "pengiriman")}
+    # the clerk's pages list the deleted workbook under its own kelurahan, not as a file
+    # without a region code
+    index = (out / "temuan" / "index.html").read_text(encoding="utf-8")
+    assert clerk.UNKNOWN_GROUP not in index and clerk.GONE_GROUP not in index
+    section = index.split(f'id="kel-{gone.kode_kelurahan}"', 1)[1].split("<h3", 1)[0]
+    assert rel in section and "Dihapus — berkas ini tidak ada lagi" in section
+    page = out / "temuan" / gone.kode_kabupaten / f"{gone.kode_kelurahan}.html"
+    assert rel in page.read_text(encoding="utf-8")
 
     summary, _, _ = run_flow(tmp / "in", out=out, warehouse=wh,
                              withdraw=[(gone.kode_kelurahan, gone.tahun)])

@@ -25,6 +25,7 @@ _MAX_DECIMALS = 9
 _EPS = 1e-9
 
 Agrees = Callable[[object, object], bool]
+Show = Callable[[object], object]
 #: Provenance of a stored cell, for its finding.
 _WHERE = ["wb", "sumber_file", "sha256", "sumber_sheet", "sumber_baris"]
 
@@ -49,18 +50,20 @@ def _number_agrees(stored: object, computed: object) -> bool:
     return abs(float(stored) - float(computed)) <= _EPS
 
 
-#: Tingkat abbreviations written on forms (spec §5: ``KR``/``KS``/``KB``/``TK``).
-_TINGKAT_SHORT = {"kr": "ringan", "ks": "sedang", "kb": "berat", "tk": "tidak"}
+#: Abbreviations clerks write for a tingkat (spec §5), normalised.
+TINGKAT_ABBREVIATIONS = {"tk": "tidak", "kr": "ringan", "ks": "sedang", "kb": "berat"}
 
 
 def _tingkat_kekumuhan_key(label: object) -> str:
-    """``Kumuh Ringan``, ``RINGAN``, ``kumuh-ringan`` and ``KR`` → ``ringan``."""
-    key = criteria.norm_label(label).replace("kumuh", "")
-    return _TINGKAT_SHORT.get(key, key)
+    """``Kumuh Ringan``, ``KUMUH RINGAN``, ``RINGAN``, ``kumuh-ringan`` and ``KR`` →
+    ``ringan``; ``Tidak Kumuh`` and ``TK`` → ``tidak``."""
+    norm = criteria.norm_label(label)
+    return TINGKAT_ABBREVIATIONS.get(norm) or norm.replace("kumuh", "")
 
 
 def _tingkat_kekumuhan_agrees(stored: object, computed: object) -> bool:
-    """True when a stored tingkat names the recomputed one (case, spaces, 'Kumuh' ignored)."""
+    """True when a stored tingkat names the recomputed one (case, spaces, 'Kumuh' ignored;
+    ``TK``/``KR``/``KS``/``KB`` stand for the four levels)."""
     return _tingkat_kekumuhan_key(stored) == _tingkat_kekumuhan_key(computed)
 
 
@@ -69,16 +72,15 @@ def _is_blank(value: object) -> bool:
         isinstance(value, str) and not value.strip())
 
 
-def _checks() -> Iterator[tuple[str, str, str, Agrees, Callable[[object], str]]]:
+def _checks() -> Iterator[tuple[str, str, str, Agrees, Show]]:
     """(stored column, recomputed column, clerk label, agreement test, display of the
     recomputed value) for every stored-result column kumuh reconciles."""
     for c in criteria.criteria():
         yield (f"stored_persen_{c.kode}", c.persen, f"% {c.kode}", _persen_agrees,
-               lambda v: f"{float(v):.2f}")
+               lambda v: round(float(v), 2))
     for c in criteria.criteria():
-        yield (f"stored_nilai_{c.kode}", c.nilai, f"Nilai {c.kode}", _number_agrees,
-               findings.format_value)
-    yield "stored_total_nilai", "total_nilai", "Total Nilai", _number_agrees, findings.format_value
+        yield f"stored_nilai_{c.kode}", c.nilai, f"Nilai {c.kode}", _number_agrees, int
+    yield "stored_total_nilai", "total_nilai", "Total Nilai", _number_agrees, int
     yield ("stored_tingkat_kekumuhan", "tingkat_kekumuhan", "Tingkat Kekumuhan",
            _tingkat_kekumuhan_agrees, str)
 

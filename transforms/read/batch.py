@@ -34,6 +34,9 @@ class Batch:
     rows: pd.DataFrame
     problems: pd.DataFrame
     letters: dict[int, dict[str, str]] = field(default_factory=dict)
+    #: wb → (Excel row, column) → a number cell's text as the clerk typed it, where it matters
+    #: (:attr:`transforms.read.workbook.WorkbookRead.typed`).
+    typed: dict[int, dict[tuple[int, str], str]] = field(default_factory=dict)
     #: Form Data RT only: column or identity field → its cell (``Kekumuhan Awal_RT!C25``).
     cells: dict[int, dict[str, str]] = field(default_factory=dict)
 
@@ -81,11 +84,13 @@ def _form_rt_rw(r: WorkbookRead) -> str | None:
 
 def combine(reads: list[WorkbookRead], first_wb: int = 0) -> Batch:
     """A batch of ``reads`` numbered from ``first_wb``."""
-    records, with_rows, problems, letters, cells = [], [], [], {}, {}
+    records, with_rows, problems, letters, typed, cells = [], [], [], {}, {}, {}
     for i, r in enumerate(reads):
         wb = first_wb + i
         records.append(_workbook_record(wb, r))
         letters[wb] = dict(r.columns or {})
+        if r.typed:
+            typed[wb] = r.typed
         if isinstance(r, FormRead):
             cells[wb] = dict(r.cells)
         if r.terbaca and r.table is not None:
@@ -102,12 +107,12 @@ def combine(reads: list[WorkbookRead], first_wb: int = 0) -> Batch:
         rows = pd.DataFrame(columns=[*PROVENANCE, "rt", "rw", "kawasan",
                                      *criteria.numeric_columns()])
     return Batch(workbooks, rows, pd.DataFrame(problems, columns=PROBLEM_COLUMNS), letters,
-                 cells)
+                 typed, cells)
 
 
 def concat(batches: list[Batch]) -> Batch:
     """One batch from several, renumbering workbook ids so they stay unique."""
-    parts_wb, parts_rows, parts_problems, letters, cells = [], [], [], {}, {}
+    parts_wb, parts_rows, parts_problems, letters, typed, cells = [], [], [], {}, {}, {}
     offset = 0
     for b in batches:
         if b.workbooks.empty:
@@ -117,6 +122,7 @@ def concat(batches: list[Batch]) -> Batch:
         parts_rows.append(b.rows.assign(wb=b.rows["wb"] + shift))
         parts_problems.append(b.problems.assign(wb=b.problems["wb"] + shift))
         letters.update({wb + shift: cols for wb, cols in b.letters.items()})
+        typed.update({wb + shift: cells for wb, cells in b.typed.items()})
         cells.update({wb + shift: where for wb, where in b.cells.items()})
         offset += len(b.workbooks)
     if not parts_wb:
@@ -127,6 +133,7 @@ def concat(batches: list[Batch]) -> Batch:
             len(p) for p in parts_rows) else parts_rows[0],
         pd.concat(parts_problems, ignore_index=True),
         letters,
+        typed,
         cells,
     )
 
@@ -149,6 +156,7 @@ def select(batch: Batch, keep: list[bool]) -> Batch:
                  batch.rows[batch.rows["wb"].isin(wbs)].reset_index(drop=True),
                  batch.problems[batch.problems["wb"].isin(wbs)].reset_index(drop=True),
                  {wb: cols for wb, cols in batch.letters.items() if wb in wbs},
+                 {wb: cells for wb, cells in batch.typed.items() if wb in wbs},
                  {wb: where for wb, where in batch.cells.items() if wb in wbs})
 
 

@@ -61,7 +61,13 @@ import numpy as np
 from transforms.read.cells import Grid, MergeMap, blank, cell_ref, column_letter, raw_text
 from transforms.read.identity import MONTHS, normalise_kode, parse_tahun, parse_tanggal
 from transforms.read.labels import MAX_LABEL_CHARS, STORED_TINGKAT_LABELS, STORED_TOTAL_LABELS
-from transforms.read.numbers import EXCEL_ERRORS, Convention, detect_convention, parse_number
+from transforms.read.numbers import (
+    EXCEL_ERRORS,
+    Convention,
+    detect_convention,
+    parse_number,
+    read_otherwise,
+)
 from transforms.read.rt_table import CellProblem, RowColumns
 from transforms.read.rtrw import normalise_code, parse_rt_rw
 from transforms.read.sheets import Book
@@ -424,6 +430,8 @@ class _Reader:
         parsed = parse_number(value, is_count=is_count, convention=self.convention)
         if parsed.problem is not None:
             self.problem(sheet, r, c, kolom, value, parsed.problem)
+        elif type(value) is str and read_otherwise(value, parsed.value):
+            self.result.typed[(r + 1, kolom)] = value  # keyed by its own cell's row
         return np.nan if parsed.value is None else parsed.value
 
     def read(self) -> None:

@@ -22,6 +22,7 @@ from transforms.read.numbers import (
     ParsedNumber,
     detect_convention,
     parse_number,
+    read_otherwise,
 )
 from transforms.read.rtrw import normalise_code, parse_rt_rw
 from transforms.read.sheets import Book
@@ -290,6 +291,11 @@ class TableReader:
         self.header = header
         self.lay = _layout(header.columns)
         self.problems: list[CellProblem] = []
+        #: (Excel row, column) → a number cell's text as typed where it reads two ways and was
+        #: not read the Indonesian way (``1.214`` read as 1,214), so a finding can show what
+        #: the clerk typed and how it was read; any other cell shown the Indonesian way looks
+        #: as typed (``1.214`` read as 1214), so it is not kept.
+        self.typed: dict[tuple[int, str], str] = {}
         self._found: list[tuple[int, int, CellProblem]] = []
         self._errors: dict[tuple[int, int], str] | None = None
         self.convention: Convention | None = None
@@ -374,6 +380,8 @@ class TableReader:
             out[i] = math.nan if parsed.value is None else parsed.value
             if parsed.problem is not None:
                 self._problem(r, c, name, value, parsed.problem, order)
+            elif type(value) is str and read_otherwise(value, parsed.value):
+                self.typed[(r + 1, name)] = value
         return out
 
     def _check_code(self, r: int, c: int | None, kolom: str, code: str | None,

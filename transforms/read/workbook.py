@@ -46,6 +46,9 @@ class WorkbookRead:
     missing_columns: list[str] = field(default_factory=list)
     convention: str | None = None
     problems: list[CellProblem] = field(default_factory=list)
+    #: (Excel row, column) → number cells' text as typed, where a finding must show it
+    #: (:attr:`transforms.read.rt_table.TableReader.typed`).
+    typed: dict[tuple[int, str], str] = field(default_factory=dict)
     #: The RT rows as column arrays in frame order (None: no table read); see :attr:`rows`.
     table: dict[str, Any] | None = field(default=None, repr=False)
 
@@ -117,6 +120,7 @@ def _read_book(book: Book, result: WorkbookRead) -> None:
     result.table = table.read()
     result.convention = table.convention
     result.problems = table.problems
+    result.typed = table.typed
 
 
 def _read_parsed(book: Book, sumber_file: str, sha256: str, size: int) -> WorkbookRead:

@@ -10,8 +10,12 @@ scoring rule it comes from. Regenerate with
 
 from __future__ import annotations
 
+import duckdb
+
+from transforms.publish import bi
 from transforms.spec import contract, criteria, reference
 from transforms.spec.contract import Column
+from transforms.store import warehouse
 
 #: Grain of each published table: (Indonesian, English).
 GRAIN: dict[str, tuple[str, str]] = {
@@ -174,6 +178,70 @@ def _overview() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _bi_section() -> str:
+    """``kumuh.duckdb`` for BI tools: its views and the ``kumuh_info`` table."""
+    lines = [
+        "## Berkas BI `kumuh.duckdb` / BI file", "",
+        "`<out>/kumuh.duckdb` berisi satu view per tabel di atas (kolom, tipe dan komentar "
+        "sama) yang membaca Parquet di `<out>/<tabel>`. Bila folder terbitan dipasang di tempat "
+        "lain, setel `file_search_path` DuckDB ke folder itu (README, *Reading the outputs*). "
+        "*One view per table above; set DuckDB's `file_search_path` when the publish folder is "
+        "mounted elsewhere.*", "",
+        "### `kumuh_info`", "",
+        "- **Butir (grain)**: satu baris per keterangan tentang berkas ini — *one row per key*",
+        "- **Kolom**: `kunci` (VARCHAR), `nilai` (VARCHAR)", "",
+        "| kunci | arti | meaning |", "| --- | --- | --- |",
+        *(f"| `{key}` | {_cell(d_id)} | {_cell(d_en)} |" for key, (d_id, d_en) in bi.INFO.items()),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def history_columns() -> dict[str, list[tuple[str, str]]]:
+    """Each warehouse history table's (column, DuckDB type), from the warehouse's own DDL."""
+    con = duckdb.connect()
+    try:
+        for ddl in warehouse.DDL:
+            con.execute(ddl)
+        out = {}
+        for name in warehouse.HISTORY_DOC:
+            source = warehouse.HISTORY.get(name)
+            if source:
+                out[name] = [(c.name, contract.duckdb_type(c)) for c in contract.tables()[source]]
+            else:
+                out[name] = con.execute(
+                    "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? "
+                    "ORDER BY column_index", [name]).fetchall()
+        return out
+    finally:
+        con.close()
+
+
+def _history_section() -> str:
+    """The warehouse's history tables (``runs``, ``riwayat_*``) for audits."""
+    lines = [
+        "## Warehouse: riwayat / history", "",
+        "Warehouse (`--warehouse`, bawaan `data/warehouse/kumuh.duckdb`) adalah berkas milik "
+        "pipeline; selain tabel di atas ia menyimpan riwayat berikut. Untuk audit, baca "
+        "salinannya: membuka berkas itu sendiri menahan run berikutnya. *The pipeline's own "
+        "file: read a copy for audits, since opening it holds back the next run.*", "",
+    ]
+    columns = history_columns()
+    for name, ((grain_id, grain_en), docs) in warehouse.HISTORY_DOC.items():
+        lines += [f"### `{name}`", "", f"- **Butir (grain)**: {grain_id} — *{grain_en}*"]
+        source = warehouse.HISTORY.get(name)
+        if source:
+            lines += [f"- **Kolom**: sama dengan [`{source}`](#{source}) — *the columns of "
+                      f"`{source}`*", ""]
+            continue
+        lines += ["", "| kolom | tipe (DuckDB) | arti | meaning |", "| --- | --- | --- | --- |"]
+        for col, typ in columns[name]:
+            d_id, d_en = docs.get(col, ("", ""))
+            lines.append(f"| `{col}` | {typ} | {_cell(d_id)} | {_cell(d_en)} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def render_dictionary() -> str:
     """The whole data dictionary as markdown (deterministic: same contract → same text)."""
     header = "\n".join([
@@ -191,7 +259,8 @@ def render_dictionary() -> str:
     ])
     tables = "\n".join(render_table(t) for t in contract.tables())
     return "\n".join([header, _overview(), _bands_section(), _criteria_section(),
-                      "## Kolom per tabel / columns", "", tables]).rstrip("\n") + "\n"
+                      "## Kolom per tabel / columns", "", tables, _bi_section(),
+                      _history_section()]).rstrip("\n") + "\n"
 
 
 if __name__ == "__main__":

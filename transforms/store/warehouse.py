@@ -46,6 +46,44 @@ DDL = [
 ]
 
 
+#: The history tables for the data dictionary: table → (what one row is (id, en), column →
+#: (id, en)); ``riwayat_*`` have their published table's columns.
+HISTORY_DOC: dict[str, tuple[tuple[str, str], dict[str, tuple[str, str]]]] = {
+    "runs": (("satu baris per run (nightly, rerun, penarikan)", "one row per run"), {
+        "run_id": ("ID run (waktu mulai UTC + akhiran acak)", "Run id (UTC start + suffix)"),
+        "mulai": ("Waktu mulai", "Start time"),
+        "selesai": ("Waktu selesai menyimpan ke warehouse", "When the run was stored"),
+        "lingkup": ("Lingkup run: semua, atau kabupaten/kecamatan/kelurahan/tahun",
+                    "Scope of the run"),
+        "input": ("Folder masukan", "Input folder"),
+        "workbook_ada": ("Workbook yang ada di folder masukan", "Workbooks present"),
+        "dibaca": ("Workbook yang dibaca run ini", "Workbooks read"),
+        "baru": ("Workbook baru", "New workbooks"),
+        "berubah": ("Workbook yang berubah sejak run sebelumnya", "Changed workbooks"),
+        "tidak_berubah": ("Workbook yang tidak berubah (tidak dibaca)", "Unchanged workbooks"),
+        "hilang": ("Workbook yang hilang dari folder masukan", "Workbooks gone from the input"),
+        "diterima": ("Workbook diterima", "Workbooks accepted"),
+        "ditolak": ("Workbook ditolak", "Workbooks rejected"),
+        "duplikat": ("Salinan persis workbook lain", "Byte-identical copies"),
+        "digantikan": ("Workbook yang digantikan versi lebih baru", "Workbooks superseded"),
+        "rt_diganti": ("Baris RT yang diterbitkan ulang", "RT rows replaced"),
+        "grup_diterbitkan": ("Kelompok kabupaten-tahun yang diterbitkan ulang",
+                             "Kabupaten-year groups republished"),
+        "baris_per_tabel": ("Cadangan: jumlah baris per tabel terbitan (belum diisi)",
+                            "Reserved: rows per published table (not filled yet)"),
+        "versi_aturan": ("Versi aturan penilaian", "Scoring rules version"),
+        "edisi_referensi": ("Edisi daftar wilayah", "Region list edition"),
+        "versi_kumuh": ("Versi perangkat lunak", "Software version"),
+        "status": ("disimpan (di warehouse) lalu diterbitkan (Parquet terbit)",
+                   "stored, then published"),
+    }),
+    "riwayat_temuan": (("setiap temuan setiap run, seperti ditulis run itu (lihat run_id)",
+                        "every finding of every run, as that run wrote it"), {}),
+    "riwayat_pengiriman": (("setiap workbook yang dibaca setiap run dan statusnya saat itu",
+                            "every workbook each run read, with its status then"), {}),
+}
+
+
 def _ddl(name: str, table: str) -> str:
     cols = ", ".join(f"{c.name} {contract.duckdb_type(c)}" for c in contract.tables()[table])
     return f"CREATE TABLE IF NOT EXISTS {name} ({cols})"
@@ -75,6 +113,13 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
 def manifest(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every known input file as last processed (``ada`` = present at the last run)."""
     return con.sql(f"SELECT {', '.join(inventory.MANIFEST_COLUMNS)}, ada FROM manifest "
+                   "ORDER BY sumber_file").df()
+
+
+def vanished_files(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """``sumber_file, kode_kelurahan, tahun`` of the known files gone from the input folder
+    (for the clerk's report: a deleted workbook is shown under its kelurahan)."""
+    return con.sql("SELECT sumber_file, kode_kelurahan, tahun FROM manifest WHERE NOT ada "
                    "ORDER BY sumber_file").df()
 
 
