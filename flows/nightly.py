@@ -24,6 +24,8 @@ from pathlib import Path
 from flows import process
 from flows.config import Settings
 from flows.progress import Progress
+from flows.scope import Code, checked_scope
+from flows.stop import ignore_interrupts
 
 process.set_up()
 
@@ -73,12 +75,18 @@ class RunSummary:
     ditolak: int
     duplikat: int
     digantikan: int
-    errors: int
+    errors: int  # current findings (all files, not only this run's)
     warnings: int
     groups_published: int
     published: bool
     rows: dict[str, int] = field(default_factory=dict)
-    years: list[int] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)  # years of the groups published
+    held_back: int = 0  # workbooks rejected now (this run's or earlier, still unfixed)
+    full: bool = False  # every workbook re-read (--full, or rules/region list/kumuh changed)
+    copying: list[str] = field(default_factory=list)  # being copied: read next run
+    lock_files: list[str] = field(default_factory=list)  # Excel's ~$ files: never read
+    other_files: list[str] = field(default_factory=list)  # not workbooks, new since last run
+    empty_input: bool = False  # no workbook at all in the input folder: nothing changed
     out: str = ""
     warehouse: str = ""
     rules_version: str = criteria.RULES_VERSION
@@ -99,9 +107,9 @@ def fingerprint(ref: reference.Reference) -> str:
 # --- tasks ----------------------------------------------------------------------------------
 
 @task(cache_policy=NO_CACHE)
-def take_inventory(root: Path, settle_seconds: float) -> list[inventory.InputFile]:
-    """Every workbook under the input folder with its size and mtime."""
-    return inventory.discover(root, settle_seconds=settle_seconds)
+def take_inventory(root: Path, settle_seconds: float) -> inventory.Listing:
+    """Every workbook under the input folder with its size and mtime, and the other files."""
+    return inventory.scan(root, settle_seconds=settle_seconds)
 
 
 def _transient(task, task_run, state) -> bool:
@@ -162,11 +170,11 @@ def store(settings: Settings, ref: reference.Reference, tables: run_tables.RunTa
           state: dict[str, str]) -> pd.DataFrame:
     """Apply the run to the warehouse in one transaction: RT rows, roll-up, files and
     findings, the run's row; returns the (tahun, kode_kabupaten) groups it changed."""
-    con = warehouse.connect(settings.warehouse)
+    con = _open(settings)
     try:
         with warehouse.transaction(con):
             groups = warehouse.store_rt(con, rt=tables.rt, withdrawn=withdrawn,
-                                        force_groups=force_groups)
+                                        force_groups=force_groups, present=present)
             roll_up(quote(con), quote(groups), quote(ref.villages))
             warehouse.store_files(con, groups, processed=tables.processed,
                                   temuan=tables.temuan, present=present,
@@ -182,7 +190,7 @@ def publish_tables(settings: Settings, ref: reference.Reference, run_id: str) ->
     a time, each checked against the output contract (a violation drops the new version and
     the published tables stay); switch the tables atomically, then clear the queue.
     Returns rows per published table."""
-    con = warehouse.connect(settings.warehouse)
+    con = _open(settings)
     try:
         queued = warehouse.pending_groups(con)
         if queued.empty:
@@ -229,7 +237,7 @@ def publish_tables(settings: Settings, ref: reference.Reference, run_id: str) ->
 def write_reports(settings: Settings, ref: reference.Reference, run_id: str) -> str:
     """The clerk's findings report (Markdown + HTML), the indicator report with charts and
     the BI file, from the published state; returns the clerk report's Markdown."""
-    con = warehouse.connect(settings.warehouse)
+    con = _open(settings)
     try:
         frames = warehouse.table_frames(con, ["temuan_validasi", "pengiriman",
                                               "indikator_kabupaten", "indikator_kecamatan",
@@ -274,7 +282,8 @@ def _read(settings: Settings, files: list[inventory.InputFile], first: int) -> b
     size = settings.chunk_size
     chunks = [files[i:i + size] for i in range(0, len(files), size)]
     if settings.runner == "local" and len(files) >= POOL_MIN_FILES and settings.workers > 1:
-        _POOL = ProcessPoolExecutor(settings.workers, mp_context=get_context("spawn"))
+        _POOL = ProcessPoolExecutor(settings.workers, mp_context=get_context("spawn"),
+                                    initializer=ignore_interrupts)
     try:
         futures = [read_chunk.submit(settings.input, chunk, first + i * size)
                    for i, chunk in enumerate(chunks)]
@@ -299,10 +308,10 @@ def _read_with_competitors(settings: Settings, plan: inventory.Plan, manifest: p
         in_scope = {r.sumber_file for r in manifest.itertuples()
                     if scope.matches(r.kode_kelurahan, r.tahun)}
         wanted = {f.rel for f in plan.to_read} | in_scope
-        first = [f for f in plan.present if f.rel in wanted]
+        first = [f for f in plan.ready if f.rel in wanted]
     batch = _read(settings, first, 0)
     batch.workbooks = batches.codes_from_names(batch.workbooks, ref)
-    by_rel = {f.rel: f for f in plan.present}
+    by_rel = {f.rel: f for f in plan.ready}
     more = inventory.siblings(manifest, batches.kelurahan_years(batch.workbooks),
                               {f.rel for f in first}, set(by_rel))
     if more:
@@ -319,8 +328,8 @@ def _read_with_competitors(settings: Settings, plan: inventory.Plan, manifest: p
 def nightly_consolidation(input_dir: str = "data/sample", out: str = "data/out",
                           warehouse_path: str = "data/warehouse/kumuh.duckdb",
                           workers: int | None = None, full: bool = False,
-                          kabupaten: str | None = None, kecamatan: str | None = None,
-                          kelurahan: str | None = None, tahun: int | None = None,
+                          kabupaten: Code = None, kecamatan: Code = None,
+                          kelurahan: Code = None, tahun: int | None = None,
                           force: bool = False, lock_timeout: float | None = None,
                           withdraw: list[tuple[str, int]] | None = None,
                           take_lock: bool = True, settle_seconds: float = 0.0,
@@ -330,31 +339,62 @@ def nightly_consolidation(input_dir: str = "data/sample", out: str = "data/out",
     under ``out``: only new or changed files (all with ``full``), or one scope re-read
     (``kabupaten``/``kecamatan``/``kelurahan``/``tahun``; ``force`` republishes it even if
     unchanged). Bad workbooks are held back with findings; the run goes on. The writer lock
-    is taken here unless the caller (the CLI) already holds it (``take_lock=False``). The
-    reports show times in ``timezone`` (default ``$KUMUH_TIMEZONE``, else Asia/Jakarta)."""
+    is taken here unless the caller (the CLI) already holds it (``take_lock=False``); the
+    lock and a warehouse held open by another program are waited for up to
+    ``lock_timeout`` seconds (None: as long as it takes). The reports show times in
+    ``timezone`` (default ``$KUMUH_TIMEZONE``, else Asia/Jakarta)."""
     started = dt.datetime.now(dt.UTC)
     remote = out if mirror.is_remote(out) else None
     if remote:  # object storage: publish into a local cache folder, then mirror it
         out = str(mirror.cache_folder(remote, Path(warehouse_path)))
     settings = Settings(input=Path(input_dir), out=Path(out), warehouse=Path(warehouse_path),
                         settle_seconds=settle_seconds, runner=runner,
-                        check_outputs=check_outputs,
+                        check_outputs=check_outputs, lock_timeout=lock_timeout,
                         timezone=timezone or os.environ.get("KUMUH_TIMEZONE")
                         or Settings.timezone,
                         **({"workers": workers} if workers else {}))
-    scope = inventory.Scope(kabupaten, kecamatan, kelurahan, tahun)
+    scope = checked_scope(settings.reference, kabupaten=kabupaten, kecamatan=kecamatan,
+                          kelurahan=kelurahan, tahun=tahun, flag_prefix="")
     run_id = new_run_id(started)
     logger = get_run_logger()
     guard = (lock.writer_lock(lock_path(settings.warehouse), lock_timeout,
                               lambda who: logger.warning("Menunggu run lain selesai: %s", who))
              if take_lock else nullcontext())
     with guard:
-        summary = asdict(_consolidate(settings, scope, run_id, started, full=full,
-                                      force=force, withdraw=withdraw or []))
+        try:
+            summary = asdict(_consolidate(settings, scope, run_id, started, full=full,
+                                          force=force, withdraw=withdraw or []))
+        except BaseException as exc:
+            _record_failure(settings, run_id, exc)
+            raise
         if remote:
             mirror_to_storage(settings.out, remote)
             summary["out"] = remote
         return summary
+
+
+def _open(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """A writer connection to the warehouse, waiting while another program holds it."""
+    logger = get_run_logger()
+    return warehouse.connect(settings.warehouse, wait=settings.lock_timeout,
+                             on_wait=lambda who: logger.warning("Menunggu: %s", who))
+
+
+def _record_failure(settings: Settings, run_id: str, exc: BaseException) -> None:
+    """Mark the run ``dihentikan`` (operator's signal) or ``gagal`` (with the error) in the
+    history, if the warehouse can be written at once; a run killed outright stays
+    ``berjalan``, which ``kumuh status`` shows as interrupted."""
+    stopped = isinstance(exc, KeyboardInterrupt) or type(exc).__name__ in (
+        "Stopped", "TerminationSignal")
+    try:
+        con = warehouse.connect(settings.warehouse)
+        try:
+            warehouse.end_run(con, run_id, "dihentikan" if stopped else "gagal",
+                              None if stopped else f"{type(exc).__name__}: {exc}"[:500])
+        finally:
+            con.close()
+    except Exception:  # the history is best effort; the failure itself propagates
+        return
 
 
 def with_runner(runner: str = "local", dask_address: str | None = None,
@@ -385,56 +425,73 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
                  started: dt.datetime, *, full: bool, force: bool,
                  withdraw: list[tuple[str, int]]) -> RunSummary:
     ref = reference.Reference(settings.reference)
-    con = warehouse.connect(settings.warehouse)
+    lingkup = ("tarik " + ", ".join(f"{k} tahun {t}" for k, t in withdraw) if withdraw
+               else scope.describe())
+    con = _open(settings)
     try:
+        warehouse.begin_run(con, run_id, started, lingkup, str(settings.input))
         known = warehouse.manifest(con)
         published = warehouse.published_sha(con)
-        full = full or warehouse.get_state(con, "fingerprint") != fingerprint(ref)
+        before = warehouse.get_state(con, "fingerprint")
+        reread = full or before not in (None, fingerprint(ref))  # not on a first run
+        full = full or before != fingerprint(ref)
+        seen_others = set(json.loads(warehouse.get_state(con, "berkas_lain") or "[]"))
     finally:
         con.close()
 
     PROGRESS.stage("inventaris berkas")
-    present = take_inventory(settings.input, settings.settle_seconds)
+    listing = take_inventory(settings.input, settings.settle_seconds)
+    if not listing.workbooks:  # first day, or a share that did not mount: change nothing
+        return _nothing_to_do(settings, run_id, started, lingkup, listing)
     returned = set(known.loc[~known["ada"].astype(bool), "sumber_file"])
-    plan = inventory.plan(present, known, force=full, retry=returned)
+    plan = inventory.plan(listing.workbooks, known, force=full, retry=returned)
     PROGRESS.stage("membaca workbook")
     batch = _read_with_competitors(settings, plan, known, scope, ref)
+    moving = batches.moved(batch)  # changed while read: still being copied, next run
+    if moving:
+        batch = batches.select(batch, list(~batch.workbooks["sumber_file"].isin(moving)))
     PROGRESS.stage("validasi (Great Expectations)")
     checked, found = validate_batch(quote(batch), quote(ref))
     statuses, found = decide_submissions(quote(checked), quote(found), quote(published))
 
     tables = run_tables.assemble(
-        batch.rows, checked, statuses, found, plan, set(known["sumber_file"]),
-        all_scope=scope.is_all, scope=scope.describe(), input_dir=str(settings.input),
+        batch.rows, checked, statuses, found, plan, withdraw,
+        all_scope=scope.is_all, scope=lingkup, input_dir=str(settings.input),
         run_id=run_id, started=started,
         versions={"versi_aturan": criteria.RULES_VERSION, "edisi_referensi": ref.edition,
                   "versi_kumuh": version("kumuh")})
     del batch  # the RT rows live on in ``tables.rt``: free the read frames before storing
-    run = tables.run
+    run, vanished = tables.run, tables.vanished
     PROGRESS.stage("menyimpan ke warehouse")
     groups = store(settings, quote(ref), quote(tables),
                    withdrawn=pd.DataFrame(withdraw, columns=["kode_kelurahan", "tahun"]),
                    force_groups=quote(_force_groups(settings, scope, full, force)),
                    present=quote([f.rel for f in plan.present]),
-                   state={"fingerprint": fingerprint(ref)})
-    years, errors, warnings = tables.years, tables.errors, tables.warnings
-    vanished = tables.vanished
+                   state={"fingerprint": fingerprint(ref),
+                          "berkas_lain": json.dumps(listing.others)})
     del tables  # stored: free them before publishing
     PROGRESS.stage("menerbitkan Parquet")
     rows = publish_tables(settings, quote(ref), run_id)
     clerk_md = write_reports(settings, quote(ref), run_id) if rows else None
+    con = _open(settings)
+    try:
+        now = warehouse.current_counts(con)
+    finally:
+        con.close()
 
     summary = RunSummary(
-        run_id=run_id, scope=scope.describe(), started=started.isoformat(),
+        run_id=run_id, scope=lingkup, started=started.isoformat(),
         seconds=(dt.datetime.now(dt.UTC) - started).total_seconds(),
         files_present=len(plan.present), files_read=len(statuses), new=run["baru"],
         changed=run["berubah"], unchanged=len(plan.unchanged),
         vanished=len(vanished), diterima=run[submissions.DITERIMA],
         ditolak=run[submissions.DITOLAK],
         duplikat=run[submissions.DUPLIKAT], digantikan=run[submissions.DIGANTIKAN],
-        errors=errors, warnings=warnings,
+        errors=now["error"], warnings=now["warning"], held_back=now["ditolak"],
         groups_published=len(groups), published=bool(rows), rows=rows,
-        years=years,
+        years=sorted({int(y) for y in groups["tahun"]}), full=reread,
+        copying=sorted([*plan.copying, *moving]), lock_files=listing.lock_files,
+        other_files=[f for f in listing.others if f not in seen_others],
         out=str(settings.out), warehouse=str(settings.warehouse),
         kumuh_version=version("kumuh"))
     _write_run_manifest(settings.out, summary)
@@ -443,13 +500,38 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
     return summary
 
 
+def _nothing_to_do(settings: Settings, run_id: str, started: dt.datetime, lingkup: str,
+                   listing: inventory.Listing) -> RunSummary:
+    """The run of an input folder without a single workbook: nothing is stored, published or
+    marked vanished (a network share that did not mount must not look like every workbook
+    withdrawn); the history says ``masukan_kosong``."""
+    get_run_logger().warning("Folder masukan %s tidak berisi workbook; tidak ada yang diubah",
+                             settings.input)
+    con = _open(settings)
+    try:
+        warehouse.end_run(con, run_id, "masukan_kosong")
+        now = warehouse.current_counts(con)
+    finally:
+        con.close()
+    PROGRESS.close()
+    return RunSummary(
+        run_id=run_id, scope=lingkup, started=started.isoformat(),
+        seconds=(dt.datetime.now(dt.UTC) - started).total_seconds(), files_present=0,
+        files_read=0, new=0, changed=0, unchanged=0, vanished=0, diterima=0, ditolak=0,
+        duplikat=0, digantikan=0, errors=now["error"], warnings=now["warning"],
+        held_back=now["ditolak"], groups_published=0, published=False,
+        lock_files=listing.lock_files, other_files=listing.others, empty_input=True,
+        out=str(settings.out), warehouse=str(settings.warehouse),
+        kumuh_version=version("kumuh"))
+
+
 def _force_groups(settings: Settings, scope: inventory.Scope, full: bool,
                   force: bool) -> pd.DataFrame:
     """Groups to recompute and republish whatever the inputs say: all on a full run (rules,
     reference or kumuh changed), the scope's on a forced rerun."""
     if not (full or force):
         return warehouse.no_groups()
-    con = warehouse.connect(settings.warehouse)
+    con = _open(settings)
     try:
         groups = warehouse.rt_groups(con)
     finally:

@@ -141,20 +141,28 @@ def test_vanished_file_stays_published_until_withdrawn(world) -> None:
     assert (gone.kode_kelurahan, gone.tahun) not in kel
 
 
-def test_temp_files_and_symlink_loops(world) -> None:
+def test_lock_files_other_files_and_symlink_loops(world) -> None:
     tmp, made, out, wh, run_flow = world
-    lockfile = made[0].path.with_name("~$" + made[0].path.name)
-    lockfile.write_bytes(b"\x00" * 165)
+    locks = [made[0].path.with_name("~$" + made[0].path.name),
+             made[1].path.with_name("~$" + made[1].path.name)]
+    for lockfile in locks:  # two identical 165-byte Excel lock files
+        lockfile.write_bytes(b"\x00" * 165)
     (tmp / "in" / "loop").symlink_to(tmp / "in", target_is_directory=True)
     shutil.copy(made[1].path, tmp / "in" / "Salinan Ñandú – é.xlsx")
+    (tmp / "in" / "surat pengantar.pdf").write_bytes(b"%PDF-1.4")
+    (tmp / "in" / "foto").mkdir()
+    (tmp / "in" / "foto" / "rt01.jpg").write_bytes(b"\xff\xd8")
     summary, _, _ = run_flow(tmp / "in", out=out, warehouse=wh)
-    assert summary["files_present"] == 14 and summary["files_read"] >= 2
+    assert summary["files_present"] == 13 and summary["files_read"] >= 2
+    rels = sorted(f.relative_to(tmp / "in").as_posix() for f in locks)
+    assert summary["lock_files"] == rels
+    assert summary["other_files"] == ["foto/rt01.jpg", "surat pengantar.pdf"]
     status = {r["sumber_file"]: r["status"] for r in read_table(out, "pengiriman")}
-    rel = lockfile.relative_to(tmp / "in").as_posix()
-    assert status[rel] == "ditolak"
+    assert not set(rels) & set(status)  # never on the clerk's list, never duplicates
+    assert not set(rels) & {f["sumber_file"] for f in read_table(out, "temuan_validasi")}
     assert status["Salinan Ñandú – é.xlsx"] in ("duplikat", "diterima")
-    (f,) = [f for f in read_table(out, "temuan_validasi") if f["sumber_file"] == rel]
-    assert f["aturan"] == "berkas_sementara"
+    again, _, _ = run_flow(tmp / "in", out=out, warehouse=wh)
+    assert again["other_files"] == [] and again["lock_files"] == rels  # listed once
 
 
 def test_file_still_being_copied_is_skipped_then_picked_up(world) -> None:
@@ -185,11 +193,11 @@ def test_file_still_being_copied_is_skipped_then_picked_up(world) -> None:
     finally:
         done.set()
         writer.join()
+    assert summary["copying"] == ["sedang disalin.xlsx"]
     status = {r["sumber_file"]: r["status"] for r in read_table(out, "pengiriman")}
-    assert status["sedang disalin.xlsx"] == "ditolak"
-    (f,) = [f for f in read_table(out, "temuan_validasi")
-            if f["sumber_file"] == "sedang disalin.xlsx"]
-    assert f["aturan"] == "sedang_disalin"
+    assert "sedang disalin.xlsx" not in status  # not on the clerk's list
+    assert "sedang disalin.xlsx" not in {f["sumber_file"]
+                                         for f in read_table(out, "temuan_validasi")}
     summary, _, _ = run_flow(tmp / "in", out=out, warehouse=wh)
     assert summary["files_read"] >= 1
     status = {r["sumber_file"]: r["status"] for r in read_table(out, "pengiriman")}

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from transforms.intake.inventory import InputFile, is_temp_file
+from transforms.intake.inventory import InputFile
 from transforms.read.rt_form import FormRead
 from transforms.read.rt_table import stack_rows
 from transforms.read.workbook import WorkbookRead, read_workbook
@@ -221,18 +221,21 @@ def with_reference(workbooks: pd.DataFrame, ref: reference.Reference) -> pd.Data
 
 def read_files(root: Path, files: list[InputFile], first_wb: int = 0) -> Batch:
     """Read the workbooks ``files`` under ``root`` (one process's share of a run) into a batch.
-    An Excel lock file is not read; a file whose size or mtime changed since it was listed is
-    reported as still being copied (it is read again next run)."""
+    A file whose size or mtime changed since it was listed is marked ``alasan`` = ``MOVED``
+    (still being copied: the run leaves it for the next one)."""
     return combine([_read_one(root, f) for f in files], first_wb)
 
 
+#: ``alasan`` of a workbook that changed while it was read (still being copied).
+MOVED = "sedang_disalin"
+
+
+def moved(batch: Batch) -> list[str]:
+    """Files of ``batch`` that changed while they were read."""
+    return batch.workbooks.loc[batch.workbooks["alasan"] == MOVED, "sumber_file"].tolist()
+
+
 def _read_one(root: Path, f: InputFile) -> WorkbookRead:
-    if is_temp_file(f.rel):
-        return WorkbookRead(sumber_file=f.rel, sha256="", size=max(f.size, 0), terbaca=False,
-                            read_error=Path(f.rel).name, read_error_code="berkas_sementara")
-    if not f.settled:
-        return WorkbookRead(sumber_file=f.rel, sha256="", size=max(f.size, 0), terbaca=False,
-                            read_error="baru saja diubah", read_error_code="sedang_disalin")
     read = read_workbook(root / f.rel, f.rel)
     try:
         st = (root / f.rel).stat()
@@ -242,5 +245,5 @@ def _read_one(root: Path, f: InputFile) -> WorkbookRead:
     if moved:
         return WorkbookRead(sumber_file=f.rel, sha256=read.sha256, size=read.size,
                             terbaca=False, read_error="ukuran/waktu ubah berganti",
-                            read_error_code="sedang_disalin")
+                            read_error_code=MOVED)
     return read

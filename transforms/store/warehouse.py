@@ -12,7 +12,9 @@ current status of every present file; ``riwayat_*`` and ``runs`` keep the histor
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,6 +24,7 @@ import pandas as pd
 from transforms.indicators import rollup
 from transforms.intake import inventory
 from transforms.spec import contract
+from transforms.store.lock import LockTimeout
 
 HISTORY = {"riwayat_temuan": "temuan_validasi", "riwayat_pengiriman": "pengiriman"}
 #: Marker in publish_queue for the two flat tables (temuan_validasi, pengiriman).
@@ -43,6 +46,8 @@ DDL = [
     """CREATE TABLE IF NOT EXISTS publish_queue (tahun SMALLINT, kode_kabupaten VARCHAR,
       run_id VARCHAR)""",
     "CREATE TABLE IF NOT EXISTS state (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    # why a run failed (warehouses made before this column get it on their next run)
+    "ALTER TABLE runs ADD COLUMN IF NOT EXISTS keterangan VARCHAR",
 ]
 
 
@@ -93,14 +98,38 @@ def _ddl(name: str, table: str) -> str:
 MEMORY_LIMIT = "512MB"
 
 
-def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) the warehouse with every contract table and the bookkeeping."""
+def connect(path: Path, read_only: bool = False, *, wait: float | None = 0.0,
+            on_wait: Callable[[str], None] | None = None) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the warehouse with every contract table and the bookkeeping.
+
+    DuckDB lets one process write a database file, and none while another process has it
+    open, even read-only (an analyst's session). Then the writer waits up to ``wait`` seconds
+    (None: as long as it takes), calling ``on_wait`` once with who holds the file, and raises
+    LockTimeout naming the holder when the time is up."""
     if read_only:
         return duckdb.connect(str(path), read_only=True)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # A bounded buffer pool: DuckDB writes a national load's blocks out instead of keeping
-    # them all in memory beside the run's frames (peak RSS of the flow process).
-    con = duckdb.connect(str(path), config={"memory_limit": MEMORY_LIMIT})
+    deadline = None if wait is None else time.monotonic() + wait
+    told = False
+    while True:
+        try:
+            # A bounded buffer pool: DuckDB writes a national load's blocks out instead of
+            # keeping them all in memory beside the run's frames (peak RSS of the flow).
+            con = duckdb.connect(str(path), config={"memory_limit": MEMORY_LIMIT})
+            break
+        except duckdb.IOException as exc:
+            holder = held_by(exc)
+            if holder is None:
+                raise
+            if deadline is not None and time.monotonic() >= deadline:
+                raise LockTimeout(
+                    f"warehouse {path} masih dibuka program lain ({holder}) setelah "
+                    f"{wait:g} detik; tutup program itu lalu jalankan lagi (untuk membaca "
+                    "data, pakai <folder terbit>/kumuh.duckdb atau Parquet-nya)") from None
+            if not told and on_wait:
+                on_wait(f"warehouse {path} sedang dibuka program lain ({holder})")
+                told = True
+            time.sleep(0.5)
     for table in contract.tables():
         con.execute(_ddl(table, table))
     for name, table in HISTORY.items():
@@ -108,6 +137,41 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     for ddl in DDL:
         con.execute(ddl)
     return con
+
+
+def held_by(exc: duckdb.IOException) -> str | None:
+    """Who holds the database file, from DuckDB's lock-conflict error (``python3.11, PID
+    1234``); None when ``exc`` is another I/O error."""
+    text = str(exc)
+    if "lock" not in text.lower():
+        return None
+    found = re.search(r"held in (\S+) \(PID (\d+)\)", text)
+    return f"{Path(found[1]).name}, PID {found[2]}" if found else "proses lain"
+
+
+def begin_run(con: duckdb.DuckDBPyConnection, run_id: str, started: object, scope: str,
+              input_dir: str) -> None:
+    """Record a run as started (``berjalan``), committed at once, so a run that is killed or
+    fails stays visible in the history (``kumuh status``)."""
+    con.execute("INSERT OR REPLACE INTO runs (run_id, mulai, lingkup, input, status) "
+                "VALUES (?, ?, ?, ?, 'berjalan')", [run_id, started, scope, input_dir])
+
+
+def end_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str,
+            note: str | None = None) -> None:
+    """Close a run that did not store anything: ``gagal``, ``dihentikan``, ``masukan_kosong``."""
+    con.execute("UPDATE runs SET status = ?, selesai = now(), keterangan = ? "
+                "WHERE run_id = ?", [status, note, run_id])
+
+
+def current_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """What is outstanding now, over all runs: workbooks held back (``ditolak``) and the
+    current findings by ``error``/``warning``."""
+    held = con.execute("SELECT count(*) FROM pengiriman WHERE status = 'ditolak'").fetchone()
+    found = dict(con.execute("SELECT tingkat, count(*) FROM temuan_validasi "
+                             "GROUP BY tingkat").fetchall())
+    return {"ditolak": int(held[0]), "error": int(found.get("error", 0)),
+            "warning": int(found.get("warning", 0))}
 
 
 def manifest(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -193,16 +257,16 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 def store_rt(con: duckdb.DuckDBPyConnection, *, rt: pd.DataFrame, withdrawn: pd.DataFrame,
-             force_groups: pd.DataFrame) -> pd.DataFrame:
+             force_groups: pd.DataFrame, present: list[str]) -> pd.DataFrame:
     """Apply a run's RT rows; the (tahun, kode_kabupaten) groups whose roll-ups must be
     recomputed and republished.
 
     ``rt``: accepted RT rows (replacing their kelurahan-years unless the same sha is already
     published); ``withdrawn``: kelurahan-years to remove (their rows, and the manifest rows and
-    findings of their vanished files); ``force_groups``: groups to recompute and republish
-    whatever happened.
+    findings of their files no longer among ``present``); ``force_groups``: groups to
+    recompute and republish whatever happened.
     """
-    groups = _apply_rt(con, rt, withdrawn)
+    groups = _apply_rt(con, rt, withdrawn, present)
     return pd.concat([groups, force_groups], ignore_index=True).drop_duplicates()
 
 
@@ -226,7 +290,7 @@ def store_files(con: duckdb.DuckDBPyConnection, groups: pd.DataFrame, *,
     for key, value in state.items():
         con.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", [key, value])
     run = {**run, "grup_diterbitkan": len(groups)}
-    con.execute(f"INSERT INTO runs ({', '.join(run)}) VALUES "
+    con.execute(f"INSERT OR REPLACE INTO runs ({', '.join(run)}) VALUES "
                 f"({', '.join('?' for _ in run)})", list(run.values()))
 
 
@@ -237,7 +301,7 @@ def no_groups() -> pd.DataFrame:
 
 
 def _apply_rt(con: duckdb.DuckDBPyConnection, rt: pd.DataFrame,
-              withdrawn: pd.DataFrame) -> pd.DataFrame:
+              withdrawn: pd.DataFrame, present: list[str]) -> pd.DataFrame:
     """Replace changed kelurahan-years, remove withdrawn ones; return touched groups."""
     touched = []
     if not rt.empty:
@@ -258,8 +322,13 @@ def _apply_rt(con: duckdb.DuckDBPyConnection, rt: pd.DataFrame,
         touched.append(con.sql("SELECT DISTINCT r.tahun, r.kode_kabupaten FROM indikator_rt r "
                                "JOIN _w USING (kode_kelurahan, tahun)").df())
         _delete_keys(con, "indikator_rt", withdrawn[["kode_kelurahan", "tahun"]])
-        gone = con.sql("SELECT sumber_file FROM manifest WHERE NOT ada AND (kode_kelurahan, "
-                       "tahun) IN (SELECT (kode_kelurahan, tahun) FROM _w)").df()
+        # the files of those kelurahan-years no longer in the input (also when deleted
+        # since the last run)
+        con.register("_still", pd.DataFrame({"sumber_file": present}, dtype=object))
+        gone = con.sql("SELECT sumber_file FROM manifest WHERE sumber_file NOT IN (SELECT "
+                       "sumber_file FROM _still) AND (kode_kelurahan, tahun) IN "
+                       "(SELECT (kode_kelurahan, tahun) FROM _w)").df()
+        con.unregister("_still")
         _delete_keys(con, "temuan_validasi", gone)
         _delete_keys(con, "manifest", gone)
         con.unregister("_w")
@@ -336,13 +405,22 @@ def rt_groups(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                    "FROM indikator_rt").df()
 
 
-def recent_runs(con: duckdb.DuckDBPyConnection, last: int) -> list[tuple]:
-    """The ``last`` runs, newest first: run_id, start, seconds, scope, new, changed,
-    unchanged, rejected, vanished, RT rows replaced, groups published, status."""
+def recent_runs(con: duckdb.DuckDBPyConnection, last: int, where: str = "TRUE"
+                ) -> list[tuple]:
+    """The ``last`` runs matching ``where``, newest first: run_id, start, seconds, scope,
+    new, changed, unchanged, rejected, vanished, RT rows replaced, groups published, status,
+    note (why it failed)."""
+    cols = {c[0] for c in con.execute("DESCRIBE runs").fetchall()}
+    note = "keterangan" if "keterangan" in cols else "NULL"  # a read-only older warehouse
     return con.execute(
         "SELECT run_id, mulai, round(epoch(selesai) - epoch(mulai), 1), lingkup, baru, "
-        "berubah, tidak_berubah, ditolak, hilang, rt_diganti, grup_diterbitkan, status "
-        "FROM runs ORDER BY run_id DESC LIMIT ?", [last]).fetchall()
+        "berubah, tidak_berubah, ditolak, hilang, rt_diganti, grup_diterbitkan, status, "
+        f"{note} FROM runs WHERE {where} ORDER BY run_id DESC LIMIT ?", [last]).fetchall()
+
+
+#: Filters of :func:`recent_runs`: runs that did not finish, and withdrawals.
+UNFINISHED = "status IN ('berjalan', 'gagal', 'dihentikan')"
+WITHDRAWALS = "lingkup LIKE 'tarik %'"
 
 
 def rejected_by_kabupaten(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, str]]:
