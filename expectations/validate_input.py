@@ -19,7 +19,9 @@ from expectations import input_suites
 from transforms.assess import findings
 from transforms.indicators import scoring
 from transforms.read.batch import Batch
+from transforms.read.cells import sheet_and_row
 from transforms.spec import criteria
+from transforms.spec.names_to_code import NameMatch
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 logging.getLogger("great_expectations").setLevel(logging.WARNING)
@@ -138,15 +140,30 @@ def _row_of(cell: object) -> int | None:
 
 def _identity_finding(aturan: str, meta: dict, w: pd.Series) -> Iterator[findings.Finding]:
     field = meta["kolom"]
+    match = w.get("nama_ke_kode")
+    if field == "kode_kelurahan" and match is not None and not pd.isna(match):
+        yield _code_from_names(w, match)  # a form without a code whose names found none
+        return
     if aturan == "kode_tidak_dikenal" and w.get("kode_dikenal") is None:
         return  # malformed code: reported by kode_format
-    if aturan == "identitas_hilang" and field == "tahun" and w.get("tahun_raw"):
+    written = w.get("tahun_raw")
+    if aturan == "identitas_hilang" and field == "tahun" and isinstance(written, str) and written:
         aturan = "tahun_di_luar_rentang"  # written but not a year
     cell = w.get(f"{field}_sel")
     value = w.get(f"{field}_raw") if aturan != "kode_tidak_dikenal" else w.get(field)
     yield findings.make(aturan, **_base(w), sheet=_sheet_of(cell), baris=_row_of(cell),
                         kolom=field, nilai=value, sel=cell or "", edisi="edisi 2025",
                         tahun_min=criteria.TAHUN_MIN, tahun_maks=dt.date.today().year)
+
+
+def _code_from_names(w: pd.Series, match: NameMatch) -> findings.Finding:
+    """``kode_dari_nama`` at the cell of the name the clerk most likely has to correct."""
+    cell = w.get(f"{match.kolom}_sel")
+    cell = cell if isinstance(cell, str) else None
+    return findings.make("kode_dari_nama", **_base(w), sheet=_sheet_of(cell),
+                         baris=sheet_and_row(cell)[1] if cell else None,
+                         kolom="kode_kelurahan", nilai=w.get(f"{match.kolom}_raw"),
+                         sel=cell or "", **match.fields())
 
 
 def _unreadable(aturan: str, meta: dict, w: pd.Series) -> Iterator[findings.Finding]:
@@ -157,7 +174,25 @@ def _unreadable(aturan: str, meta: dict, w: pd.Series) -> Iterator[findings.Find
 
 
 def _no_table(aturan: str, meta: dict, w: pd.Series) -> Iterator[findings.Finding]:
+    if isinstance(w.get("label_hilang"), dict):
+        yield from _missing_form_labels(w)
+        return
     yield findings.make(aturan, **_base(w), sheet=w.get("rt_sheet"))
+
+
+def _missing_form_labels(w: pd.Series) -> Iterator[findings.Finding]:
+    """``label_form_hilang`` for each label missing on a Form Data RT (only ``VOLUME`` for the
+    volumes when the criteria table itself was not found)."""
+    labels: dict[str, tuple[str, str]] = w["label_hilang"]
+    no_table = "volume" in labels
+    for col, (sheet, label) in labels.items():
+        if no_table and col.startswith("vol_"):
+            continue
+        isi = ("volume ke-16 kriteria" if col == "volume" else
+               f"volume {col.removeprefix('vol_')}" if col.startswith("vol_") else
+               findings.column_label(col))
+        yield findings.make("label_form_hilang", **_base(w), sheet=sheet,
+                            kolom=None if col == "volume" else col, label=label, isi=isi)
 
 
 def _empty_table(aturan: str, meta: dict, w: pd.Series) -> Iterator[findings.Finding]:
@@ -168,6 +203,9 @@ def _empty_table(aturan: str, meta: dict, w: pd.Series) -> Iterator[findings.Fin
 
 
 def _missing_columns(aturan: str, meta: dict, w: pd.Series) -> Iterator[findings.Finding]:
+    if isinstance(w.get("label_hilang"), dict):
+        yield from _missing_form_labels(w)
+        return
     header = w.get("header_row")
     where = f" (sheet {w['rt_sheet']}, baris {int(header)})" if pd.notna(header) else ""
     for col in str(w["kolom_hilang"]).split(","):
@@ -212,7 +250,9 @@ def rows_for_gx(rows: pd.DataFrame) -> pd.DataFrame:
 def _row_findings(suite: _Suite, batch: Batch,
                   workbooks: pd.DataFrame) -> Iterator[findings.Finding]:
     rows = batch.rows
-    problems = {(p.wb, p.baris, p.kolom): p for p in batch.problems.itertuples(index=False)}
+    # a form's problem sits at its own cell's row, not at the RT row's: found by column
+    problems = {(p.wb, None if p.wb in batch.cells else p.baris, p.kolom): p
+                for p in batch.problems.itertuples(index=False)}
     missing = {int(w.wb): set(str(w.kolom_hilang).split(",")) for w in workbooks.itertuples()
                if isinstance(w.kolom_hilang, str)}
     for meta, index in suite.failures(rows_for_gx(rows)):
@@ -222,16 +262,16 @@ def _row_findings(suite: _Suite, batch: Batch,
             continue
         for i in index:
             r = rows.loc[i]
-            wb, baris = int(r["wb"]), int(r["sumber_baris"])
+            wb, row = int(r["wb"]), int(r["sumber_baris"])
             if col in missing.get(wb, ()):
                 continue
-            sel = _cell(batch, wb, col, baris, r["sumber_sheet"])
+            sheet, baris, sel = _cell(batch, wb, col, row, r["sumber_sheet"])
             typed = batch.typed.get(wb, {})
             kw = {"wb": wb, "sumber_file": r["sumber_file"], "sha256": r["sha256"],
-                  "sheet": r["sumber_sheet"], "baris": baris, "kolom": col, "sel": sel,
+                  "sheet": sheet, "baris": baris, "kolom": col, "sel": sel,
                   "typed": typed.get((baris, col))}
             if aturan in ("nilai_kosong", "rt_kosong", "rw_kosong"):
-                p = problems.get((wb, baris, col))
+                p = problems.get((wb, None if wb in batch.cells else baris, col))
                 if p is None:
                     continue
                 rule = aturan if aturan != "nilai_kosong" else PROBLEM_RULE[p.masalah]
@@ -245,11 +285,12 @@ def _row_findings(suite: _Suite, batch: Batch,
                     continue  # within rounding: a warning only; beyond it: the error only
                 rule = ("penyebut_nol" if aturan == "volume_melebihi_penyebut" and r[den] == 0
                         else aturan)
+                _, den_row, den_sel = _cell(batch, wb, den, row, r["sumber_sheet"])
                 yield findings.make(rule, **kw, nilai=r[col],
                                     nilai_penyebut=findings.as_typed(r[den],
-                                                                     typed.get((baris, den))),
+                                                                     typed.get((den_row, den))),
                                     label_penyebut=findings.column_label(den),
-                                    sel_penyebut=_cell(batch, wb, den, baris, r["sumber_sheet"]),
+                                    sel_penyebut=den_sel,
                                     selisih=findings.angka(round(r[col] - r[den], 9)),
                                     batas=_beyond_rounding(col, r[col] - r[den]))
             elif aturan == "penyebut_nol_nol":
@@ -274,9 +315,15 @@ def _beyond_rounding(vol: str, excess: float) -> str:
             f"{findings.angka(criteria.ROUNDING_TOLERANCE)}")
 
 
-def _cell(batch: Batch, wb: int, col: str, baris: int, sheet: str) -> str:
+def _cell(batch: Batch, wb: int, col: str, baris: int, sheet: str) -> tuple[str, int, str]:
+    """(sheet, Excel row, ``Sheet!H14``) of a value of an RT row: a form's value at the cell
+    it was read from, a kelurahan workbook's in its column on the RT row."""
+    where = batch.cells.get(wb, {}).get(col)
+    if where is not None:
+        cell_sheet, row = sheet_and_row(where)
+        return cell_sheet, row or baris, where
     letter = batch.letters.get(wb, {}).get(col) or batch.letters.get(wb, {}).get("rt_rw", "")
-    return f"{sheet}!{letter}{baris}"
+    return sheet, baris, f"{sheet}!{letter}{baris}"
 
 
 def _duplicates(dups: pd.DataFrame) -> Iterator[findings.Finding]:

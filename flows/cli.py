@@ -252,6 +252,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _sample(args: argparse.Namespace) -> int:
+    if args.forms:
+        return _sample_forms(args)
     from transforms.sample.generate import generate_sample
 
     made = generate_sample(args.out, config.REFERENCE_DIR, kabupaten=args.kabupaten,
@@ -260,6 +262,18 @@ def _sample(args: argparse.Namespace) -> int:
                            workers=args.workers or 1, coverage=args.coverage)
     bad = sum(1 for w in made if w.defects)
     print(f"{len(made)} workbook ditulis ke {args.out} ({bad} sengaja bermasalah)")
+    return 0
+
+
+def _sample_forms(args: argparse.Namespace) -> int:
+    from transforms.sample.rt_forms import generate_form_sample
+
+    made = generate_form_sample(args.out, config.REFERENCE_DIR, kabupaten=args.kabupaten,
+                                years=args.years, kelurahan_per_kabupaten=args.kelurahan,
+                                seed=args.seed, with_errors=not args.no_errors)
+    held = {f.path.parent for f in made if f.defects}
+    print(f"{len(made)} Form Data RT ditulis ke {args.out}, satu folder per kelurahan-tahun "
+          f"({len(held)} folder berisi form yang sengaja bermasalah)")
     return 0
 
 
@@ -398,6 +412,10 @@ def parser() -> argparse.ArgumentParser:
     sample.add_argument("--no-errors", action="store_true",
                         help="tanpa workbook yang sengaja bermasalah")
     sample.add_argument("--workers", type=WHOLE, default=None, metavar="N")
+    sample.add_argument("--forms", action="store_true",
+                        help="tulis Form Data RT resmi (satu berkas per RT, satu folder per "
+                             "kelurahan-tahun, sebagian sengaja bermasalah), bukan workbook "
+                             "kelurahan")
     sample.set_defaults(func=_sample)
     return p
 

@@ -142,7 +142,8 @@ def validate_batch(batch: batches.Batch, ref: reference.Reference
     from expectations.validate_input import validator  # GX import costs ~2.5 s: only when needed
 
     found = validator().validate(batch, checked)
-    stored = reconcile.stored_disagreements(scoring.score(batch.rows), batch.letters)
+    stored = reconcile.stored_disagreements(scoring.score(batch.rows), batch.letters,
+                                            batch.cells)
     return checked, pd.concat([found, findings.to_frame(stored)], ignore_index=True)
 
 
@@ -152,7 +153,7 @@ def decide_submissions(checked: pd.DataFrame, found: pd.DataFrame, published: pd
     """Status of every workbook (diterima/ditolak/duplikat/digantikan) and all findings."""
     statuses, found = submissions.decide(checked, found)
     kept = findings.to_frame(submissions.kept_versions(statuses, checked, published))
-    found = pd.concat([found, kept], ignore_index=True)
+    found = findings.name_form_rts(pd.concat([found, kept], ignore_index=True), checked)
     return submissions.with_counts(statuses, found), found
 
 
@@ -321,10 +322,11 @@ def _read(settings: Settings, files: list[inventory.InputFile], first: int) -> b
     return batches.concat(parts)
 
 
-def _read_with_competitors(settings: Settings, plan: inventory.Plan,
-                           manifest: pd.DataFrame, scope: inventory.Scope) -> batches.Batch:
+def _read_with_competitors(settings: Settings, plan: inventory.Plan, manifest: pd.DataFrame,
+                           scope: inventory.Scope, ref: reference.Reference) -> batches.Batch:
     """Read what changed (and, for a scoped rerun, the scope's files), then the unchanged
-    files of the same kelurahan-years, which compete with them in supersession."""
+    files of the same kelurahan-years, which compete with them in supersession (a new or
+    corrected RT form brings its kelurahan-year's other forms: spec §2b)."""
     first = plan.to_read
     if not scope.is_all:
         in_scope = {r.sumber_file for r in manifest.itertuples()
@@ -332,11 +334,13 @@ def _read_with_competitors(settings: Settings, plan: inventory.Plan,
         wanted = {f.rel for f in plan.to_read} | in_scope
         first = [f for f in plan.ready if f.rel in wanted]
     batch = _read(settings, first, 0)
-    keys = batch.workbooks[["kode_kelurahan", "tahun"]].dropna()
+    batch.workbooks = batches.codes_from_names(batch.workbooks, ref)
     by_rel = {f.rel: f for f in plan.ready}
-    more = inventory.siblings(manifest, keys, {f.rel for f in first}, set(by_rel))
+    more = inventory.siblings(manifest, batches.kelurahan_years(batch.workbooks),
+                              {f.rel for f in first}, set(by_rel))
     if more:
         batch = batches.concat([batch, _read(settings, [by_rel[r] for r in more], len(first))])
+        batch.workbooks = batches.codes_from_names(batch.workbooks, ref)
     if not scope.is_all:
         batch = batches.select(batch, [scope.matches(k, t) for k, t in
                                        zip(batch.workbooks["kode_kelurahan"],
@@ -466,7 +470,7 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
     returned = set(known.loc[~known["ada"].astype(bool), "sumber_file"])
     plan = inventory.plan(listing.workbooks, known, force=full, retry=returned)
     PROGRESS.stage("membaca workbook")
-    batch = _read_with_competitors(settings, plan, known, scope)
+    batch = _read_with_competitors(settings, plan, known, scope, ref)
     moving = batches.moved(batch)  # changed while read: still being copied, next run
     if moving:
         batch = batches.select(batch, list(~batch.workbooks["sumber_file"].isin(moving)))

@@ -104,10 +104,10 @@ def _finished_tasks(address: str) -> dict[str, tuple[int, int]]:
 
 def test_external_dask_cluster_publishes_the_same_tables(
         tmp_path: Path, prefect_api: dict, dask_cluster: str) -> None:
-    from transforms import sample
+    from transforms.sample import generate
 
     input_dir = tmp_path / "input"
-    sample.generate_sample(input_dir, ROOT / "data/reference/wilayah",
+    generate.generate_sample(input_dir, ROOT / "data/reference/wilayah",
                            kelurahan_per_kabupaten=3, seed=11)
     default = _run(prefect_api, input_dir, tmp_path / "default")
     dask = _run(prefect_api, input_dir, tmp_path / "dask", "--runner", "dask",

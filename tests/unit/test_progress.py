@@ -292,7 +292,8 @@ def _store(con: duckdb.DuckDBPyConnection, rt: pd.DataFrame, run_id: str,
     none = pd.DataFrame({"kode_kelurahan": pd.Series(dtype=object),
                          "tahun": pd.Series(dtype="int16")})
     with warehouse.transaction(con):
-        groups = warehouse.store_rt(con, rt=rt, withdrawn=none, force_groups=force)
+        groups = warehouse.store_rt(con, rt=rt, withdrawn=none, force_groups=force,
+                                    present=["a.xlsx"])
         warehouse.refresh_rollups(con, groups, VILLAGES)
         republish = warehouse.refresh_progress(con, groups, force)
         warehouse.store_files(con, groups, processed=pd.DataFrame(columns=MANIFEST_COLUMNS),

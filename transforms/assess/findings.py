@@ -134,8 +134,8 @@ def make(aturan: str, *, wb: int, sumber_file: str, sha256: str | None, sheet: s
     rule = rules()[aturan]
     shown = format_value(nilai) if kolom in IDENTIFIER_COLUMNS else as_typed(nilai, typed)
     fields = {"label": column_label(kolom) if kolom else "", "nilai": shown, "sel": "",
-              **{k: angka(v) if k in NUMBER_FIELDS else format_value(v)
-                 for k, v in context.items()}}
+              "sheet": sheet or "", **{k: angka(v) if k in NUMBER_FIELDS else format_value(v)
+                                       for k, v in context.items()}}
     return Finding(wb=wb, sumber_file=sumber_file, sha256=sha256, sheet=sheet,
                    baris=None if baris is None else int(baris), kolom=kolom,
                    nilai=shown, aturan=aturan, keparahan=rule.keparahan,
@@ -147,3 +147,21 @@ def to_frame(findings: list[Finding]) -> pd.DataFrame:
     if not findings:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in FINDING_COLUMNS})
     return pd.DataFrame([asdict(f) for f in findings], columns=FINDING_COLUMNS)
+
+
+def name_form_rts(found: pd.DataFrame, workbooks: pd.DataFrame) -> pd.DataFrame:
+    """``found`` with every message about an official Form Data RT led by the RT it is the
+    form of (``RT 001/RW 002: Sel Kekumuhan Awal_RT!C25 …``), so a clerk holding a kelurahan's
+    folder of forms knows which RT's form to open; ``workbooks`` has ``wb`` and ``rt_rw``."""
+    if found.empty or "rt_rw" not in workbooks:
+        return found
+    rt_rw = workbooks.set_index("wb")["rt_rw"].dropna()
+    lead = rt_rw.map(lambda v: "RT {}/RW {}: ".format(*v.split("/")) if not v.endswith("/?")
+                     else f"RT {v[:-2]}: ")
+    prefix = found["wb"].map(lead)
+    has = prefix.notna()
+    if not has.any():
+        return found
+    out = found.copy()
+    out.loc[has, "pesan"] = prefix[has] + out.loc[has, "pesan"]
+    return out

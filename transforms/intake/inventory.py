@@ -142,11 +142,17 @@ def plan(present: list[InputFile], manifest: pd.DataFrame, *, force: bool = Fals
 def siblings(manifest: pd.DataFrame, keys: pd.DataFrame, already: set[str],
              present: set[str]) -> list[str]:
     """Present, unread manifest files of the kelurahan-years in ``keys`` (kode_kelurahan,
-    tahun): they compete with the new files in supersession, so they are read again."""
+    tahun; an NA tahun stands for every year of that kelurahan): they compete with the new
+    files in supersession, or form one submission with them (RT forms), so they are read
+    again."""
     if keys.empty or manifest.empty:
         return []
-    m = manifest.merge(keys.drop_duplicates(), on=["kode_kelurahan", "tahun"])
-    return sorted({f for f in m["sumber_file"] if f not in already and f in present})
+    keys = keys.drop_duplicates()
+    any_year = keys["tahun"].isna()
+    m = manifest.merge(keys[~any_year], on=["kode_kelurahan", "tahun"])
+    files = set(m["sumber_file"]) | set(manifest.loc[manifest["kode_kelurahan"].isin(
+        keys.loc[any_year, "kode_kelurahan"]), "sumber_file"])
+    return sorted(f for f in files if f not in already and f in present)
 
 
 @dataclass(frozen=True)

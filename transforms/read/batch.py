@@ -3,6 +3,9 @@
 ``workbooks`` has one row per file (identity, structure, provenance), ``rows`` one row per RT
 with its provenance columns, ``problems`` one row per cell that could not be read as a number.
 Every frame carries ``wb``, the workbook's id in the batch, so a failing row maps back to its file.
+An official Form Data RT (spec §2b) is one file with one RT row: ``form_rt`` marks it, ``rt_rw``
+names its RT, and :attr:`Batch.cells` says where each of its values was read (a form's values
+sit on different rows and sheets, so a column letter and the row do not locate them).
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ from pathlib import Path
 import pandas as pd
 
 from transforms.intake.inventory import InputFile
+from transforms.read.rt_form import FormRead
 from transforms.read.rt_table import stack_rows
 from transforms.read.workbook import WorkbookRead, read_workbook
 from transforms.spec import criteria, reference
+from transforms.spec.names_to_code import NameMatch, code_from_names
 
 PROBLEM_COLUMNS = ["wb", "baris", "kolom", "sel", "isi_sel", "masalah"]
 PROVENANCE = ["wb", "sumber_file", "sha256", "sumber_sheet", "sumber_baris"]
@@ -32,6 +37,8 @@ class Batch:
     #: wb → (Excel row, column) → a number cell's text as the clerk typed it, where it matters
     #: (:attr:`transforms.read.workbook.WorkbookRead.typed`).
     typed: dict[int, dict[tuple[int, str], str]] = field(default_factory=dict)
+    #: Form Data RT only: column or identity field → its cell (``Kekumuhan Awal_RT!C25``).
+    cells: dict[int, dict[str, str]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.workbooks)
@@ -53,6 +60,11 @@ def _workbook_record(wb: int, r: WorkbookRead) -> dict[str, object]:
         "kolom_hilang": ",".join(r.missing_columns) if r.missing_columns else None,
         "jumlah_baris_rt": 0 if r.table is None else len(r.table["sumber_baris"]),
         "convention": r.convention,
+        "form_rt": isinstance(r, FormRead),
+        "rt_rw": _form_rt_rw(r),
+        #: Form Data RT: required column → (sheet, label) missing on the form.
+        "label_hilang": dict(r.missing_labels) if isinstance(r, FormRead) and
+        r.missing_labels else None,
     }
     for f in criteria.identity_fields():
         rec[f.field] = r.identity.get(f.field) if r.identity else None
@@ -62,15 +74,25 @@ def _workbook_record(wb: int, r: WorkbookRead) -> dict[str, object]:
     return rec
 
 
+def _form_rt_rw(r: WorkbookRead) -> str | None:
+    """``RT/RW`` of a form's one RT (None for a kelurahan workbook or an unread RT)."""
+    if not isinstance(r, FormRead) or r.table is None or not len(r.table["rt"]):
+        return None
+    rt, rw = r.table["rt"][0], r.table["rw"][0]
+    return None if rt is None else f"{rt}/{rw or '?'}"
+
+
 def combine(reads: list[WorkbookRead], first_wb: int = 0) -> Batch:
     """A batch of ``reads`` numbered from ``first_wb``."""
-    records, with_rows, problems, letters, typed = [], [], [], {}, {}
+    records, with_rows, problems, letters, typed, cells = [], [], [], {}, {}, {}
     for i, r in enumerate(reads):
         wb = first_wb + i
         records.append(_workbook_record(wb, r))
         letters[wb] = dict(r.columns or {})
         if r.typed:
             typed[wb] = r.typed
+        if isinstance(r, FormRead):
+            cells[wb] = dict(r.cells)
         if r.terbaca and r.table is not None:
             with_rows.append((wb, r))
         problems.extend(
@@ -85,12 +107,12 @@ def combine(reads: list[WorkbookRead], first_wb: int = 0) -> Batch:
         rows = pd.DataFrame(columns=[*PROVENANCE, "rt", "rw", "kawasan",
                                      *criteria.numeric_columns()])
     return Batch(workbooks, rows, pd.DataFrame(problems, columns=PROBLEM_COLUMNS), letters,
-                 typed)
+                 typed, cells)
 
 
 def concat(batches: list[Batch]) -> Batch:
     """One batch from several, renumbering workbook ids so they stay unique."""
-    parts_wb, parts_rows, parts_problems, letters, typed = [], [], [], {}, {}
+    parts_wb, parts_rows, parts_problems, letters, typed, cells = [], [], [], {}, {}, {}
     offset = 0
     for b in batches:
         if b.workbooks.empty:
@@ -101,6 +123,7 @@ def concat(batches: list[Batch]) -> Batch:
         parts_problems.append(b.problems.assign(wb=b.problems["wb"] + shift))
         letters.update({wb + shift: cols for wb, cols in b.letters.items()})
         typed.update({wb + shift: cells for wb, cells in b.typed.items()})
+        cells.update({wb + shift: where for wb, where in b.cells.items()})
         offset += len(b.workbooks)
     if not parts_wb:
         return combine([])
@@ -111,6 +134,7 @@ def concat(batches: list[Batch]) -> Batch:
         pd.concat(parts_problems, ignore_index=True),
         letters,
         typed,
+        cells,
     )
 
 
@@ -132,13 +156,55 @@ def select(batch: Batch, keep: list[bool]) -> Batch:
                  batch.rows[batch.rows["wb"].isin(wbs)].reset_index(drop=True),
                  batch.problems[batch.problems["wb"].isin(wbs)].reset_index(drop=True),
                  {wb: cols for wb, cols in batch.letters.items() if wb in wbs},
-                 {wb: cells for wb, cells in batch.typed.items() if wb in wbs})
+                 {wb: cells for wb, cells in batch.typed.items() if wb in wbs},
+                 {wb: where for wb, where in batch.cells.items() if wb in wbs})
+
+
+def codes_from_names(workbooks: pd.DataFrame, ref: reference.Reference) -> pd.DataFrame:
+    """The workbook frame with ``kode_kelurahan`` of every readable Form Data RT that has no
+    ``Kode Wilayah`` found from its region names (spec §2b), and ``nama_ke_kode``: the
+    :class:`transforms.spec.names_to_code.NameMatch` of a form whose names found no code (for
+    the ``kode_dari_nama`` error; None elsewhere). Forms already matched are not matched again."""
+    out = workbooks.copy()
+    if "nama_ke_kode" not in out:
+        out["nama_ke_kode"] = pd.Series(None, index=out.index, dtype=object)
+    todo = (out["form_rt"].astype(bool) & out["terbaca"].astype(bool)
+            & out["kode_kelurahan"].isna() & out["kode_kelurahan_raw"].isna()
+            & out["nama_ke_kode"].isna())
+    names = ["kabupaten", "kecamatan", "kelurahan", "provinsi"]
+    matches: dict[tuple, NameMatch] = {}  # the forms of a kelurahan repeat its names
+    for i in out.index[todo]:
+        key = tuple(out.loc[i, names])
+        if key not in matches:
+            matches[key] = code_from_names(ref, *key)
+        match = matches[key]
+        if match.ok:
+            out.at[i, "kode_kelurahan"] = match.kode
+        else:
+            out.at[i, "nama_ke_kode"] = match
+    return out
+
+
+def kelurahan_years(workbooks: pd.DataFrame) -> pd.DataFrame:
+    """``kode_kelurahan, tahun`` the files of a batch may compete in: their own, and for a
+    form whose names found no code, the kelurahan its names suggest; ``tahun`` is NA for a
+    form without a year (every year of its kelurahan). After :func:`codes_from_names`."""
+    kode = workbooks["kode_kelurahan"]
+    if "nama_ke_kode" in workbooks:
+        kode = kode.where(kode.notna(), workbooks["nama_ke_kode"].map(
+            lambda m: getattr(m, "saran_kode", None)))
+    keys = pd.DataFrame({"kode_kelurahan": kode, "tahun": workbooks["tahun"]})
+    forms = workbooks["form_rt"].astype(bool)
+    keep = keys["kode_kelurahan"].notna() & (keys["tahun"].notna() | forms)
+    return keys[keep].drop_duplicates().reset_index(drop=True)
 
 
 def with_reference(workbooks: pd.DataFrame, ref: reference.Reference) -> pd.DataFrame:
     """Workbook frame plus the official hierarchy of its code (``*_resmi``), ``kode_dikenal``
     (None when the code is malformed) and ``nama_*_cocok`` flags (None unless both names are
-    known) for the code rule and the name warning."""
+    known) for the code rule and the name warning; forms without a code get theirs from their
+    names first (:func:`codes_from_names`)."""
+    workbooks = codes_from_names(workbooks, ref)
     official = ref.villages.add_suffix("_resmi").rename(
         columns={"kode_kelurahan_resmi": "kode_kelurahan"})
     out = workbooks.merge(official, on="kode_kelurahan", how="left")

@@ -181,10 +181,11 @@ def _data_rows(grid: Grid, header: Header, lay: _Layout) -> list[int]:
     return out
 
 
-class _Rows:
-    """Column arrays of the RT DataFrame, filled column by column."""
+class RowColumns:
+    """Column arrays of the RT DataFrame at Excel rows ``baris``, filled column by column
+    (by the table reader here and by the Form Data RT reader)."""
 
-    def __init__(self, lay: _Layout, baris: list[int]) -> None:
+    def __init__(self, baris: list[int]) -> None:
         self.baris = baris
         self.rt: list[str | None] = []
         self.rw: list[str | None] = []
@@ -249,7 +250,7 @@ def stack_rows(reads: list[tuple[int, WorkbookRead]]) -> pd.DataFrame:
 
 @lru_cache(maxsize=1)
 def _empty_template() -> pd.DataFrame:
-    return table_frame(_Rows(_layout({}), []).columns())
+    return table_frame(RowColumns([]).columns())
 
 
 def empty_rows() -> pd.DataFrame:
@@ -324,7 +325,7 @@ class TableReader:
             self._errors = self.book.error_cells(self.sheet)  # ODS error cells may read as 0
         columns = list(zip(*(self.grid[r] for r in rows), strict=True)) if rows else []
         self.convention = detect_convention(self._numeric_texts(columns))
-        out = _Rows(self.lay, [r + 1 for r in rows])
+        out = RowColumns([r + 1 for r in rows])
         self._read_codes(rows, out)
         for order, (name, c, is_count) in enumerate(self.lay.numeric, start=2):
             values = columns[c] if columns else ()
@@ -341,7 +342,7 @@ class TableReader:
             if columns:
                 yield from (v for v in columns[c] if type(v) is str and v)
 
-    def _read_codes(self, rows: list[int], out: _Rows) -> None:
+    def _read_codes(self, rows: list[int], out: RowColumns) -> None:
         """RT, RW and kawasan of every row, with a problem for an unreadable RT/RW cell."""
         lay = self.lay
         for r in rows:

@@ -1,7 +1,8 @@
 """The clerk's report: what to fix in which workbook, in plain Bahasa Indonesia.
 
 For the people who fill in the KOTAKU workbooks: every workbook grouped kabupaten/kota →
-kelurahan/desa → file, its status (diterima/ditolak/duplikat/digantikan, or dihapus for a file
+kelurahan/desa → file (a kelurahan's RT forms together, each finding led by its form's
+RT), its status (diterima/ditolak/duplikat/digantikan, or dihapus for a file
 no longer in the input folder) with a one-line explanation, and every finding naming the sheet
 and cell and what to change — errors first. One structure, rendered as the whole report
 (``temuan/index.md`` and ``index.html``) and as one page per kabupaten/kota
@@ -99,6 +100,11 @@ def status_explanation(status: str, errors: int, warnings: int) -> str:
         note = (f" Ada {warnings} peringatan: data tetap diterbitkan, mohon diperiksa."
                 if warnings else "")
         return "Diterima — datanya diterbitkan." + note
+    if status == "ditolak" and not errors:
+        return ("Ditahan — berkas ini sendiri tanpa kesalahan, tetapi tidak diterbitkan karena "
+                "berkas lain untuk kelurahan dan tahun yang sama ditolak (lihat peringatan). "
+                "Data yang sudah terbit sebelumnya tetap berlaku; berkas ini tidak perlu "
+                "dikirim ulang.")
     if status == "ditolak":
         return (f"Ditolak — {errors} kesalahan harus diperbaiki. Data berkas ini tidak "
                 "diterbitkan (data yang sudah terbit sebelumnya tetap berlaku). Perbaiki semua "
@@ -227,6 +233,11 @@ def _summary_lines(groups: list[Group]) -> list[str]:
             f"{errors} kesalahan (error) dan {warnings} peringatan (warning)"]
 
 
+def _to_fix(groups: list[Group]) -> list[tuple[Group, Village, Workbook]]:
+    """Rejected files with an error of their own (a form only held back needs no fixing)."""
+    return [(g, v, w) for g, v, w in _all(groups) if w.status == "ditolak" and w.errors]
+
+
 def _where(g: Group, v: Village) -> str:
     return f"{g.nama} › {v.nama}" if v.kode else g.nama
 
@@ -276,7 +287,7 @@ def render_markdown(groups: list[Group], header: str) -> str:
     """The report as markdown (for e-mail, chat or a repository)."""
     lines = [f"# {TITLE}", "", header, "",
              "## Ringkasan", "", *(f"- {s}" for s in _summary_lines(groups)), ""]
-    todo = [(g, v, w) for g, v, w in _all(groups) if w.status == "ditolak"]
+    todo = _to_fix(groups)
     if todo:
         lines += ["### Perlu diperbaiki lalu dikirim ulang", ""]
         lines += [f"- `{w.sumber_file}` ({_where(g, v)}): {w.errors} kesalahan"
@@ -355,7 +366,7 @@ def render_html(groups: list[Group], header: str, *, title: str = TITLE,
     ``links``: ``"index"`` links each kabupaten/kota and kelurahan/desa to its own page from
     the whole report, ``"kabupaten"`` each kelurahan/desa from a kabupaten page."""
     summary = "".join(f"<li>{_e(s)}</li>" for s in _summary_lines(groups))
-    todo = [(g, v, w) for g, v, w in _all(groups) if w.status == "ditolak"]
+    todo = _to_fix(groups)
     todo_html = ("<h3>Perlu diperbaiki lalu dikirim ulang</h3><ul>" + "".join(
         f'<li><a href="#{_anchor(w)}">{_e(w.sumber_file)}</a> ({_e(_where(g, v))}): '
         f"{w.errors} kesalahan</li>" for g, v, w in todo) + "</ul>") if todo else ""

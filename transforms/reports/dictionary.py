@@ -5,7 +5,7 @@ Rendered from the one contract (:func:`transforms.spec.contract.tables`) and the
 partitioning, every column with its type, unit and meaning in Indonesian and English, and the
 scoring rule it comes from. Regenerate with
 ``python -m transforms.reports.dictionary > docs/data-dictionary.md`` (``make docs``);
-``tests/test_dictionary.py`` fails when the committed file is stale.
+``tests/unit/test_dictionary.py`` fails when the committed file is stale.
 """
 
 from __future__ import annotations

@@ -45,7 +45,9 @@ DEFECT_DIR = "_bermasalah"
 
 
 @dataclass(frozen=True)
-class _Reference:
+class RegionList:
+    """The official region list as the sample writers use it: names by dotted code."""
+
     provinces: dict[str, str]
     regencies: dict[str, str]
     districts: dict[str, str]
@@ -58,7 +60,7 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
 
 
 @cache
-def _reference(reference_dir: Path) -> _Reference:
+def region_list(reference_dir: Path) -> RegionList:
     """The official region list, codes as dotted text."""
     def names(f: str) -> dict[str, str]:
         return {r["code"]: r["name"] for r in _read_csv(reference_dir / f)}
@@ -68,7 +70,7 @@ def _reference(reference_dir: Path) -> _Reference:
         villages.setdefault(r["code"][:5], []).append((r["code"], r["name"]))
     for v in villages.values():
         v.sort()
-    return _Reference(names("provinces.csv"), names("regencies.csv"), names("districts.csv"),
+    return RegionList(names("provinces.csv"), names("regencies.csv"), names("districts.csv"),
                       villages)
 
 
@@ -79,8 +81,8 @@ def _clerk_kabupaten(rng: random.Random, name: str) -> str:
     return rng.choice((name, name.upper(), f"KOTA {base.upper()}"))
 
 
-def _clerk_identity(
-    rng: random.Random, ref: _Reference, kode: str, nama: str, tahun: int
+def clerk_identity(
+    rng: random.Random, ref: RegionList, kode: str, nama: str, tahun: int
 ) -> dict[str, object]:
     """Identity values as clerks write them (prefixes, upper case), date sometimes missing."""
     kec = ref.districts[kode[:8]]
@@ -200,7 +202,7 @@ def generate_sample(
     workbook per DEFECTS kind under ``out_dir/_bermasalah/``) and return their ground truth.
     A village reports from the first year on with probability ``coverage``, else from a later
     year, and every year after that. Deterministic for a seed, whatever the number of workers."""
-    out_dir, ref = Path(out_dir), _reference(Path(reference_dir))
+    out_dir, ref = Path(out_dir), region_list(Path(reference_dir))
     years = sorted(years)
     rng = random.Random(seed)
     plan: list[tuple[str, str, str, int, bool]] = []  # kab, kode, nama, tahun, defective
@@ -232,7 +234,7 @@ def generate_sample(
     n_defect = 0
     kelurahan_rts: dict[str, tuple[int, int, list[int]]] = {}  # n RTs, seed, seed per year
     for i, (kab, kode, nama, tahun, bad) in enumerate(plan):
-        identity = _clerk_identity(rng, ref, kode, nama, tahun)
+        identity = clerk_identity(rng, ref, kode, nama, tahun)
         name = _file_name(i, kode, nama, tahun)
         kec = re.sub(r"[/\\:*?\"<>|]+", "-", ref.districts[kode[:8]])
         folder = out_dir / DEFECT_DIR if bad else out_dir / kab / kec

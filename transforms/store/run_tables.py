@@ -14,7 +14,8 @@ from transforms.indicators.rt_rows import conform, rt_indicators
 from transforms.intake.inventory import MANIFEST_COLUMNS, InputFile, Plan
 
 #: Findings that come from the decision between workbooks, not from validating one.
-DECISION_RULES = ("workbook_ganda", "digantikan", "duplikat", "versi_lama_tetap")
+DECISION_RULES = ("workbook_ganda", "digantikan", "duplikat", "versi_lama_tetap",
+                  "form_lain_ditolak")
 
 
 def temuan_table(found: pd.DataFrame, workbooks: pd.DataFrame, run_id: str) -> pd.DataFrame:

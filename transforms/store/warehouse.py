@@ -85,8 +85,11 @@ HISTORY_DOC: dict[str, tuple[tuple[str, str], dict[str, tuple[str, str]]]] = {
         "versi_aturan": ("Versi aturan penilaian", "Scoring rules version"),
         "edisi_referensi": ("Edisi daftar wilayah", "Region list edition"),
         "versi_kumuh": ("Versi perangkat lunak", "Software version"),
-        "status": ("disimpan (di warehouse) lalu diterbitkan (Parquet terbit)",
-                   "stored, then published"),
+        "status": ("berjalan, lalu disimpan (di warehouse) dan diterbitkan (Parquet terbit); "
+                   "atau gagal, dihentikan, masukan_kosong",
+                   "running, then stored and published; or failed, stopped, empty input"),
+        "keterangan": ("Mengapa run gagal atau dihentikan (kosong bila selesai)",
+                       "Why the run failed or was stopped (empty when it completed)"),
     }),
     "riwayat_temuan": (("setiap temuan setiap run, seperti ditulis run itu (lihat run_id)",
                         "every finding of every run, as that run wrote it"), {}),
