@@ -43,8 +43,9 @@ $(UV): | check-python
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
 	  --target .venv-tools/uv-$(UV_VERSION) uv==$(UV_VERSION)
 
+# --compile-bytecode, as pip does: no run or test process compiles its imports again
 $(STAMP): pyproject.toml uv.lock | check-python $(UV)
-	$(UV) sync --locked --extra dev --python $(PYTHON)
+	$(UV) sync --locked --extra dev --compile-bytecode --python $(PYTHON)
 	rm -f $(VENV)/.installed-* && touch $@
 
 # after editing dependencies in pyproject.toml: re-resolve uv.lock (then make install)

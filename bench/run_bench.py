@@ -33,6 +33,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -132,7 +133,7 @@ def _tree_rss(roots: list[psutil.Process]) -> tuple[float, float]:
 
 def kumuh_run(input_dir: Path, out: Path, warehouse: Path, *extra: str,
               env: dict[str, str] | None = None,
-              also: list[subprocess.Popen] = ()) -> dict[str, float]:
+              also: Sequence[subprocess.Popen] = ()) -> dict[str, float]:
     """Seconds and peak RSS (largest process, process tree) of one ``kumuh run`` process
     (``extra`` arguments, ``env``); the trees of ``also`` (a Dask cluster) count in the RSS."""
     kumuh = Path(sys.executable).with_name("kumuh")
@@ -275,6 +276,10 @@ LABELS = {
 }
 
 
+#: --dask rows: another set-up (a running server; the cluster's RSS counts), so no target uses them
+DASK_ROWS = ("server_local", "dask1", "dask2")
+
+
 def _verdict(ok: bool, detail: str) -> dict[str, object]:
     return {"met": ok, "detail": detail}
 
@@ -296,7 +301,7 @@ def targets(rows: dict[str, dict], per_wb: dict[int, float]) -> dict[str, dict]:
     out["1 % changed <= start-up + 10 % of (cold - start-up)"] = _verdict(
         rows["changed"]["seconds"] <= limit,
         f"{rows['changed']['seconds']:.1f} s vs limit {limit:.1f} s")
-    peak = max(r.get("peak_rss_tree_mib", 0) for r in rows.values())
+    peak = max(r.get("peak_rss_tree_mib", 0) for k, r in rows.items() if k not in DASK_ROWS)
     out["peak RSS <= 1.5 GiB"] = _verdict(peak <= 1.5 * GIB,
                                           f"{peak:.0f} MiB (process tree, all runs)")
     if len(per_wb) > 1:
