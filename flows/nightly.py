@@ -159,9 +159,10 @@ def decide_submissions(checked: pd.DataFrame, found: pd.DataFrame, published: pd
 
 @task(cache_policy=NO_CACHE)
 def roll_up(con: duckdb.DuckDBPyConnection, groups: pd.DataFrame,
-            villages: pd.DataFrame) -> None:
+            ref: reference.Reference) -> None:
     """Recompute the kelurahan, kecamatan and kabupaten indicators of the changed groups."""
-    warehouse.refresh_rollups(con, groups, villages)
+    if not groups.empty:  # the region list is loaded only when there is something to roll up
+        warehouse.refresh_rollups(con, groups, ref.villages)
 
 
 @task(cache_policy=NO_CACHE)
@@ -196,7 +197,7 @@ def store(settings: Settings, ref: reference.Reference, tables: run_tables.RunTa
         with warehouse.transaction(con):
             groups = warehouse.store_rt(con, rt=tables.rt, withdrawn=withdrawn,
                                         force_groups=force_groups, present=present)
-            roll_up(quote(con), quote(groups), quote(ref.villages))
+            roll_up(quote(con), quote(groups), quote(ref))
             republish = track_progress(quote(con), quote(groups), quote(force_groups))
             warehouse.store_files(con, groups, processed=tables.processed,
                                   temuan=tables.temuan, present=present,
@@ -381,7 +382,7 @@ def nightly_consolidation(input_dir: str = "data/sample", out: str = "data/out",
                           kelurahan=kelurahan, tahun=tahun, flag_prefix="")
     run_id = new_run_id(started)
     logger = get_run_logger()
-    guard = (lock.writer_lock(lock_path(settings.warehouse), lock_timeout,
+    guard = (lock.writer_lock(lock.beside(settings.warehouse), lock_timeout,
                               lambda who: logger.warning("Menunggu run lain selesai: %s", who))
              if take_lock else nullcontext())
     with guard:
@@ -440,11 +441,6 @@ def with_runner(runner: str = "local", dask_address: str | None = None,
     return nightly_consolidation.with_options(task_runner=task_runner)
 
 
-def lock_path(warehouse_file: Path) -> Path:
-    """The writer lock beside the warehouse file."""
-    return warehouse_file.with_suffix(".lock")
-
-
 def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
                  started: dt.datetime, *, full: bool, force: bool,
                  withdraw: list[tuple[str, int]]) -> RunSummary:
@@ -467,8 +463,7 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
     listing = take_inventory(settings.input, settings.settle_seconds)
     if not listing.workbooks:  # first day, or a share that did not mount: change nothing
         return _nothing_to_do(settings, run_id, started, lingkup, listing)
-    returned = set(known.loc[~known["ada"].astype(bool), "sumber_file"])
-    plan = inventory.plan(listing.workbooks, known, force=full, retry=returned)
+    plan = _plan(listing.workbooks, known, full)
     PROGRESS.stage("membaca workbook")
     batch = _read_with_competitors(settings, plan, known, scope, ref)
     moving = batches.moved(batch)  # changed while read: still being copied, next run
@@ -550,6 +545,46 @@ def _nothing_to_do(settings: Settings, run_id: str, started: dt.datetime, lingku
         lock_files=listing.lock_files, other_files=listing.others, empty_input=True,
         out=str(settings.out), warehouse=str(settings.warehouse),
         kumuh_version=version("kumuh"))
+
+
+def _plan(present: list[inventory.InputFile], known: pd.DataFrame,
+          full: bool) -> inventory.Plan:
+    """The inventory against the manifest; files not settled last time are read again."""
+    returned = set(known.loc[~known["ada"].astype(bool), "sumber_file"])
+    return inventory.plan(present, known, force=full, retry=returned)
+
+
+#: Flow parameters that make a run read or publish whatever the input folder holds.
+_FORCING = ("full", "force", "withdraw", "kabupaten", "kecamatan", "kelurahan", "tahun")
+
+
+def expects_changes(settings: Settings, params: dict) -> bool:
+    """Whether a run with these flow parameters will probably validate or publish anything,
+    judged from the manifest and a look at the input folder, so that the CLI can load the GX
+    suites while the Prefect server starts. A hint: the flow decides for itself."""
+    if any(params.get(name) for name in _FORCING) or not settings.warehouse.exists():
+        return True
+    try:
+        con = warehouse.connect(settings.warehouse, read_only=True)
+        try:
+            known = warehouse.manifest(con)
+            if not warehouse.pending_groups(con).empty or warehouse.get_state(
+                    con, "fingerprint") != fingerprint(reference.Reference(settings.reference)):
+                return True
+        finally:
+            con.close()
+    except duckdb.Error:
+        return True
+    present = inventory.discover(settings.input, settle_seconds=settings.settle_seconds)
+    return _plan(present, known, full=False).changed
+
+
+def load_checks(outputs: bool) -> None:
+    """Import the GX suites now (3–4 s) instead of when the first batch is validated."""
+    import expectations.validate_input  # noqa: F401
+
+    if outputs:
+        import expectations.output_contract  # noqa: F401
 
 
 def _force_groups(settings: Settings, scope: inventory.Scope, full: bool,

@@ -112,10 +112,12 @@ def _info(con: duckdb.DuckDBPyConnection, out: Path) -> None:
 def _build(path: Path, out: Path) -> None:
     con = duckdb.connect(str(path))
     try:
+        con.execute("BEGIN TRANSACTION")  # one commit, not one per view and column comment
         for table in contract.tables():
             con.execute(view_sql(out, table))
             _comments(con, table)
         _info(con, out)
+        con.execute("COMMIT")
         con.execute("CHECKPOINT")
     finally:
         con.close()

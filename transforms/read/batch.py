@@ -205,7 +205,7 @@ def with_reference(workbooks: pd.DataFrame, ref: reference.Reference) -> pd.Data
     known) for the code rule and the name warning; forms without a code get theirs from their
     names first (:func:`codes_from_names`)."""
     workbooks = codes_from_names(workbooks, ref)
-    official = ref.villages.add_suffix("_resmi").rename(
+    official = ref.villages_for(workbooks["kode_kelurahan"]).add_suffix("_resmi").rename(
         columns={"kode_kelurahan_resmi": "kode_kelurahan"})
     out = workbooks.merge(official, on="kode_kelurahan", how="left")
     well_formed = out["kode_kelurahan"].astype("string").str.fullmatch(

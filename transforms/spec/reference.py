@@ -45,6 +45,11 @@ def norm_name(name: object) -> str:
     return re.sub(r"[^0-9a-z]", "", s.lower())
 
 
+#: Columns of :attr:`Reference.villages`.
+VILLAGE_COLUMNS = ["kode_provinsi", "kode_kabupaten", "kode_kecamatan", "kode_kelurahan",
+                   "nama_provinsi", "nama_kabupaten", "nama_kecamatan", "nama_kelurahan"]
+
+
 @dataclass(frozen=True)
 class Reference:
     """The region list loaded from a ``wilayah`` folder (provinces/regencies/districts/villages)."""
@@ -73,9 +78,14 @@ class Reference:
                                                        "name": "nama_provinsi"})
         out = v.merge(d, on="kode_kecamatan").merge(r, on="kode_kabupaten")
         out = out.merge(p, on="kode_provinsi")
-        cols = ["kode_provinsi", "kode_kabupaten", "kode_kecamatan", "kode_kelurahan",
-                "nama_provinsi", "nama_kabupaten", "nama_kecamatan", "nama_kelurahan"]
-        return out[cols].sort_values("kode_kelurahan", ignore_index=True)
+        return out[VILLAGE_COLUMNS].sort_values("kode_kelurahan", ignore_index=True)
+
+    def villages_for(self, codes: pd.Series) -> pd.DataFrame:
+        """:attr:`villages`, or its empty frame without loading the list when ``codes`` is
+        empty (a run that read nothing)."""
+        if len(codes):
+            return self.villages
+        return pd.DataFrame({c: pd.Series(dtype="str") for c in VILLAGE_COLUMNS})
 
     @cached_property
     def village_codes(self) -> frozenset[str]:

@@ -1,0 +1,149 @@
+"""Start-up of ``kumuh run``: the Prefect API it reports to, the temporary server's life, the
+hint that loads the GX suites ahead, and the console script's exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import psutil
+import pytest
+
+from tests.conftest import copy_state
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+KUMUH = Path(sys.executable).with_name("kumuh")
+
+pytestmark = pytest.mark.slow
+
+
+def _closed_port() -> str:
+    """A loopback port nothing listens on (so no local Prefect server answers there)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return str(s.getsockname()[1])
+
+
+def _inbox(tmp_path: Path) -> Path:
+    inbox = tmp_path / "masuk"
+    inbox.mkdir()
+    for f in sorted((SAMPLE / "33.75").rglob("*.xlsx"))[:2]:
+        shutil.copy(f, inbox / f.name)
+    return inbox
+
+
+def _kumuh_run(inbox: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    base = inbox.parent
+    return subprocess.run([str(KUMUH), "run", "--input", str(inbox), "--out", str(base / "out"),
+                           "--warehouse", str(base / "wh" / "k.duckdb")], env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def _runs_of(api_url: str, inbox: Path) -> list[dict]:
+    """Flow runs recorded by the server at ``api_url`` for the input folder ``inbox``."""
+    request = urllib.request.Request(
+        f"{api_url}/flow_runs/filter", data=json.dumps({"limit": 200}).encode(),
+        headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        runs = json.load(answer)
+    return [r for r in runs if r["parameters"].get("input_dir") == str(inbox)]
+
+
+def _without_api(env: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in env.items() if k != "PREFECT_API_URL"}
+
+
+def test_a_running_local_server_is_used(prefect_api: dict, tmp_path: Path) -> None:
+    api = prefect_api["PREFECT_API_URL"]
+    env = {**_without_api(prefect_api), "PREFECT_SERVER_API_PORT": str(urlparse(api).port)}
+    inbox = _inbox(tmp_path)
+    done = _kumuh_run(inbox, env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    runs = _runs_of(api, inbox)
+    assert [r["state_type"] for r in runs] == ["COMPLETED"]
+
+
+def test_the_api_of_the_prefect_profile_is_used(prefect_api: dict, tmp_path: Path) -> None:
+    api = prefect_api["PREFECT_API_URL"]
+    profiles = tmp_path / "profiles.toml"
+    profiles.write_text(f'active = "kumuh"\n\n[profiles.kumuh]\nPREFECT_API_URL = "{api}"\n')
+    env = {**_without_api(prefect_api), "PREFECT_PROFILES_PATH": str(profiles),
+           "PREFECT_SERVER_API_PORT": _closed_port()}
+    inbox = _inbox(tmp_path)
+    done = _kumuh_run(inbox, env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert [r["state_type"] for r in _runs_of(api, inbox)] == ["COMPLETED"]
+
+
+def test_the_temporary_server_dies_with_a_killed_run(tmp_path: Path) -> None:
+    env = {**_without_api(dict(os.environ)), "PREFECT_SERVER_API_PORT": _closed_port()}
+    inbox = _inbox(tmp_path)
+    proc = subprocess.Popen([str(KUMUH), "run", "--input", str(inbox), "--out",
+                             str(tmp_path / "out"), "--warehouse", str(tmp_path / "k.duckdb")],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        servers: list[psutil.Process] = []
+        while not servers and time.monotonic() < deadline and proc.poll() is None:
+            servers = [c for c in psutil.Process(proc.pid).children()
+                       if "uvicorn" in " ".join(c.cmdline())]
+            time.sleep(0.1)
+        assert servers, "no temporary Prefect server was started"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    _, alive = psutil.wait_procs(servers, timeout=60)
+    for p in alive:
+        p.kill()
+    assert not alive, "the temporary server outlived the killed run"
+
+
+def test_expects_changes_reads_the_manifest(worked_example_run, tmp_path: Path) -> None:
+    from flows.config import Settings
+    from flows.nightly import expects_changes
+
+    base, _ = worked_example_run
+    out, warehouse = copy_state(base, tmp_path)
+    settings = Settings(input=tmp_path / "in", out=out, warehouse=warehouse)
+    workbook = tmp_path / "in" / "a.xlsx"
+    assert not expects_changes(settings, {})
+    assert expects_changes(settings, {"full": True})
+    assert expects_changes(settings, {"kelurahan": "33.75.01.1003"})
+    st = workbook.stat()
+    os.utime(workbook, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    assert expects_changes(settings, {})
+    os.utime(workbook, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert not expects_changes(settings, {})
+    shutil.copy2(workbook, tmp_path / "in" / "b.xlsx")
+    assert expects_changes(settings, {})
+    (tmp_path / "in" / "b.xlsx").unlink()
+    workbook.rename(tmp_path / "a.xlsx")
+    assert expects_changes(settings, {})  # vanished: reported and republished
+    assert expects_changes(Settings(input=tmp_path / "in", out=out,
+                                    warehouse=tmp_path / "baru.duckdb"), {})
+
+
+@pytest.mark.parametrize(("args", "code"), [(["--help"], 0), (["run", "--tidak-ada"], 2),
+                                            (["run", "--input", "tidak-ada"], 2)])
+def test_console_exit_codes(args: list[str], code: int, tmp_path: Path) -> None:
+    done = subprocess.run([str(KUMUH), *args], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=120)
+    assert done.returncode == code, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_config_output_is_complete_when_the_process_exits(tmp_path: Path) -> None:
+    done = subprocess.run([str(KUMUH), "config"], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split()[0] for line in lines][-1] == "check_outputs" and len(lines) == 11
