@@ -107,6 +107,11 @@ class Plan:
     copying: list[str] = field(default_factory=list)
 
     @property
+    def changed(self) -> bool:
+        """Whether anything is to be read or has vanished (the run will validate/publish)."""
+        return bool(self.to_read) or not self.vanished.empty
+
+    @property
     def ready(self) -> list[InputFile]:
         """Present workbooks that may be read now (not being copied)."""
         skip = set(self.copying)
