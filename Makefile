@@ -14,6 +14,8 @@ OUT       ?= data/out
 WAREHOUSE ?= data/warehouse/kumuh.duckdb
 N         ?= 11000
 N2        ?=
+# make bench DASK=1: also cold runs on an external Dask cluster of 1 and 2 workers
+DASK      ?=
 # make test: pytest-xdist workers, each taking whole test modules (module-scoped flow runs
 # happen once) in file order, process tests first, so the long kill test starts early.
 # TEST_WORKERS=0 runs the suite in one process.
@@ -41,8 +43,9 @@ $(UV): | check-python
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
 	  --target .venv-tools/uv-$(UV_VERSION) uv==$(UV_VERSION)
 
+# --compile-bytecode, as pip does: no run or test process compiles its imports again
 $(STAMP): pyproject.toml uv.lock | check-python $(UV)
-	$(UV) sync --locked --extra dev --python $(PYTHON)
+	$(UV) sync --locked --extra dev --compile-bytecode --python $(PYTHON)
 	rm -f $(VENV)/.installed-* && touch $@
 
 # after editing dependencies in pyproject.toml: re-resolve uv.lock (then make install)
@@ -71,7 +74,7 @@ docs: $(STAMP)
 	$(BIN)/python -m transforms.reports.dictionary > docs/data-dictionary.md
 
 bench: $(STAMP)
-	$(BIN)/python bench/run_bench.py --n $(N) $(if $(N2),--n2 $(N2))
+	$(BIN)/python bench/run_bench.py --n $(N) $(if $(N2),--n2 $(N2)) $(if $(DASK),--dask)
 
 clean:
 	rm -rf $(OUT) data/warehouse .pytest_cache

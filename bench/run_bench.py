@@ -10,9 +10,14 @@ Each kumuh run is a fresh ``kumuh run`` process (temporary Prefect server includ
 the largest single process and the whole process tree (flow + readers), sampled every 0.1 s.
 Prints the table and the performance targets (met, or how far off) and writes JSON under
 ``bench/out/``. ``--n2`` measures the floor and the cold run at a second N too, to show the
-time per workbook at both sizes. Generated workbooks are cached per N and seed.
+time per workbook at both sizes. ``--dask`` adds cold runs with the read tasks on a Dask
+cluster of separately started processes (``dask scheduler`` + ``dask worker``, 1 then 2
+single-threaded workers, ``--dask-address``), beside a local-pool cold run under the same
+running Prefect server, so the three differ only in where the workbooks are read.
+Generated workbooks are cached per N and seed.
 
-Usage: ``python bench/run_bench.py [--n 11000] [--n2 1000] [--seed 1] [--naive-max 1000]``
+Usage: ``python bench/run_bench.py [--n 11000] [--n2 1000] [--seed 1] [--naive-max 1000]
+[--dask]``
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -116,23 +122,26 @@ def naive(files: list[str]) -> float:
     return time.perf_counter() - t
 
 
-def _tree_rss(proc: psutil.Process) -> tuple[float, float]:
-    """(largest process, whole tree) resident MiB of ``proc`` and its descendants."""
+def _tree_rss(roots: list[psutil.Process]) -> tuple[float, float]:
+    """(largest process, whole tree) resident MiB of ``roots`` and their descendants."""
     sizes = []
-    for p in [proc, *proc.children(recursive=True)]:
+    for p in [q for root in roots for q in [root, *root.children(recursive=True)]]:
         with contextlib.suppress(psutil.Error):
             sizes.append(p.memory_info().rss)
     return max(sizes, default=0) / 2**20, sum(sizes) / 2**20
 
 
-def kumuh_run(input_dir: Path, out: Path, warehouse: Path) -> dict[str, float]:
-    """Seconds and peak RSS (largest process, process tree) of one ``kumuh run`` process."""
+def kumuh_run(input_dir: Path, out: Path, warehouse: Path, *extra: str,
+              env: dict[str, str] | None = None,
+              also: Sequence[subprocess.Popen] = ()) -> dict[str, float]:
+    """Seconds and peak RSS (largest process, process tree) of one ``kumuh run`` process
+    (``extra`` arguments, ``env``); the trees of ``also`` (a Dask cluster) count in the RSS."""
     kumuh = Path(sys.executable).with_name("kumuh")
     t = time.perf_counter()
     proc = subprocess.Popen([str(kumuh), "run", "--input", str(input_dir), "--out", str(out),
-                             "--warehouse", str(warehouse)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    watched = psutil.Process(proc.pid)
+                             "--warehouse", str(warehouse), *extra], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    watched = [psutil.Process(p.pid) for p in (proc, *also)]
     peak = [0.0, 0.0]
 
     def sample_rss() -> None:
@@ -178,8 +187,40 @@ def restore(saved: list[tuple[Path, Path]]) -> None:
         shutil.copy2(copy, path)
 
 
-def measure(n: int, seed: int, naive_max: int, full: bool) -> tuple[int, dict[str, dict]]:
-    """The measures at one N (all of them with ``full``, else the floor and the cold run)."""
+def dask_runs(folder: Path, work: Path) -> dict[str, dict]:
+    """Cold runs under one running Prefect server: the local pool, then the read tasks on a
+    Dask cluster of separate ``dask scheduler`` / ``dask worker`` processes, 1 then 2
+    single-threaded workers (their RSS counted in the tree)."""
+    from prefect.server.api.server import SubprocessASGIServer
+
+    from bench.cluster import dask_cluster
+
+    server = SubprocessASGIServer()  # what a temporary server is, kept for all three runs
+    server.start(timeout=120)  # the first start in a PREFECT_HOME migrates its database
+    env = {**os.environ, "PREFECT_API_URL": server.api_url}
+    rows: dict[str, dict] = {}
+    try:
+        rows["server_local"] = kumuh_run(folder, work / "local-out", work / "local.duckdb",
+                                         env=env)
+        print(f"  local pool, running server {rows['server_local']['seconds']:.1f} s",
+              flush=True)
+        for workers in (1, 2):
+            with dask_cluster(work / f"dask-{workers}", workers, env) as cluster:
+                rows[f"dask{workers}"] = kumuh_run(
+                    folder, work / f"dask-{workers}-out", work / f"dask-{workers}.duckdb",
+                    "--runner", "dask", "--dask-address", cluster.address, env=env,
+                    also=cluster.processes)
+            print(f"  Dask, {workers} worker(s) {rows[f'dask{workers}']['seconds']:.1f} s",
+                  flush=True)
+    finally:
+        server.stop()
+    return rows
+
+
+def measure(n: int, seed: int, naive_max: int, full: bool,
+            dask: bool = False) -> tuple[int, dict[str, dict]]:
+    """The measures at one N (all of them with ``full``, else the floor and the cold run;
+    with ``dask``, the cold runs of :func:`dask_runs` too)."""
     folder, made = generate(n, seed)
     files = sorted(str(p) for p in folder.rglob("*.xlsx"))
     rows: dict[str, dict] = {"floor": {"seconds": parse_floor(files)}}
@@ -216,6 +257,8 @@ def measure(n: int, seed: int, naive_max: int, full: bool) -> tuple[int, dict[st
         finally:
             restore(saved)
         print(f"  1 % changed {rows['changed']['seconds']:.1f} s", flush=True)
+    if dask:
+        rows.update(dask_runs(folder, work))
     return len(files), rows
 
 
@@ -227,7 +270,14 @@ LABELS = {
     "cold": "kumuh cold run",
     "nochange": "kumuh no-change run",
     "changed": "kumuh after 1 % changed",
+    "server_local": "cold, running server, local pool",
+    "dask1": "cold, running server, Dask 1 worker",
+    "dask2": "cold, running server, Dask 2 workers",
 }
+
+
+#: --dask rows: another set-up (a running server; the cluster's RSS counts), so no target uses them
+DASK_ROWS = ("server_local", "dask1", "dask2")
 
 
 def _verdict(ok: bool, detail: str) -> dict[str, object]:
@@ -251,7 +301,7 @@ def targets(rows: dict[str, dict], per_wb: dict[int, float]) -> dict[str, dict]:
     out["1 % changed <= start-up + 10 % of (cold - start-up)"] = _verdict(
         rows["changed"]["seconds"] <= limit,
         f"{rows['changed']['seconds']:.1f} s vs limit {limit:.1f} s")
-    peak = max(r.get("peak_rss_tree_mib", 0) for r in rows.values())
+    peak = max(r.get("peak_rss_tree_mib", 0) for k, r in rows.items() if k not in DASK_ROWS)
     out["peak RSS <= 1.5 GiB"] = _verdict(peak <= 1.5 * GIB,
                                           f"{peak:.0f} MiB (process tree, all runs)")
     if len(per_wb) > 1:
@@ -288,12 +338,14 @@ def main() -> None:
                     help="a second N: floor and cold run there too (time per workbook)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--naive-max", type=int, default=1000)
+    ap.add_argument("--dask", action="store_true",
+                    help="also cold runs on an external Dask cluster of 1 and 2 workers")
     args = ap.parse_args()
     assert len(criteria()) == 16
     OUT.mkdir(parents=True, exist_ok=True)
 
     print(f"N = {args.n}", flush=True)
-    n, rows = measure(args.n, args.seed, args.naive_max, full=True)
+    n, rows = measure(args.n, args.seed, args.naive_max, full=True, dask=args.dask)
     per_wb = {n: (rows["cold"]["seconds"] - rows["startup"]["seconds"]) / n}
     second = None
     if args.n2:
@@ -304,6 +356,11 @@ def main() -> None:
     _print(n, rows)
     if second:
         _print(second["n"], second["measures"])
+    if "dask2" in rows:
+        one, two = rows["dask1"]["seconds"], rows["dask2"]["seconds"]
+        print(f"\nDask, external cluster: 2 workers {one / two:.2f}x the speed of 1 "
+              f"({one:.1f} s -> {two:.1f} s); local pool, same server: "
+              f"{rows['server_local']['seconds']:.1f} s")
     verdicts = targets(rows, per_wb)
     print("\ntargets:")
     for name, v in verdicts.items():

@@ -17,6 +17,9 @@ import great_expectations as gx
 from transforms.spec import criteria, reference
 
 INTEGER_SUFFIX = "__pecahan"  # derived column: fractional part of a count
+#: Derived column of a ha/m volume: the largest volume its row allows (the denominator, or
+#: the volume itself when it passes the denominator by no more than rounding causes).
+ROUNDED_SUFFIX = "__batas"
 
 
 def _meta(aturan: str, kolom: str, **extra: str) -> dict[str, str]:
@@ -25,7 +28,8 @@ def _meta(aturan: str, kolom: str, **extra: str) -> dict[str, str]:
 
 def rt_row_expectations() -> list[gx.expectations.Expectation]:
     """Value rules per RT row: required, non-negative, plausible magnitude, whole counts,
-    volume ≤ denominator, unique RT per workbook; warnings: penduduk ≥ KK and zero denominators."""
+    volume ≤ denominator (ha/m: beyond rounding), unique RT per workbook; warnings: a ha/m
+    volume above its denominator within rounding, penduduk ≥ KK and zero denominators."""
     E = gx.expectations
     out: list[gx.expectations.Expectation] = [
         E.ExpectColumnValuesToNotBeNull(column="rt", meta=_meta("rt_kosong", "rt")),
@@ -46,11 +50,16 @@ def rt_row_expectations() -> list[gx.expectations.Expectation]:
     for col in sorted(criteria.count_columns()):
         out.append(E.ExpectColumnValuesToBeInSet(column=col + INTEGER_SUFFIX, value_set=[0.0],
                                                  meta=_meta("bukan_bilangan_bulat", col)))
-    for c in criteria.criteria():
+    for c in criteria.criteria():  # a ha/m volume may pass its denominator by rounding (spec §3)
         out.append(E.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A=c.penyebut, column_B=c.vol, or_equal=True,
-            ignore_row_if="either_value_is_missing",
+            column_A=c.penyebut if c.is_count else c.vol + ROUNDED_SUFFIX, column_B=c.vol,
+            or_equal=True, ignore_row_if="either_value_is_missing",
             meta=_meta("volume_melebihi_penyebut", c.vol, penyebut=c.penyebut)))
+        if not c.is_count:
+            out.append(E.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A=c.penyebut, column_B=c.vol, or_equal=True,
+                ignore_row_if="either_value_is_missing",
+                meta=_meta("volume_dibulatkan", c.vol, penyebut=c.penyebut)))
     out.append(E.ExpectColumnPairValuesAToBeGreaterThanB(
         column_A="jumlah_penduduk", column_B="jumlah_kk", or_equal=True,
         ignore_row_if="either_value_is_missing",
@@ -62,7 +71,8 @@ def rt_row_expectations() -> list[gx.expectations.Expectation]:
 
 
 def workbook_expectations(today: dt.date | None = None) -> list[gx.expectations.Expectation]:
-    """File-level rules: readable, RT table and required columns present, identity present,
+    """File-level rules: readable, RT table with rows and required columns present, identity
+    present,
     code well-formed and in the region list, year in range; warning: names match the list.
     Expects the frame of :func:`transforms.read.batch.with_reference` (``kode_dikenal``,
     ``nama_*_cocok``)."""
@@ -74,6 +84,8 @@ def workbook_expectations(today: dt.date | None = None) -> list[gx.expectations.
         E.ExpectColumnValuesToBeInSet(column="tabel_rt_ditemukan", value_set=[True],
                                       meta=_meta("tabel_rt_tidak_ditemukan", "")),
         E.ExpectColumnValuesToBeNull(column="kolom_hilang", meta=_meta("kolom_hilang", "")),
+        E.ExpectColumnValuesToBeBetween(column="jumlah_baris_rt", min_value=1,
+                                        meta=_meta("tabel_rt_kosong", "")),
         E.ExpectColumnValuesToMatchRegex(column="kode_kelurahan",
                                          regex=reference.KODE_KELURAHAN_PATTERN,
                                          meta=_meta("kode_format", "kode_kelurahan")),

@@ -1,12 +1,24 @@
 """The ``kumuh`` command: run, withdraw, status, config, serve and sample.
 
-Locations and schedule come from :func:`flows.config.resolve` (default < kumuh.toml <
-``KUMUH_*`` < flag). ``kumuh run`` exits 0 when the run completed, even if workbooks were
-rejected (they are reported); 2 for a bad input folder, 3 when another run held the lock past
-``--lock-timeout``; other non-zero codes only when the run itself failed.
+Settings come from :func:`flows.config.resolve` (default < kumuh.toml < ``KUMUH_*`` < flag)
+and are checked, with the scope flags, before any workbook is read and before Prefect starts.
+Everything a person reads is in Bahasa Indonesia; Prefect's and GX's own log lines go to the
+log file (:mod:`flows.runlog`). Exit codes:
+
+- 0 the command completed (a run with rejected workbooks completed too: they are reported);
+- 1 an unexpected failure: one line on the terminal, the traceback in the log file;
+- 2 a setting, flag or code that cannot work (one line naming it);
+- 3 the lock was not free within ``--lock-timeout`` (another run, or the warehouse held open
+  by another program);
+- 130 / 143 stopped by Ctrl-C / SIGTERM (published data and warehouse intact).
 """
 
+# ruff: noqa: E402  (the clock starts before the imports)
 from __future__ import annotations
+
+import time
+
+STARTED = time.monotonic()  # the command's wall time includes Prefect's start-up
 
 import argparse
 import atexit
@@ -14,103 +26,185 @@ import contextlib
 import logging
 import os
 import sys
-from contextlib import AbstractContextManager
+import tempfile
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.metadata import version
 from pathlib import Path
 
-from flows import config, prefect_server, process
+from flows import config, prefect_server, process, runlog
+from flows.config import ConfigError
 
 process.set_up()
 
-EXIT_BAD_INPUT, EXIT_LOCKED = 2, 3
+EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 1, 2, 3
 
 
-def _where(location: str) -> str:
-    return location if "://" in location else str(Path(location).resolve())
+class UsageError(ValueError):
+    """The command cannot do what was asked (one line for the operator; exit 2)."""
 
 
-def _print_summary(s: dict) -> None:
-    years = ", ".join(str(y) for y in s["years"]) or "-"
-    published = (f"{s['groups_published']} kelompok kabupaten-tahun diperbarui"
-                 if s["published"] else "tidak ada yang berubah; Parquet tidak disentuh")
-    rows = ", ".join(f"{k} {v}" for k, v in s["rows"].items()) or "-"
-    print(
-        f"\nkumuh run {s['run_id']} ({s['scope']}) selesai dalam {s['seconds']:.1f} s\n"
-        f"  berkas        : {s['files_present']} ada — {s['new']} baru, {s['changed']} berubah, "
-        f"{s['unchanged']} tidak berubah, {s['vanished']} hilang; {s['files_read']} dibaca\n"
+def _where(location: Path | str) -> str:
+    return location if isinstance(location, str) else str(Path(location).resolve())
+
+
+def _listed(files: list[str], most: int = 5) -> str:
+    shown = ", ".join(files[:most])
+    return shown + (f" … dan {len(files) - most} lainnya" if len(files) > most else "")
+
+
+def summary_text(s: dict, seconds: float) -> str:
+    """The run summary an operator reads after ``kumuh run`` (``seconds``: wall time)."""
+    out = _where(s["out"])
+    read = f"{s['files_read']} dibaca" + (" (semua dibaca ulang)" if s.get("full") else "")
+    lines = [
+        f"kumuh run {s['run_id']} ({s['scope']}) selesai dalam {seconds:.1f} s",
+        f"  berkas        : {s['files_present']} workbook — {s['new']} baru, {s['changed']} "
+        f"berubah, {s['unchanged']} tidak berubah, {s['vanished']} hilang; {read}"]
+    skipped = []
+    if s.get("copying"):
+        skipped.append(f"{len(s['copying'])} sedang disalin, dibaca run berikutnya "
+                       f"({_listed(s['copying'])})")
+    if s.get("lock_files"):
+        skipped.append(f"{len(s['lock_files'])} berkas kunci Excel (~$…) diabaikan")
+    if skipped:
+        lines.append(f"  dilewati      : {'; '.join(skipped)}")
+    if s.get("other_files"):
+        lines.append(f"  bukan workbook: {len(s['other_files'])} berkas baru diabaikan: "
+                     f"{_listed(s['other_files'])}")
+    if s["groups_published"]:
+        years = ", ".join(str(y) for y in s["years"])
+        published = (f"{s['groups_published']} kelompok kabupaten-tahun diperbarui "
+                     f"(tahun {years})")
+    else:
+        published = "tidak ada kelompok kabupaten-tahun yang berubah; " + (
+            "temuan dan pengiriman diperbarui" if s["published"] else "Parquet tidak disentuh")
+    lines += [
         f"  workbook      : {s['diterima']} diterima, {s['ditolak']} ditolak, "
-        f"{s['duplikat']} duplikat, {s['digantikan']} digantikan\n"
-        f"  temuan        : {s['errors']} error, {s['warnings']} warning "
-        f"(lihat temuan_validasi dan {_where(s['out'])}/temuan/index.html)\n"
-        f"  diterbitkan   : {published}; tahun data baru: {years}\n"
-        f"  baris         : {rows}\n"
-        f"  Parquet       : {_where(s['out'])}/<tabel>/\n"
-        f"  laporan       : {_where(s['out'])}/laporan/index.html\n"
-        f"  warehouse     : {Path(s['warehouse']).resolve()}"
-    )
+        f"{s['duplikat']} duplikat, {s['digantikan']} digantikan (dari yang dibaca run ini)",
+        f"  ditahan       : {s.get('held_back', s['ditolak'])} workbook ditolak menunggu "
+        f"perbaikan (lihat {out}/temuan/index.html)",
+        f"  temuan        : {s['errors']} error, {s['warnings']} warning saat ini "
+        "(tabel temuan_validasi)",
+        f"  diterbitkan   : {published}"]
+    if s["rows"]:
+        lines.append("  baris         : " + ", ".join(f"{k} {v}" for k, v in s["rows"].items()))
+    lines += [f"  Parquet       : {out}/<tabel>/",
+              f"  laporan       : {out}/laporan/index.html",
+              f"  warehouse     : {Path(s['warehouse']).resolve()}"]
+    return "\n".join(lines)
 
 
-def _settings(args: argparse.Namespace) -> config.Settings:
+def _settings(args: argparse.Namespace, *, need_input: bool = False,
+              writes: bool = True) -> config.Settings:
+    """The resolved settings, checked (ConfigError otherwise); with ``writes`` the locations
+    must be writable."""
     flags = {name: getattr(args, name, None) for name in config.CONFIGURABLE}
-    settings, _ = config.resolve(flags, config=args.config)
+    settings, sources = config.resolve(flags, config=args.config)
+    if writes:
+        config.check_locations(settings, sources, need_input=need_input)
     return settings
 
 
-def _locked(settings: config.Settings) -> AbstractContextManager:
-    """The writer lock, taken before Prefect starts (a clean message, no traceback)."""
-    from transforms.store.lock import lock_path, writer_lock
+def _log_beside(settings: config.Settings) -> None:
+    """From here on, the detailed log goes to the log folder beside the warehouse."""
+    runlog.use_folder(settings.warehouse.parent / "log")
+
+
+def _say(text: str) -> None:
+    print(f"kumuh: {text}", file=sys.stderr, flush=True)
+
+
+@contextmanager
+def _exclusive(settings: config.Settings) -> Iterator[None]:
+    """The writer lock, then the warehouse free of other programs — both waited for up to
+    ``lock_timeout`` before Prefect starts (LockTimeout otherwise)."""
+    from transforms.store import warehouse
+    from transforms.store.lock import beside, writer_lock
 
     def waiting(who: str) -> None:
-        print(f"kumuh: menunggu run lain selesai ({who}) ...", file=sys.stderr, flush=True)
+        _say(f"menunggu run lain selesai ({who}) ...")
 
-    return writer_lock(lock_path(settings.warehouse), settings.lock_timeout, waiting)
+    def busy(what: str) -> None:
+        _say(f"menunggu: {what}; analis sebaiknya membuka {_where(settings.out)}/kumuh.duckdb "
+             "atau Parquet-nya, yang tidak pernah menahan run ...")
+
+    _log_beside(settings)
+    with writer_lock(beside(settings.warehouse), settings.lock_timeout, waiting):
+        if settings.warehouse.exists():  # (a new one is nobody else's)
+            warehouse.connect(settings.warehouse, wait=settings.lock_timeout,
+                              on_wait=busy).close()
+        yield
 
 
-def _consolidate(settings: config.Settings, **params) -> dict | int:
-    """One flow run under the writer lock. The Prefect API is chosen (a temporary server
-    started) before Prefect, pandas and the flow are imported, so they load meanwhile, and so
-    do the GX suites when the run will probably need them."""
-    from transforms.store.lock import LockTimeout
+def _consolidate(settings: config.Settings, **params) -> dict:
+    """One flow run (the caller holds the writer lock). The Prefect API is chosen (a temporary
+    server started) before Prefect, pandas and the flow are imported, so they load meanwhile,
+    and so do the GX suites when the run will probably need them."""
+    api = prefect_server.start()
+    from flows import nightly
 
-    try:
-        with _locked(settings):
-            api = prefect_server.start()
-            from flows import nightly
-
-            if api.starting and nightly.expects_changes(settings, params):
-                nightly.load_checks(settings.check_outputs)  # also while the server starts
-            api.ready()
-            run = nightly.with_runner(settings.runner, settings.dask_address, settings.workers)
-            return run(input_dir=str(settings.input), out=str(settings.out),
-                       warehouse_path=str(settings.warehouse), workers=settings.workers,
-                       settle_seconds=settings.settle_seconds, take_lock=False,
-                       runner=settings.runner, check_outputs=settings.check_outputs,
-                       **params)
-    except LockTimeout as exc:
-        print(f"kumuh: {exc}", file=sys.stderr)
-        return EXIT_LOCKED
+    if api.starting and nightly.expects_changes(settings, params):
+        nightly.load_checks(settings.check_outputs)  # also while the server starts
+    api.ready()
+    run = nightly.with_runner(settings.runner, settings.dask_address, settings.workers)
+    return run(input_dir=str(settings.input), out=_where(settings.out),
+               warehouse_path=str(settings.warehouse), workers=settings.workers,
+               settle_seconds=settings.settle_seconds, take_lock=False,
+               lock_timeout=settings.lock_timeout, runner=settings.runner,
+               check_outputs=settings.check_outputs, timezone=settings.timezone, **params)
 
 
 def _run(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    if not settings.input.is_dir():
-        print(f"kumuh: folder masukan tidak ada atau bukan folder: {settings.input}",
-              file=sys.stderr)
-        return EXIT_BAD_INPUT
-    s = _consolidate(settings, full=args.full, kabupaten=args.kabupaten,
-                     kecamatan=args.kecamatan, kelurahan=args.kelurahan, tahun=args.tahun,
-                     force=args.force)
-    if isinstance(s, int):
-        return s
-    _print_summary(s)
+    from flows.scope import checked_scope
+
+    settings = _settings(args, need_input=True)
+    scope = checked_scope(settings.reference, kabupaten=args.kabupaten,
+                          kecamatan=args.kecamatan, kelurahan=args.kelurahan, tahun=args.tahun)
+    with _exclusive(settings):
+        s = _consolidate(settings, full=args.full, kabupaten=scope.kabupaten,
+                         kecamatan=scope.kecamatan, kelurahan=scope.kelurahan,
+                         tahun=scope.tahun, force=args.force)
+    if s.get("empty_input"):
+        _say(f"PERHATIAN: folder masukan {Path(settings.input).resolve()} tidak berisi "
+             "workbook satu pun — tidak ada yang diubah, data terbit tetap; bila ini folder "
+             "jaringan, periksa apakah sudah terpasang")
+        return 0
+    print("\n" + summary_text(s, time.monotonic() - STARTED))
     return 0
 
 
+def _published(settings: config.Settings, kode: str, tahun: int) -> bool:
+    """Whether the warehouse publishes RT rows of this kelurahan-year."""
+    import duckdb
+
+    if not settings.warehouse.exists():
+        return False
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        return bool(con.execute("SELECT count(*) FROM indikator_rt WHERE kode_kelurahan = ? "
+                                "AND tahun = ?", [kode, tahun]).fetchone()[0])
+    except duckdb.CatalogException:  # a warehouse no run has filled yet
+        return False
+    finally:
+        con.close()
+
+
 def _withdraw(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    s = _consolidate(settings, withdraw=[(args.kelurahan, args.tahun)])
-    if isinstance(s, int):
-        return s
-    print(f"Data kelurahan {args.kelurahan} tahun {args.tahun} ditarik dari terbitan "
+    from flows.scope import checked_scope
+
+    settings = _settings(args, need_input=True)
+    scope = checked_scope(settings.reference, kelurahan=args.kelurahan, tahun=args.tahun)
+    with _exclusive(settings):
+        if not _published(settings, scope.kelurahan, scope.tahun):
+            raise UsageError(f"kelurahan {scope.kelurahan} tahun {scope.tahun} tidak ada dalam "
+                             "data terbit; tidak ada yang ditarik")
+        s = _consolidate(settings, withdraw=[(scope.kelurahan, scope.tahun)])
+    if s.get("empty_input"):
+        raise UsageError(f"folder masukan {settings.input} tidak berisi workbook satu pun; "
+                         "penarikan tidak dijalankan (periksa folder itu dulu)")
+    print(f"Data kelurahan {scope.kelurahan} tahun {scope.tahun} ditarik dari terbitan "
           f"(run {s['run_id']}).")
     return 0
 
@@ -118,7 +212,7 @@ def _withdraw(args: argparse.Namespace) -> int:
 def _status(args: argparse.Namespace) -> int:
     from flows.status import status_text
 
-    print(status_text(_settings(args), last=args.last))
+    print(status_text(_settings(args, writes=False), last=args.last))
     return 0
 
 
@@ -127,105 +221,229 @@ def _config(args: argparse.Namespace) -> int:
     settings, sources = config.resolve(flags, config=args.config)
     for name in config.CONFIGURABLE:
         print(f"{name:<15} = {getattr(settings, name)!s:<40} ({sources[name]})")
+    config.check_locations(settings, sources, need_input=True)
     return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from flows.serve import serve_forever
+    settings = _settings(args, need_input=True)
+    _log_beside(settings)
+    from flows.serve import NoServer, prefect_server, serve_forever
 
-    serve_forever(_settings(args))
+    try:
+        url = prefect_server()
+    except NoServer as exc:
+        raise UsageError(str(exc)) from None
+    print(f"kumuh serve: deployment nightly-consolidation/nightly-consolidation (cron "
+          f"'{settings.schedule}', {settings.timezone}) dan nightly-consolidation/rerun "
+          f"dilayani di {url}; log: {runlog.today_file()}; hentikan dengan Ctrl-C", flush=True)
+    serve_forever(settings)
     return 0
 
 
 def _sample(args: argparse.Namespace) -> int:
+    if args.forms:
+        return _sample_forms(args)
     from transforms.sample.generate import generate_sample
 
     made = generate_sample(args.out, config.REFERENCE_DIR, kabupaten=args.kabupaten,
                            years=args.years, kelurahan_per_kabupaten=args.kelurahan,
                            seed=args.seed, with_errors=not args.no_errors,
-                           workers=args.workers or 1)
+                           workers=args.workers or 1, coverage=args.coverage)
     bad = sum(1 for w in made if w.defects)
     print(f"{len(made)} workbook ditulis ke {args.out} ({bad} sengaja bermasalah)")
     return 0
 
 
+def _sample_forms(args: argparse.Namespace) -> int:
+    from transforms.sample.rt_forms import generate_form_sample
+
+    made = generate_form_sample(args.out, config.REFERENCE_DIR, kabupaten=args.kabupaten,
+                                years=args.years, kelurahan_per_kabupaten=args.kelurahan,
+                                seed=args.seed, with_errors=not args.no_errors)
+    held = {f.path.parent for f in made if f.defects}
+    print(f"{len(made)} Form Data RT ditulis ke {args.out}, satu folder per kelurahan-tahun "
+          f"({len(held)} folder berisi form yang sengaja bermasalah)")
+    return 0
+
+
+# --- the parser, in Bahasa Indonesia ---------------------------------------------------------
+
+#: argparse's own words, as kumuh's users read them.
+_ARGPARSE_WORDS = {
+    "usage: ": "pemakaian: ",
+    "options": "opsi",
+    "positional arguments": "perintah",
+    "show this help message and exit": "tampilkan bantuan ini lalu keluar",
+    "the following arguments are required: %s": "argumen wajib belum diisi: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)":
+        "pilihan %(value)r tidak dikenal (pilih: %(choices)s)",
+    "invalid %(type)s value: %(value)r": "%(value)r bukan %(type)s",
+    "unrecognized arguments: %s": "argumen tidak dikenal: %s",
+    "expected one argument": "perlu satu nilai",
+    "expected at least one argument": "perlu paling sedikit satu nilai",
+    "argument %(argument_name)s: %(message)s": "%(argument_name)s: %(message)s",
+    "ambiguous option: %(option)s could match %(matches)s":
+        "opsi %(option)s ambigu: bisa %(matches)s",
+    "not allowed with argument %s": "tidak boleh bersama %s",
+}
+
+
+def _number(kind: type, name: str):
+    def convert(text: str):
+        return kind(text)
+    convert.__name__ = name  # argparse names the expected type by it
+    return convert
+
+
+WHOLE, NUMBER = _number(int, "bilangan bulat"), _number(float, "bilangan")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line Indonesian errors (exit 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        _say(f"{message} (lihat {self.prog} --help)")
+        raise SystemExit(EXIT_USAGE)
+
+
 def _common(p: argparse.ArgumentParser, *, schedule: bool = False) -> None:
     """Flags of the configurable settings (None = not given, so lower layers apply)."""
-    p.add_argument("--config", type=Path, default=None, help="kumuh.toml to use")
-    p.add_argument("--input", default=None, help="folder of workbooks (default data/sample)")
-    p.add_argument("--out", default=None, help="publish root (default data/out)")
+    p.add_argument("--config", type=Path, default=None,
+                   help="berkas kumuh.toml (bawaan: $KUMUH_CONFIG atau ./kumuh.toml)")
+    p.add_argument("--input", default=None,
+                   help="folder workbook kiriman (bawaan data/sample)")
+    p.add_argument("--out", default=None,
+                   help="folder terbit, atau s3://bucket/awalan (bawaan data/out)")
     p.add_argument("--warehouse", default=None,
-                   help="DuckDB warehouse file (default data/warehouse/kumuh.duckdb)")
-    p.add_argument("--lock-timeout", type=float, default=None,
-                   help="seconds to wait for another run (default: wait)")
-    p.add_argument("--settle-seconds", type=float, default=None,
-                   help="leave files modified less than this long ago for the next run")
-    p.add_argument("--workers", type=int, default=None,
-                   help="processes for reading (default: all cores)")
+                   help="berkas warehouse DuckDB (bawaan data/warehouse/kumuh.duckdb)")
+    p.add_argument("--lock-timeout", type=NUMBER, default=None, metavar="DETIK",
+                   help="batas tunggu run lain / warehouse yang sedang dibuka program lain "
+                        "(bawaan: tunggu sampai bebas; habis → keluar dengan kode 3)")
+    p.add_argument("--settle-seconds", type=NUMBER, default=None, metavar="DETIK",
+                   help="berkas yang diubah kurang dari DETIK lalu dianggap masih disalin "
+                        "dan dibaca run berikutnya")
+    p.add_argument("--workers", type=WHOLE, default=None, metavar="N",
+                   help="jumlah proses pembaca (bawaan: semua inti)")
     if schedule:
-        p.add_argument("--schedule", default=None, help="cron (default '0 2 * * *')")
-        p.add_argument("--timezone", default=None, help="default Asia/Jakarta")
+        p.add_argument("--schedule", default=None, metavar="CRON",
+                       help="jadwal konsolidasi malam (bawaan '0 2 * * *')")
+        p.add_argument("--timezone", default=None, metavar="ZONA",
+                       help="zona waktu jadwal (bawaan Asia/Jakarta)")
 
 
 def parser() -> argparse.ArgumentParser:
     """The command-line interface."""
-    p = argparse.ArgumentParser(prog="kumuh", description="KOTAKU slum-indicator pipeline")
-    sub = p.add_subparsers(dest="command", required=True)
+    argparse._ = lambda text: _ARGPARSE_WORDS.get(text, text)  # argparse's gettext hook
+    p = _Parser(prog="kumuh", description="Konsolidasi workbook survei kumuh KOTAKU menjadi "
+                "indikator Permen PUPR 14/2018 (Parquet, warehouse DuckDB, laporan).",
+                epilog="Kode keluar: 0 selesai; 1 galat tak terduga (rincian di berkas log); "
+                "2 pengaturan/argumen/kode salah; 3 batas tunggu habis; 130 Ctrl-C; 143 SIGTERM.")
+    p.add_argument("--version", action="version", version=f"kumuh {version('kumuh')}",
+                   help="tampilkan versi kumuh lalu keluar")
+    sub = p.add_subparsers(dest="command", required=True, metavar="PERINTAH",
+                           parser_class=_Parser)
 
-    run = sub.add_parser("run", help="consolidate every new or changed workbook and publish")
+    run = sub.add_parser("run", help="konsolidasi semua workbook baru atau berubah, lalu terbitkan")
     _common(run)
-    run.add_argument("--full", action="store_true", help="re-read and republish everything")
-    run.add_argument("--kabupaten", help="rerun one kabupaten/kota, e.g. 33.75")
-    run.add_argument("--kecamatan", help="rerun one kecamatan, e.g. 33.75.01")
-    run.add_argument("--kelurahan", help="rerun one kelurahan/desa, e.g. 33.75.01.1003")
-    run.add_argument("--tahun", type=int, help="rerun one survey year")
+    run.add_argument("--full", action="store_true",
+                     help="baca ulang dan terbitkan ulang semuanya")
+    run.add_argument("--kabupaten", metavar="KODE",
+                     help="jalankan ulang satu kabupaten/kota, mis. 33.75 atau 3375")
+    run.add_argument("--kecamatan", metavar="KODE",
+                     help="jalankan ulang satu kecamatan, mis. 33.75.01")
+    run.add_argument("--kelurahan", metavar="KODE",
+                     help="jalankan ulang satu kelurahan/desa, mis. 33.75.01.1003")
+    run.add_argument("--tahun", type=WHOLE, metavar="TAHUN",
+                     help="jalankan ulang satu tahun survei")
     run.add_argument("--force", action="store_true",
-                     help="with a scope: recompute and republish it even if nothing changed")
+                     help="bersama lingkup di atas: hitung dan terbitkan ulang walau tidak "
+                          "ada yang berubah")
     run.add_argument("--runner", choices=config.RUNNERS, default=None,
-                     help="where the read tasks run: local process pool (default) or dask")
-    run.add_argument("--dask-address", default=None,
-                     help="Dask scheduler, e.g. tcp://host:8786 (default: a LocalCluster)")
+                     help="tempat tugas membaca berjalan: local (bawaan) atau dask")
+    run.add_argument("--dask-address", default=None, metavar="ALAMAT",
+                     help="scheduler Dask, mis. tcp://host:8786 (bawaan: LocalCluster)")
     run.set_defaults(func=_run)
 
-    withdraw = sub.add_parser("withdraw", help="remove a kelurahan-year whose file is gone")
+    withdraw = sub.add_parser("withdraw",
+                              help="tarik data satu kelurahan-tahun yang berkasnya dihapus")
     _common(withdraw)
-    withdraw.add_argument("--kelurahan", required=True)
-    withdraw.add_argument("--tahun", type=int, required=True)
+    withdraw.add_argument("--kelurahan", required=True, metavar="KODE")
+    withdraw.add_argument("--tahun", type=WHOLE, required=True, metavar="TAHUN")
     withdraw.set_defaults(func=_withdraw)
 
-    status = sub.add_parser("status", help="last runs and open problems")
+    status = sub.add_parser("status", help="run terakhir, run yang gagal/terputus, penarikan "
+                            "dan workbook yang ditolak")
     _common(status)
-    status.add_argument("--last", type=int, default=10)
+    status.add_argument("--last", type=WHOLE, default=10, metavar="N",
+                        help="jumlah run yang ditampilkan (bawaan 10)")
     status.set_defaults(func=_status)
 
-    cfg = sub.add_parser("config", help="effective settings and where each comes from")
+    cfg = sub.add_parser("config", help="pengaturan yang berlaku dan asal masing-masing")
     _common(cfg, schedule=True)
     cfg.set_defaults(func=_config)
 
-    serve = sub.add_parser("serve", help="serve the nightly and rerun Prefect deployments")
+    serve = sub.add_parser("serve", help="layani deployment Prefect malam dan rerun")
     _common(serve, schedule=True)
     serve.set_defaults(func=_serve)
 
-    sample = sub.add_parser("sample", help="generate realistic sample workbooks")
-    sample.add_argument("--out", type=Path, default=config.DEFAULT_INPUT)
-    sample.add_argument("--kabupaten", nargs="+", default=["33.75", "35.08"])
-    sample.add_argument("--years", nargs="+", type=int, default=[2023, 2024])
-    sample.add_argument("--kelurahan", type=int, default=15, help="kelurahan per kabupaten")
-    sample.add_argument("--seed", type=int, default=2024)
+    sample = sub.add_parser("sample", help="buat contoh workbook survei yang realistis")
+    sample.add_argument("--out", type=Path, default=config.DEFAULT_INPUT,
+                        help="folder tujuan (bawaan data/sample)")
+    sample.add_argument("--kabupaten", nargs="+", default=["33.75", "35.08"], metavar="KODE")
+    sample.add_argument("--years", nargs="+", type=WHOLE, default=[2022, 2023, 2024],
+                        metavar="TAHUN")
+    sample.add_argument("--kelurahan", type=WHOLE, default=12, metavar="N",
+                        help="jumlah kelurahan per kabupaten")
+    sample.add_argument("--coverage", type=NUMBER, default=0.6, metavar="F",
+                        help="bagian kelurahan yang melapor sejak tahun pertama (sisanya "
+                             "menyusul pada tahun berikutnya)")
+    sample.add_argument("--seed", type=WHOLE, default=2024)
     sample.add_argument("--no-errors", action="store_true",
-                        help="do not add the deliberately defective workbooks")
-    sample.add_argument("--workers", type=int, default=None)
+                        help="tanpa workbook yang sengaja bermasalah")
+    sample.add_argument("--workers", type=WHOLE, default=None, metavar="N")
+    sample.add_argument("--forms", action="store_true",
+                        help="tulis Form Data RT resmi (satu berkas per RT, satu folder per "
+                             "kelurahan-tahun, sebagian sengaja bermasalah), bukan workbook "
+                             "kelurahan")
     sample.set_defaults(func=_sample)
     return p
 
 
+def _log_failure(exc: BaseException) -> Path:
+    """Write the traceback to the log file (or a temporary one); returns its path."""
+    path = runlog.today_file() or Path(tempfile.gettempdir()) / "kumuh-galat.log"
+    text = "".join(traceback.format_exception(exc))
+    try:
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} | galat tak terduga\n{text}\n")
+    except OSError:
+        path = Path(tempfile.mkstemp(prefix="kumuh-galat-", suffix=".log")[1])
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Parse ``argv`` (default: the command line), run the subcommand; its exit status."""
+    """Entry point of the console script (exit codes: see the module docstring)."""
+    from flows.stop import exit_on_signal
+    from transforms.store.lock import LockTimeout
+
     args = parser().parse_args(argv)
     try:
-        return args.func(args)
-    except KeyboardInterrupt:
-        return 130
+        with exit_on_signal("data terbit dan warehouse tetap utuh; run berikutnya "
+                            "menyelesaikan pekerjaan ini"):
+            return args.func(args)
+    except (ConfigError, UsageError) as exc:  # scope errors are ConfigErrors
+        _say(str(exc))
+        return EXIT_USAGE
+    except LockTimeout as exc:
+        _say(str(exc))
+        return EXIT_LOCKED
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        _say(f"galat tak terduga ({type(exc).__name__}: {first}); rincian di "
+             f"{_log_failure(exc)}")
+        return EXIT_FAILED
 
 
 def console() -> None:

@@ -24,6 +24,8 @@ from pathlib import Path
 from flows import process
 from flows.config import Settings
 from flows.progress import Progress
+from flows.scope import Code, checked_scope
+from flows.stop import ignore_interrupts
 
 process.set_up()
 
@@ -35,8 +37,8 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
 
-from transforms.assess import findings, reconcile, submissions  # noqa: E402
-from transforms.indicators import scoring  # noqa: E402
+from transforms.assess import findings, reconcile, submissions, year_change  # noqa: E402
+from transforms.indicators import progress, scoring  # noqa: E402
 from transforms.intake import inventory  # noqa: E402
 from transforms.publish import bi, mirror, parquet  # noqa: E402
 from transforms.read import batch as batches  # noqa: E402
@@ -73,12 +75,18 @@ class RunSummary:
     ditolak: int
     duplikat: int
     digantikan: int
-    errors: int
+    errors: int  # current findings (all files, not only this run's)
     warnings: int
     groups_published: int
     published: bool
     rows: dict[str, int] = field(default_factory=dict)
-    years: list[int] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)  # years of the groups published
+    held_back: int = 0  # workbooks rejected now (this run's or earlier, still unfixed)
+    full: bool = False  # every workbook re-read (--full, or rules/region list/kumuh changed)
+    copying: list[str] = field(default_factory=list)  # being copied: read next run
+    lock_files: list[str] = field(default_factory=list)  # Excel's ~$ files: never read
+    other_files: list[str] = field(default_factory=list)  # not workbooks, new since last run
+    empty_input: bool = False  # no workbook at all in the input folder: nothing changed
     out: str = ""
     warehouse: str = ""
     rules_version: str = criteria.RULES_VERSION
@@ -99,9 +107,9 @@ def fingerprint(ref: reference.Reference) -> str:
 # --- tasks ----------------------------------------------------------------------------------
 
 @task(cache_policy=NO_CACHE)
-def take_inventory(root: Path, settle_seconds: float) -> list[inventory.InputFile]:
-    """Every workbook under the input folder with its size and mtime."""
-    return inventory.discover(root, settle_seconds=settle_seconds)
+def take_inventory(root: Path, settle_seconds: float) -> inventory.Listing:
+    """Every workbook under the input folder with its size and mtime, and the other files."""
+    return inventory.scan(root, settle_seconds=settle_seconds)
 
 
 def _transient(task, task_run, state) -> bool:
@@ -134,7 +142,8 @@ def validate_batch(batch: batches.Batch, ref: reference.Reference
     from expectations.validate_input import validator  # GX import costs ~2.5 s: only when needed
 
     found = validator().validate(batch, checked)
-    stored = reconcile.stored_disagreements(scoring.score(batch.rows), batch.letters)
+    stored = reconcile.stored_disagreements(scoring.score(batch.rows), batch.letters,
+                                            batch.cells)
     return checked, pd.concat([found, findings.to_frame(stored)], ignore_index=True)
 
 
@@ -144,7 +153,7 @@ def decide_submissions(checked: pd.DataFrame, found: pd.DataFrame, published: pd
     """Status of every workbook (diterima/ditolak/duplikat/digantikan) and all findings."""
     statuses, found = submissions.decide(checked, found)
     kept = findings.to_frame(submissions.kept_versions(statuses, checked, published))
-    found = pd.concat([found, kept], ignore_index=True)
+    found = findings.name_form_rts(pd.concat([found, kept], ignore_index=True), checked)
     return submissions.with_counts(statuses, found), found
 
 
@@ -157,20 +166,43 @@ def roll_up(con: duckdb.DuckDBPyConnection, groups: pd.DataFrame,
 
 
 @task(cache_policy=NO_CACHE)
+def track_progress(con: duckdb.DuckDBPyConnection, groups: pd.DataFrame,
+                   force_groups: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Recompute the progress tables of the changed kabupaten (spec §7); per table, the groups
+    to republish."""
+    return warehouse.refresh_progress(con, groups, force_groups)
+
+
+@task(cache_policy=NO_CACHE)
+def compare_years(settings: Settings, rt: pd.DataFrame, checked: pd.DataFrame,
+                  letters: dict[int, dict[str, str]]) -> pd.DataFrame:
+    """``berubah_drastis`` warnings (spec §5) of the accepted RT rows against each RT's
+    previous published year."""
+    rows = rt[year_change.ROW_COLUMNS].merge(checked[["sumber_file", "wb"]], on="sumber_file")
+    con = warehouse.connect(settings.warehouse)
+    try:
+        return year_change.berubah_drastis(con, rows, letters=letters)
+    finally:
+        con.close()
+
+
+@task(cache_policy=NO_CACHE)
 def store(settings: Settings, ref: reference.Reference, tables: run_tables.RunTables,
           withdrawn: pd.DataFrame, force_groups: pd.DataFrame, present: list[str],
           state: dict[str, str]) -> pd.DataFrame:
     """Apply the run to the warehouse in one transaction: RT rows, roll-up, files and
     findings, the run's row; returns the (tahun, kode_kabupaten) groups it changed."""
-    con = warehouse.connect(settings.warehouse)
+    con = _open(settings)
     try:
         with warehouse.transaction(con):
             groups = warehouse.store_rt(con, rt=tables.rt, withdrawn=withdrawn,
-                                        force_groups=force_groups)
+                                        force_groups=force_groups, present=present)
             roll_up(quote(con), quote(groups), quote(ref))
+            republish = track_progress(quote(con), quote(groups), quote(force_groups))
             warehouse.store_files(con, groups, processed=tables.processed,
                                   temuan=tables.temuan, present=present,
-                                  withdrawn=withdrawn, run=tables.run, state=state)
+                                  withdrawn=withdrawn, run=tables.run, state=state,
+                                  progress_groups=republish)
         return groups
     finally:
         con.close()
@@ -182,7 +214,7 @@ def publish_tables(settings: Settings, ref: reference.Reference, run_id: str) ->
     a time, each checked against the output contract (a violation drops the new version and
     the published tables stay); switch the tables atomically, then clear the queue.
     Returns rows per published table."""
-    con = warehouse.connect(settings.warehouse)
+    con = _open(settings)
     try:
         queued = warehouse.pending_groups(con)
         if queued.empty:
@@ -190,7 +222,6 @@ def publish_tables(settings: Settings, ref: reference.Reference, run_id: str) ->
         meta = {"run_id": run_id, "rules_version": criteria.RULES_VERSION,
                 "reference_edition": ref.edition, "reference_attribution":
                 reference.ATTRIBUTION, "kumuh_version": version("kumuh")}
-        groups = queued[queued["kode_kabupaten"] != warehouse.FLAT]
 
         def rows_of(name: str, where: pd.DataFrame | None):  # loaded part by part, as written
             def parts():
@@ -201,7 +232,9 @@ def publish_tables(settings: Settings, ref: reference.Reference, run_id: str) ->
                     yield parquet.to_arrow(name, data, meta)
             return parts
 
-        changed = {name: rows_of(name, groups) for name in contract.PARTITIONED}
+        changed = {name: rows_of(name, groups)
+                   for name, groups in warehouse.pending_by_table(con).items()
+                   if not groups.empty}
         keep = {name: {(int(t), k) for t, k in
                        warehouse.all_groups(con, name).itertuples(index=False)}
                 for name in contract.PARTITIONED}
@@ -229,22 +262,23 @@ def publish_tables(settings: Settings, ref: reference.Reference, run_id: str) ->
 def write_reports(settings: Settings, ref: reference.Reference, run_id: str) -> str:
     """The clerk's findings report (Markdown + HTML), the indicator report with charts and
     the BI file, from the published state; returns the clerk report's Markdown."""
-    con = warehouse.connect(settings.warehouse)
+    con = _open(settings)
     try:
         frames = warehouse.table_frames(con, ["temuan_validasi", "pengiriman",
                                               "indikator_kabupaten", "indikator_kecamatan",
-                                              "indikator_kelurahan"])
+                                              "indikator_kelurahan", *progress.TABLES])
+        hilang = warehouse.vanished_files(con)
     finally:
         con.close()
-    md, html = clerk.render_clerk_report(frames["temuan_validasi"], frames["pengiriman"],
-                                                ref.villages, run_id)
-    parquet.write_text_atomic(settings.out / "temuan" / "index.md", md)
-    parquet.write_text_atomic(settings.out / "temuan" / "index.html", html)
+    pages = clerk.clerk_pages(frames["temuan_validasi"], frames["pengiriman"], ref.villages,
+                              run_id, hilang=hilang, timezone=settings.timezone)
+    clerk.write_pages(settings.out / "temuan", pages)
     page = indicator_report.render_report({k: v for k, v in frames.items()
-                                        if k.startswith("indikator_")}, run_id)
+                                           if k not in ("temuan_validasi", "pengiriman")},
+                                          run_id, timezone=settings.timezone)
     parquet.write_text_atomic(settings.out / "laporan" / "index.html", page)
     bi.write_bi_database(settings.out)
-    return md
+    return pages["index.md"]
 
 
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=exponential_backoff(2))
@@ -273,7 +307,8 @@ def _read(settings: Settings, files: list[inventory.InputFile], first: int) -> b
     size = settings.chunk_size
     chunks = [files[i:i + size] for i in range(0, len(files), size)]
     if settings.runner == "local" and len(files) >= POOL_MIN_FILES and settings.workers > 1:
-        _POOL = ProcessPoolExecutor(settings.workers, mp_context=get_context("spawn"))
+        _POOL = ProcessPoolExecutor(settings.workers, mp_context=get_context("spawn"),
+                                    initializer=ignore_interrupts)
     try:
         futures = [read_chunk.submit(settings.input, chunk, first + i * size)
                    for i, chunk in enumerate(chunks)]
@@ -288,22 +323,25 @@ def _read(settings: Settings, files: list[inventory.InputFile], first: int) -> b
     return batches.concat(parts)
 
 
-def _read_with_competitors(settings: Settings, plan: inventory.Plan,
-                           manifest: pd.DataFrame, scope: inventory.Scope) -> batches.Batch:
+def _read_with_competitors(settings: Settings, plan: inventory.Plan, manifest: pd.DataFrame,
+                           scope: inventory.Scope, ref: reference.Reference) -> batches.Batch:
     """Read what changed (and, for a scoped rerun, the scope's files), then the unchanged
-    files of the same kelurahan-years, which compete with them in supersession."""
+    files of the same kelurahan-years, which compete with them in supersession (a new or
+    corrected RT form brings its kelurahan-year's other forms: spec §2b)."""
     first = plan.to_read
     if not scope.is_all:
         in_scope = {r.sumber_file for r in manifest.itertuples()
                     if scope.matches(r.kode_kelurahan, r.tahun)}
         wanted = {f.rel for f in plan.to_read} | in_scope
-        first = [f for f in plan.present if f.rel in wanted]
+        first = [f for f in plan.ready if f.rel in wanted]
     batch = _read(settings, first, 0)
-    keys = batch.workbooks[["kode_kelurahan", "tahun"]].dropna()
-    by_rel = {f.rel: f for f in plan.present}
-    more = inventory.siblings(manifest, keys, {f.rel for f in first}, set(by_rel))
+    batch.workbooks = batches.codes_from_names(batch.workbooks, ref)
+    by_rel = {f.rel: f for f in plan.ready}
+    more = inventory.siblings(manifest, batches.kelurahan_years(batch.workbooks),
+                              {f.rel for f in first}, set(by_rel))
     if more:
         batch = batches.concat([batch, _read(settings, [by_rel[r] for r in more], len(first))])
+        batch.workbooks = batches.codes_from_names(batch.workbooks, ref)
     if not scope.is_all:
         batch = batches.select(batch, [scope.matches(k, t) for k, t in
                                        zip(batch.workbooks["kode_kelurahan"],
@@ -315,38 +353,73 @@ def _read_with_competitors(settings: Settings, plan: inventory.Plan,
 def nightly_consolidation(input_dir: str = "data/sample", out: str = "data/out",
                           warehouse_path: str = "data/warehouse/kumuh.duckdb",
                           workers: int | None = None, full: bool = False,
-                          kabupaten: str | None = None, kecamatan: str | None = None,
-                          kelurahan: str | None = None, tahun: int | None = None,
+                          kabupaten: Code = None, kecamatan: Code = None,
+                          kelurahan: Code = None, tahun: int | None = None,
                           force: bool = False, lock_timeout: float | None = None,
                           withdraw: list[tuple[str, int]] | None = None,
                           take_lock: bool = True, settle_seconds: float = 0.0,
-                          runner: str = "local", check_outputs: bool = True) -> dict:
+                          runner: str = "local", check_outputs: bool = True,
+                          timezone: str | None = None) -> dict:
     """Consolidate the workbooks under ``input_dir`` into the warehouse and the Parquet tables
     under ``out``: only new or changed files (all with ``full``), or one scope re-read
     (``kabupaten``/``kecamatan``/``kelurahan``/``tahun``; ``force`` republishes it even if
     unchanged). Bad workbooks are held back with findings; the run goes on. The writer lock
-    is taken here unless the caller (the CLI) already holds it (``take_lock=False``)."""
+    is taken here unless the caller (the CLI) already holds it (``take_lock=False``); the
+    lock and a warehouse held open by another program are waited for up to
+    ``lock_timeout`` seconds (None: as long as it takes). The reports show times in
+    ``timezone`` (default ``$KUMUH_TIMEZONE``, else Asia/Jakarta)."""
     started = dt.datetime.now(dt.UTC)
     remote = out if mirror.is_remote(out) else None
     if remote:  # object storage: publish into a local cache folder, then mirror it
         out = str(mirror.cache_folder(remote, Path(warehouse_path)))
     settings = Settings(input=Path(input_dir), out=Path(out), warehouse=Path(warehouse_path),
                         settle_seconds=settle_seconds, runner=runner,
-                        check_outputs=check_outputs,
+                        check_outputs=check_outputs, lock_timeout=lock_timeout,
+                        timezone=timezone or os.environ.get("KUMUH_TIMEZONE")
+                        or Settings.timezone,
                         **({"workers": workers} if workers else {}))
-    scope = inventory.Scope(kabupaten, kecamatan, kelurahan, tahun)
+    scope = checked_scope(settings.reference, kabupaten=kabupaten, kecamatan=kecamatan,
+                          kelurahan=kelurahan, tahun=tahun, flag_prefix="")
     run_id = new_run_id(started)
     logger = get_run_logger()
-    guard = (lock.writer_lock(lock.lock_path(settings.warehouse), lock_timeout,
+    guard = (lock.writer_lock(lock.beside(settings.warehouse), lock_timeout,
                               lambda who: logger.warning("Menunggu run lain selesai: %s", who))
              if take_lock else nullcontext())
     with guard:
-        summary = asdict(_consolidate(settings, scope, run_id, started, full=full,
-                                      force=force, withdraw=withdraw or []))
+        try:
+            summary = asdict(_consolidate(settings, scope, run_id, started, full=full,
+                                          force=force, withdraw=withdraw or []))
+        except BaseException as exc:
+            _record_failure(settings, run_id, exc)
+            raise
         if remote:
             mirror_to_storage(settings.out, remote)
             summary["out"] = remote
         return summary
+
+
+def _open(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """A writer connection to the warehouse, waiting while another program holds it."""
+    logger = get_run_logger()
+    return warehouse.connect(settings.warehouse, wait=settings.lock_timeout,
+                             on_wait=lambda who: logger.warning("Menunggu: %s", who))
+
+
+def _record_failure(settings: Settings, run_id: str, exc: BaseException) -> None:
+    """Mark the run ``dihentikan`` (operator's signal) or ``gagal`` (with the error) in the
+    history, if the warehouse can be written at once; a run killed outright stays
+    ``berjalan``, which ``kumuh status`` shows as interrupted."""
+    stopped = isinstance(exc, KeyboardInterrupt) or type(exc).__name__ in (
+        "Stopped", "TerminationSignal")
+    try:
+        con = warehouse.connect(settings.warehouse)
+        try:
+            warehouse.end_run(con, run_id, "dihentikan" if stopped else "gagal",
+                              None if stopped else f"{type(exc).__name__}: {exc}"[:500])
+        finally:
+            con.close()
+    except Exception:  # the history is best effort; the failure itself propagates
+        return
 
 
 def with_runner(runner: str = "local", dask_address: str | None = None,
@@ -372,60 +445,106 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
                  started: dt.datetime, *, full: bool, force: bool,
                  withdraw: list[tuple[str, int]]) -> RunSummary:
     ref = reference.Reference(settings.reference)
-    con = warehouse.connect(settings.warehouse)
+    lingkup = ("tarik " + ", ".join(f"{k} tahun {t}" for k, t in withdraw) if withdraw
+               else scope.describe())
+    con = _open(settings)
     try:
+        warehouse.begin_run(con, run_id, started, lingkup, str(settings.input))
         known = warehouse.manifest(con)
         published = warehouse.published_sha(con)
-        full = full or warehouse.get_state(con, "fingerprint") != fingerprint(ref)
+        before = warehouse.get_state(con, "fingerprint")
+        reread = full or before not in (None, fingerprint(ref))  # not on a first run
+        full = full or before != fingerprint(ref)
+        seen_others = set(json.loads(warehouse.get_state(con, "berkas_lain") or "[]"))
     finally:
         con.close()
 
     PROGRESS.stage("inventaris berkas")
-    plan = _plan(take_inventory(settings.input, settings.settle_seconds), known, full)
+    listing = take_inventory(settings.input, settings.settle_seconds)
+    if not listing.workbooks:  # first day, or a share that did not mount: change nothing
+        return _nothing_to_do(settings, run_id, started, lingkup, listing)
+    plan = _plan(listing.workbooks, known, full)
     PROGRESS.stage("membaca workbook")
-    batch = _read_with_competitors(settings, plan, known, scope)
+    batch = _read_with_competitors(settings, plan, known, scope, ref)
+    moving = batches.moved(batch)  # changed while read: still being copied, next run
+    if moving:
+        batch = batches.select(batch, list(~batch.workbooks["sumber_file"].isin(moving)))
     PROGRESS.stage("validasi (Great Expectations)")
     checked, found = validate_batch(quote(batch), quote(ref))
     statuses, found = decide_submissions(quote(checked), quote(found), quote(published))
 
+    letters = batch.letters
     tables = run_tables.assemble(
-        batch.rows, checked, statuses, found, plan, set(known["sumber_file"]),
-        all_scope=scope.is_all, scope=scope.describe(), input_dir=str(settings.input),
+        batch.rows, checked, statuses, found, plan, withdraw,
+        all_scope=scope.is_all, scope=lingkup, input_dir=str(settings.input),
         run_id=run_id, started=started,
         versions={"versi_aturan": criteria.RULES_VERSION, "edisi_referensi": ref.edition,
-                  "versi_kumuh": version("kumuh")})
+                  "versi_kumuh": version("kumuh")},
+        rt_findings=lambda rt: compare_years(settings, quote(rt), quote(checked),
+                                             quote(letters)))
     del batch  # the RT rows live on in ``tables.rt``: free the read frames before storing
-    run = tables.run
+    run, vanished = tables.run, tables.vanished
     PROGRESS.stage("menyimpan ke warehouse")
     groups = store(settings, quote(ref), quote(tables),
                    withdrawn=pd.DataFrame(withdraw, columns=["kode_kelurahan", "tahun"]),
                    force_groups=quote(_force_groups(settings, scope, full, force)),
                    present=quote([f.rel for f in plan.present]),
-                   state={"fingerprint": fingerprint(ref)})
-    years, errors, warnings = tables.years, tables.errors, tables.warnings
-    vanished = tables.vanished
+                   state={"fingerprint": fingerprint(ref),
+                          "berkas_lain": json.dumps(listing.others)})
     del tables  # stored: free them before publishing
     PROGRESS.stage("menerbitkan Parquet")
     rows = publish_tables(settings, quote(ref), run_id)
     clerk_md = write_reports(settings, quote(ref), run_id) if rows else None
+    con = _open(settings)
+    try:
+        now = warehouse.current_counts(con)
+    finally:
+        con.close()
 
     summary = RunSummary(
-        run_id=run_id, scope=scope.describe(), started=started.isoformat(),
+        run_id=run_id, scope=lingkup, started=started.isoformat(),
         seconds=(dt.datetime.now(dt.UTC) - started).total_seconds(),
         files_present=len(plan.present), files_read=len(statuses), new=run["baru"],
         changed=run["berubah"], unchanged=len(plan.unchanged),
         vanished=len(vanished), diterima=run[submissions.DITERIMA],
         ditolak=run[submissions.DITOLAK],
         duplikat=run[submissions.DUPLIKAT], digantikan=run[submissions.DIGANTIKAN],
-        errors=errors, warnings=warnings,
+        errors=now["error"], warnings=now["warning"], held_back=now["ditolak"],
         groups_published=len(groups), published=bool(rows), rows=rows,
-        years=years,
+        years=sorted({int(y) for y in groups["tahun"]}), full=reread,
+        copying=sorted([*plan.copying, *moving]), lock_files=listing.lock_files,
+        other_files=[f for f in listing.others if f not in seen_others],
         out=str(settings.out), warehouse=str(settings.warehouse),
         kumuh_version=version("kumuh"))
     _write_run_manifest(settings.out, summary)
     _artifacts(summary, clerk_md)
     PROGRESS.close()
     return summary
+
+
+def _nothing_to_do(settings: Settings, run_id: str, started: dt.datetime, lingkup: str,
+                   listing: inventory.Listing) -> RunSummary:
+    """The run of an input folder without a single workbook: nothing is stored, published or
+    marked vanished (a network share that did not mount must not look like every workbook
+    withdrawn); the history says ``masukan_kosong``."""
+    get_run_logger().warning("Folder masukan %s tidak berisi workbook; tidak ada yang diubah",
+                             settings.input)
+    con = _open(settings)
+    try:
+        warehouse.end_run(con, run_id, "masukan_kosong")
+        now = warehouse.current_counts(con)
+    finally:
+        con.close()
+    PROGRESS.close()
+    return RunSummary(
+        run_id=run_id, scope=lingkup, started=started.isoformat(),
+        seconds=(dt.datetime.now(dt.UTC) - started).total_seconds(), files_present=0,
+        files_read=0, new=0, changed=0, unchanged=0, vanished=0, diterima=0, ditolak=0,
+        duplikat=0, digantikan=0, errors=now["error"], warnings=now["warning"],
+        held_back=now["ditolak"], groups_published=0, published=False,
+        lock_files=listing.lock_files, other_files=listing.others, empty_input=True,
+        out=str(settings.out), warehouse=str(settings.warehouse),
+        kumuh_version=version("kumuh"))
 
 
 def _plan(present: list[inventory.InputFile], known: pd.DataFrame,
@@ -474,7 +593,7 @@ def _force_groups(settings: Settings, scope: inventory.Scope, full: bool,
     reference or kumuh changed), the scope's on a forced rerun."""
     if not (full or force):
         return warehouse.no_groups()
-    con = warehouse.connect(settings.warehouse)
+    con = _open(settings)
     try:
         groups = warehouse.rt_groups(con)
     finally:

@@ -6,6 +6,7 @@ first-run server start-up time) and tunes the allocator so freed frames go back 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 
 def set_up() -> None:
@@ -15,8 +16,9 @@ def set_up() -> None:
 
 
 def quiet_environment() -> None:
-    """Turn off telemetry and progress bars of Prefect and GX before they are imported, and
-    give the temporary Prefect server time to start on a first run."""
+    """Turn off telemetry and progress bars of Prefect and GX before they are imported, give
+    the temporary Prefect server time to start on a first run, and route their logs to the
+    log file."""
     for key, value in {
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
@@ -25,6 +27,9 @@ def quiet_environment() -> None:
         # the first run on a machine migrates Prefect's database (~15 s, longer on a busy
         # server): Prefect's 20 s default would fail that run
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+        # Prefect's and GX's log lines go to the daily log file (flows.runlog), not the
+        # terminal, which shows only kumuh's own messages
+        "PREFECT_LOGGING_SETTINGS_PATH": str(Path(__file__).with_name("logging.yml")),
     }.items():
         os.environ.setdefault(key, value)
 

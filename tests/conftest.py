@@ -51,11 +51,14 @@ def _consolidate(input_dir: Path, base: Path) -> dict:
 
 @pytest.fixture(scope="session")
 def sample_input(tmp_path_factory):
-    """Generated workbooks of both kabupaten and years, with every defect: (folder, made)."""
+    """Generated workbooks of two kabupaten over three years (coverage growing, so some
+    kelurahan report in a later year only; kawasan, one spanning two kelurahan), with every
+    defect: (folder, made)."""
     from transforms.sample import generate
 
     folder = tmp_path_factory.mktemp("input")
-    made = generate.generate_sample(folder, REFERENCE, kelurahan_per_kabupaten=10, seed=7)
+    made = generate.generate_sample(folder, REFERENCE, kelurahan_per_kabupaten=8, seed=7,
+                                    years=(2022, 2023, 2024), coverage=0.6)
     return folder, made
 
 

@@ -1,0 +1,1 @@
+"""The bad-input corpus: files clerks really send (files/) and the findings each must raise."""

@@ -516,18 +516,21 @@ def structure_cases(c: Corpus) -> None:
             pairs=[(k, x) for k, x in identity_pairs(v) if k != "Kode Wilayah"])
     v = c.village()
     bad = v.kode[:-1] + "O"  # letter O for the digit 0
+    pairs = identity_pairs(v, **{"Kode Wilayah": bad})
+    kode_row = id_row(pairs, "Kode Wilayah")
     c.plain("struktur/kode salah ketik.xlsx", "ditolak", f"kode tertulis '{bad}'",
-            table(rts(22)), lambda p: [Find("kode_format", sheet=ID_SHEET,
-                                            kolom="kode_kelurahan")],
-            pairs=identity_pairs(v, **{"Kode Wilayah": bad}))
+            table(rts(22)), lambda p: [Find("kode_format", sheet=ID_SHEET, baris=kode_row,
+                                            kolom="kode_kelurahan")], pairs=pairs)
     v = c.village()
     c.plain("struktur/kode tidak dikenal.xlsx", "ditolak", "kecamatan 99 tidak ada",
-            table(rts(23)), lambda p: [Find("kode_tidak_dikenal", sheet=ID_SHEET,
+            table(rts(23)), lambda p: [Find("kode_tidak_dikenal", sheet=ID_SHEET, baris=kode_row,
                                             kolom="kode_kelurahan")],
             pairs=identity_pairs(v, **{"Kode Wilayah": v.kode[:6] + "99" + v.kode[8:]}))
+    tahun_row = id_row(pairs, "Tahun")
     for tahun, note in ((2009, "sebelum 2015"), (2099, "tahun depan jauh")):
         c.plain(f"struktur/tahun {tahun}.xlsx", "ditolak", note, table(rts(24)),
-                lambda p: [Find("tahun_di_luar_rentang", sheet=ID_SHEET, kolom="tahun")],
+                lambda p: [Find("tahun_di_luar_rentang", sheet=ID_SHEET, baris=tahun_row,
+                                kolom="tahun")],
                 pairs=identity_pairs(c.village(), tahun))
     c.plain("struktur/tanpa tabel RT.xlsx", "ditolak", "sheet Data RT berisi catatan, tanpa "
             "baris judul", [{"rt": "catatan rapat"}, {"rt": "belum diisi"}],
@@ -537,6 +540,11 @@ def structure_cases(c: Corpus) -> None:
             table(rts(25)), lambda p: [Find("kolom_hilang", sheet=RT_SHEET,
                                             baris=p.header_row, kolom="jumlah_kk")],
             columns=["rt", "rw", *[n for n in NUMERIC if n != "jumlah_kk"]])
+
+
+def id_row(pairs: list[tuple[str, object]], label: str) -> int:
+    """Excel row of an identity label written by :func:`_identity_sheet` (values from row 3)."""
+    return 3 + [k for k, _ in pairs].index(label)
 
 
 def _edit(rows: list[Row], i: int, **values: object) -> list[Row]:
@@ -600,10 +608,11 @@ def value_cases(c: Corpus) -> None:
 def warning_cases(c: Corpus) -> None:
     """Published with a warning (spec §5)."""
     v = c.village()
+    pairs = identity_pairs(v, **{"Kelurahan/Desa": v.kelurahan + "X"})
     c.plain("peringatan/nama kelurahan berbeda.xlsx", "diterima",
             f"ditulis '{v.kelurahan}X' untuk {v.kode}", table(rts(51)),
-            lambda p: [Find("nama_berbeda", "warning", ID_SHEET, "", "nama_kelurahan")],
-            pairs=identity_pairs(v, **{"Kelurahan/Desa": v.kelurahan + "X"}))
+            lambda p: [Find("nama_berbeda", "warning", ID_SHEET, id_row(pairs, "Kelurahan/Desa"),
+                            "nama_kelurahan")], pairs=pairs)
     rows = table(rts(52))
     c.plain("peringatan/penduduk kurang dari KK.xlsx", "diterima", "penduduk = KK - 5",
             _edit(rows, 1, jumlah_penduduk=rows[1]["jumlah_kk"] - 5),
@@ -716,6 +725,57 @@ def supersession_cases(c: Corpus) -> None:
     shutil.copyfile(c.root / "salinan/Data Kumuh.xlsx", copy)
 
 
+#: Stored tingkat as clerks abbreviate it (spec §5): not a disagreement.
+TINGKAT_SHORT = {"Tidak Kumuh": "TK", "Kumuh Ringan": "KR", "Kumuh Sedang": "KS",
+                 "Kumuh Berat": "KB"}
+
+
+def rounding_and_empty_cases(c: Corpus) -> None:
+    """Spec §3 rounding of ha/m volumes, an RT table without RT rows, and a stored tingkat
+    written as clerks abbreviate it."""
+    rows = _edit(table(rts(81)), 0, luas_ha=0.098, vol_1b=0.10, vol_4a=0.05)
+    c.plain("pembulatan/luas 0,098 ha dan 1b 0,10 ha.xlsx", "diterima",
+            "1b lebih besar dari luas 0,002 ha (pembulatan): dihitung 100%", rows,
+            lambda p: [Find("volume_dibulatkan", "warning", RT_SHEET, p.first_row, "vol_1b")])
+    rows = _edit(table(rts(82)), 1, luas_ha=0.098, vol_1b=0.05, vol_4a=0.104)
+    c.plain("pembulatan/4a melebihi luas 0,006 ha.xlsx", "ditolak",
+            "4a lebih besar dari luas 0,006 ha: lebih dari batas pembulatan 0,005", rows,
+            lambda p: [Find("volume_melebihi_penyebut", "error", RT_SHEET, p.first_row + 1,
+                            "vol_4a")])
+    rows = table(rts(83))
+    c.plain("pembulatan/KK satu lebih.xlsx", "ditolak",
+            "3a = Jumlah KK + 1: hitungan tanpa toleransi",
+            _edit(rows, 2, vol_3a=rows[2]["jumlah_kk"] + 1),
+            lambda p: [Find("volume_melebihi_penyebut", "error", RT_SHEET, p.first_row + 2,
+                            "vol_3a")])
+    c.plain("struktur/tabel RT tanpa baris RT.xlsx", "ditolak",
+            "baris judul, lalu hanya baris JUMLAH dan tanda tangan",
+            [{"rt": "JUMLAH", "luas_ha": 12.5, "jumlah_kk": 640},
+             {}, {"rt": "Mengetahui, Lurah"}],
+            lambda p: [Find("tabel_rt_kosong", "error", RT_SHEET, p.header_row)])
+    rows, levels = [], []
+    for rt in rts(84):
+        levels.append(truth.expected_scores(rt.values)["tingkat_kekumuhan"])
+        rows.append({"rt": rt.rt, "rw": rt.rw, **rt.values, "tingkat": TINGKAT_SHORT[levels[-1]]})
+    rows[1]["tingkat"] = levels[1].upper()
+    wrong = next(k for k in ("KB", "TK") if k != rows[3]["tingkat"])
+    rows[3]["tingkat"] = wrong
+    c.plain("peringatan/tingkat tersimpan disingkat.xlsx", "diterima",
+            f"Tingkat ditulis TK/KR/KS/KB dan huruf besar; baris 4 salah ({wrong})", rows,
+            lambda p: [Find("tersimpan_berbeda", "warning", RT_SHEET, p.first_row + 3,
+                            "tingkat_kekumuhan")],
+            columns=["rt", "rw", *NUMERIC, "tingkat"], labels={"tingkat": "Tingkat"})
+    rows = [{**r, "luas_ha": f"{r['luas_ha']:.2f}"} for r in table(rts(85))]  # 0.85: English
+    rows[1].update(panjang_jalan_ideal_m="1.214", vol_2a=800, vol_2b=500)
+    c.plain("angka/panjang jalan 1.214 dibaca desimal.xlsx", "ditolak",
+            "luas ditulis 0.85 (gaya Inggris), jadi '1.214' m dibaca 1,214 m, padahal maksudnya "
+            "1214 m; 2a = 800 dan 2b = 500 melebihinya", rows,
+            lambda p: [Find("volume_melebihi_penyebut", "error", RT_SHEET, p.first_row + 1,
+                            "vol_2a"),
+                       Find("volume_melebihi_penyebut", "error", RT_SHEET, p.first_row + 1,
+                            "vol_2b")])
+
+
 def build(root: Path = FILES, manifest: Path = CASES) -> list[Case]:
     """Write every case file under ``root`` (emptied first) and the manifest."""
     if root.exists():
@@ -728,7 +788,7 @@ def build(root: Path = FILES, manifest: Path = CASES) -> list[Case]:
     root.mkdir(parents=True, exist_ok=True)
     c = Corpus(root)
     for group in (unreadable_cases, structure_cases, value_cases, warning_cases,
-                  tricky_valid_cases, supersession_cases):
+                  tricky_valid_cases, supersession_cases, rounding_and_empty_cases):
         group(c)
     c.write_manifest(manifest)
     return c.cases

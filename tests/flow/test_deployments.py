@@ -33,6 +33,9 @@ def test_deployments_register_with_schedule_and_parameters(prefect_harness,
     assert schedule.schedule.cron == "15 2 * * *"
     assert schedule.schedule.timezone == "Asia/Jakarta"
     assert nightly.parameters["input_dir"] == str((tmp_path / "in").resolve())
-    assert not rerun.schedules and rerun.parameters["force"] is True
-    for name in ("kabupaten", "kecamatan", "kelurahan", "tahun"):
-        assert name in rerun.parameter_openapi_schema["properties"]
+    # staff see only the scope and force, each described; the locations are the served ones
+    assert not rerun.schedules and rerun.parameters == {}
+    shown = rerun.parameter_openapi_schema["properties"]
+    assert set(shown) == {"kabupaten", "kecamatan", "kelurahan", "tahun", "force"}
+    assert all(p.get("description") for p in shown.values())
+    assert shown["force"]["default"] is True and "walau" in shown["force"]["description"]

@@ -150,7 +150,7 @@ def _valid(rts: list[truth.SampleRT]) -> bool:
 
 
 def _write_mutants(folder: Path, plans: list[list[tuple]]) -> list[Mutant]:
-    villages = generate._reference(REFERENCE).villages["35.08"]
+    villages = generate.region_list(REFERENCE).villages["35.08"]
     mutants = []
     for i, plan in enumerate(plans):
         kode, nama = villages[40 + i]

@@ -8,10 +8,13 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 
 from tests.conftest import REFERENCE, copy_state, read_table
-from transforms.sample import generate, truth, workbooks
+from transforms.indicators import progress
+from transforms.reports import clerk
+from transforms.sample import generate, workbooks
 
 pytestmark = pytest.mark.slow
 
@@ -24,16 +27,17 @@ def _digests(out: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def consolidated(tmp_path_factory, prefect_harness):
-    """Two kabupaten × two years of valid workbooks, consolidated once for the module."""
+    """Two kabupaten × three kelurahan × three years of valid workbooks (the first two
+    kelurahan of each kabupaten share a kawasan), consolidated once for the module."""
     from flows.nightly import nightly_consolidation
 
     base = tmp_path_factory.mktemp("world")
     made = generate.generate_sample(base / "in", REFERENCE, kabupaten=("33.75", "35.08"),
                                   kelurahan_per_kabupaten=3, rts_per_kelurahan=(4, 8),
-                                  seed=5, with_errors=False)
+                                  seed=5, with_errors=False, years=(2022, 2023, 2024))
     summary = nightly_consolidation(input_dir=str(base / "in"), out=str(base / "out"),
                                     warehouse_path=str(base / "wh" / "kumuh.duckdb"))
-    assert summary["diterima"] == len(made) == 12
+    assert summary["diterima"] == len(made) == 18
     return base, made
 
 
@@ -46,43 +50,63 @@ def world(consolidated, tmp_path: Path, run_flow):
     return tmp_path, made, out, wh, run_flow
 
 
-def _rewrite(w: truth.SampleWorkbook, seed: int) -> None:
-    import random
-
-    rts = truth.generate_rts(random.Random(seed), len(w.rts))
-    workbooks.write_workbook(w.path, w.identity, rts, w.layout)
-
-
 def test_no_change_run_reads_nothing_and_publishes_nothing(world) -> None:
     tmp, _, out, wh, run_flow = world
     before = _digests(out)
     summary, _, _ = run_flow(tmp / "in", out=out, warehouse=wh)
-    assert summary["files_read"] == 0 and summary["unchanged"] == 12
+    assert summary["files_read"] == 0 and summary["unchanged"] == 18
     assert not summary["published"]
     assert _digests(out) == before
 
 
-def test_one_changed_workbook_recomputes_only_its_kabupaten_year(world) -> None:
+def _rows(out: Path, path: str) -> list[dict]:
+    """The rows of one published Parquet file (one table partition)."""
+    return pq.read_table(out / path).to_pylist()
+
+
+def test_one_changed_workbook_rewrites_only_the_partitions_whose_rows_change(world) -> None:
+    """The middle year's workbook of a kelurahan in a kawasan: one RT's luas tripled. That
+    kabupaten-year's RT rows and roll-ups are rewritten; of the progress tables exactly the
+    partitions whose rows change (that year's kawasan, that year's and the next year's
+    comparisons); every other file stays byte-identical. The RT gets a berubah_drastis
+    warning against the year before."""
     tmp, made, out, wh, run_flow = world
     before = _digests(out)
-    rt_before = {(r["kode_kelurahan"], r["tahun"], r["rt"], r["rw"]): r
-                 for r in read_table(out, "indikator_rt")}
-    target = made[0]
-    _rewrite(target, 99)
+    rows_before = {path: _rows(out, path) for path in before}
+    target = next(w for w in made if w.kode_kabupaten == "33.75" and w.tahun == 2023
+                  and w.rts[0].kawasan)
+    first = target.rts[0]
+    tripled = dataclasses.replace(first, values={**first.values,
+                                                 "luas_ha": round(3 * first.values["luas_ha"], 2)})
+    workbooks.write_workbook(target.path, target.identity, [tripled, *target.rts[1:]],
+                             target.layout)
     summary, _, _ = run_flow(tmp / "in", out=out, warehouse=wh)
     assert summary["files_read"] == 1 and summary["changed"] == 1
+
     after = _digests(out)
-    group = f"tahun={target.tahun}/{target.kode_kabupaten}.parquet"
-    for path, digest in after.items():
-        if path.endswith(group):
-            assert digest != before[path], path
-        elif path.split("/")[0] not in ("temuan_validasi", "pengiriman"):
-            assert digest == before[path], path
-    rows = read_table(out, "indikator_rt")
-    for r in rows:
-        key = (r["kode_kelurahan"], r["tahun"], r["rt"], r["rw"])
-        if r["kode_kelurahan"] != target.kode_kelurahan or r["tahun"] != target.tahun:
-            assert r == rt_before[key]
+    assert set(after) == set(before)
+    rewritten = {path for path, digest in after.items() if digest != before[path]
+                 and path.split("/")[0] not in ("temuan_validasi", "pengiriman")}
+    for path in after:
+        table = path.split("/")[0]
+        if table in progress.TABLES:
+            assert (path in rewritten) == (_rows(out, path) != rows_before[path]), path
+        elif table not in ("temuan_validasi", "pengiriman"):
+            assert (path in rewritten) == path.endswith("tahun=2023/33.75.parquet"), path
+    assert {"indikator_kawasan/tahun=2023/33.75.parquet", "perubahan_rt/tahun=2023/33.75.parquet",
+            "perubahan_rt/tahun=2024/33.75.parquet"} <= rewritten
+    assert not [p for p in rewritten if "tahun=2022" in p or not p.endswith("/33.75.parquet")]
+    assert "indikator_kawasan/tahun=2024/33.75.parquet" not in rewritten
+
+    rel = target.path.relative_to(tmp / "in").as_posix()
+    (warning,) = [f for f in read_table(out, "temuan_validasi")
+                  if f["aturan"] == "berubah_drastis"]
+    assert warning["sumber_file"] == rel and warning["kolom"] == "luas_ha"
+    assert warning["tingkat"] == "warning" and warning["tahun"] == 2023
+    assert f"RT {first.rt}/RW {first.rw}" in warning["pesan"]
+    assert "pada tahun 2022" in warning["pesan"] and "dua kali lipat" in warning["pesan"]
+    (sent,) = [r for r in read_table(out, "pengiriman") if r["sumber_file"] == rel]
+    assert sent["status"] == "diterima" and sent["jumlah_warning"] >= 1
 
 
 def test_scoped_rerun_leaves_everything_outside_byte_identical(world) -> None:
@@ -107,7 +131,7 @@ def test_rules_change_triggers_a_full_recompute(world) -> None:
     con.execute("UPDATE state SET value = 'aturan-lama' WHERE key = 'fingerprint'")
     con.close()
     summary, _, _ = run_flow(tmp / "in", out=out, warehouse=wh)
-    assert summary["files_read"] == 12 and summary["groups_published"] == 4
+    assert summary["files_read"] == 18 and summary["groups_published"] == 6
 
 
 def test_vanished_file_stays_published_until_withdrawn(world) -> None:
@@ -121,8 +145,16 @@ def test_vanished_file_stays_published_until_withdrawn(world) -> None:
     assert len(kept) == len(gone.rts)
     (notice,) = [f for f in read_table(out, "temuan_validasi") if f["sumber_file"] == rel]
     assert notice["aturan"] == "berkas_hilang" and notice["tingkat"] == "warning"
-    assert "kumuh withdraw" in notice["pesan"]
+    assert "withdraw" not in notice["pesan"] and "pengelola data" in notice["pesan"]
     assert rel not in {r["sumber_file"] for r in read_table(out, "pengiriman")}
+    # the clerk's pages list the deleted workbook under its own kelurahan, not as a file
+    # without a region code
+    index = (out / "temuan" / "index.html").read_text(encoding="utf-8")
+    assert clerk.UNKNOWN_GROUP not in index and clerk.GONE_GROUP not in index
+    section = index.split(f'id="kel-{gone.kode_kelurahan}"', 1)[1].split("<h3", 1)[0]
+    assert rel in section and "Dihapus — berkas ini tidak ada lagi" in section
+    page = out / "temuan" / gone.kode_kabupaten / f"{gone.kode_kelurahan}.html"
+    assert rel in page.read_text(encoding="utf-8")
 
     summary, _, _ = run_flow(tmp / "in", out=out, warehouse=wh,
                              withdraw=[(gone.kode_kelurahan, gone.tahun)])
@@ -132,20 +164,28 @@ def test_vanished_file_stays_published_until_withdrawn(world) -> None:
     assert (gone.kode_kelurahan, gone.tahun) not in kel
 
 
-def test_temp_files_and_symlink_loops(world) -> None:
+def test_lock_files_other_files_and_symlink_loops(world) -> None:
     tmp, made, out, wh, run_flow = world
-    lockfile = made[0].path.with_name("~$" + made[0].path.name)
-    lockfile.write_bytes(b"\x00" * 165)
+    locks = [made[0].path.with_name("~$" + made[0].path.name),
+             made[1].path.with_name("~$" + made[1].path.name)]
+    for lockfile in locks:  # two identical 165-byte Excel lock files
+        lockfile.write_bytes(b"\x00" * 165)
     (tmp / "in" / "loop").symlink_to(tmp / "in", target_is_directory=True)
     shutil.copy(made[1].path, tmp / "in" / "Salinan Ñandú – é.xlsx")
+    (tmp / "in" / "surat pengantar.pdf").write_bytes(b"%PDF-1.4")
+    (tmp / "in" / "foto").mkdir()
+    (tmp / "in" / "foto" / "rt01.jpg").write_bytes(b"\xff\xd8")
     summary, _, _ = run_flow(tmp / "in", out=out, warehouse=wh)
-    assert summary["files_present"] == 14 and summary["files_read"] >= 2
+    assert summary["files_present"] == 19 and summary["files_read"] >= 2
+    rels = sorted(f.relative_to(tmp / "in").as_posix() for f in locks)
+    assert summary["lock_files"] == rels
+    assert summary["other_files"] == ["foto/rt01.jpg", "surat pengantar.pdf"]
     status = {r["sumber_file"]: r["status"] for r in read_table(out, "pengiriman")}
-    rel = lockfile.relative_to(tmp / "in").as_posix()
-    assert status[rel] == "ditolak"
+    assert not set(rels) & set(status)  # never on the clerk's list, never duplicates
+    assert not set(rels) & {f["sumber_file"] for f in read_table(out, "temuan_validasi")}
     assert status["Salinan Ñandú – é.xlsx"] in ("duplikat", "diterima")
-    (f,) = [f for f in read_table(out, "temuan_validasi") if f["sumber_file"] == rel]
-    assert f["aturan"] == "berkas_sementara"
+    again, _, _ = run_flow(tmp / "in", out=out, warehouse=wh)
+    assert again["other_files"] == [] and again["lock_files"] == rels  # listed once
 
 
 def test_file_still_being_copied_is_skipped_then_picked_up(world) -> None:
@@ -176,11 +216,11 @@ def test_file_still_being_copied_is_skipped_then_picked_up(world) -> None:
     finally:
         done.set()
         writer.join()
+    assert summary["copying"] == ["sedang disalin.xlsx"]
     status = {r["sumber_file"]: r["status"] for r in read_table(out, "pengiriman")}
-    assert status["sedang disalin.xlsx"] == "ditolak"
-    (f,) = [f for f in read_table(out, "temuan_validasi")
-            if f["sumber_file"] == "sedang disalin.xlsx"]
-    assert f["aturan"] == "sedang_disalin"
+    assert "sedang disalin.xlsx" not in status  # not on the clerk's list
+    assert "sedang disalin.xlsx" not in {f["sumber_file"]
+                                         for f in read_table(out, "temuan_validasi")}
     summary, _, _ = run_flow(tmp / "in", out=out, warehouse=wh)
     assert summary["files_read"] >= 1
     status = {r["sumber_file"]: r["status"] for r in read_table(out, "pengiriman")}

@@ -13,6 +13,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from tests.conftest import REFERENCE
+from transforms.indicators import progress
 from transforms.sample import generate
 from transforms.spec import contract
 
@@ -128,7 +129,13 @@ def _explain(out: Path, table: str, where: str) -> str:
         con.close()
 
 
-@pytest.mark.parametrize("table", contract.PARTITIONED)
+#: Partitioned tables with rows for both years and both kabupaten here; the year-on-year
+#: comparisons (perubahan_rt, kemajuan_kabupaten) exist only for Kota Pekalongan in 2024.
+PRUNABLE = tuple(t for t in contract.PARTITIONED
+                 if t not in (progress.PERUBAHAN_RT, progress.KEMAJUAN))
+
+
+@pytest.mark.parametrize("table", PRUNABLE)
 def test_a_filter_on_tahun_reads_only_that_years_files(published, table: str) -> None:
     _, out = published
     d = _dataset(out, table)
@@ -142,7 +149,7 @@ def test_a_filter_on_tahun_reads_only_that_years_files(published, table: str) ->
     assert (int(scanning[1]), int(scanning[2])) == (len(kept), len(every))
 
 
-@pytest.mark.parametrize("table", contract.PARTITIONED)
+@pytest.mark.parametrize("table", PRUNABLE)
 def test_a_filter_on_kode_kabupaten_skips_row_groups_by_statistics(published, table: str
                                                                    ) -> None:
     _, out = published

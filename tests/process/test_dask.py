@@ -1,5 +1,6 @@
-"""``kumuh run --runner dask``: the read tasks on a 2-worker Dask ``LocalCluster`` give the same
-published tables as the default runner.
+"""``kumuh run --runner dask``: the read tasks on a 2-worker Dask ``LocalCluster``, or on a
+cluster of separately started ``dask scheduler`` / ``dask worker`` processes reached with
+``--dask-address``, give the same published tables as the default runner.
 
 Byte-identical Parquet files are impossible between two runs: every file carries its run id (in
 the ``run_id`` column and the file metadata) and ``pengiriman.diproses_pada`` is the run's time.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -55,10 +57,8 @@ def _rows(out: Path, table: str) -> list[tuple]:
     return sorted(rows, key=repr)
 
 
-def test_dask_runner_publishes_the_same_tables(tmp_path: Path, prefect_api: dict) -> None:
-    input_dir = ROOT / "data" / "sample"
-    default = _run(prefect_api, input_dir, tmp_path / "default")
-    dask = _run(prefect_api, input_dir, tmp_path / "dask", "--runner", "dask")
+def _assert_same_tables(default: Path, dask: Path) -> None:
+    """Every published table: the same files, schemas and rows (per-run columns left out)."""
     for table in contract.tables():
         a, b = _files(default, table), _files(dask, table)
         assert [f.relative_to((default / table).resolve()) for f in a] == [
@@ -68,6 +68,53 @@ def test_dask_runner_publishes_the_same_tables(tmp_path: Path, prefect_api: dict
         rows = _rows(default, table)
         assert rows == _rows(dask, table), table
         assert rows or table == "temuan_validasi"
+
+
+def test_dask_runner_publishes_the_same_tables(tmp_path: Path, prefect_api: dict) -> None:
+    input_dir = ROOT / "data" / "sample"
+    default = _run(prefect_api, input_dir, tmp_path / "default")
+    dask = _run(prefect_api, input_dir, tmp_path / "dask", "--runner", "dask")
+    _assert_same_tables(default, dask)
+
+
+@pytest.fixture
+def dask_cluster(tmp_path: Path, prefect_api: dict) -> Iterator[str]:
+    """A ``dask scheduler`` on a free loopback port and one single-threaded ``dask worker``,
+    separate processes as an operator starts them; yields the scheduler address. The worker
+    reports its task runs to the flow's Prefect server, as the README asks of remote workers."""
+    from bench.cluster import dask_cluster
+
+    with dask_cluster(tmp_path / "cluster", workers=1, env=prefect_api) as cluster:
+        assert cluster.address.startswith("tcp://127.0.0.1:")
+        yield cluster.address
+
+
+def _finished_tasks(address: str) -> dict[str, tuple[int, int]]:
+    """(finished, erred) counts of every task kind the scheduler has seen: what ran on the
+    cluster, whose only worker is the one started above."""
+    from distributed import Client
+
+    def counts(dask_scheduler) -> dict[str, tuple[int, int]]:
+        return {name: (p.state_counts["memory"], p.state_counts["erred"])
+                for name, p in dask_scheduler.task_prefixes.items()}
+
+    with Client(address, timeout=30) as client:
+        return client.run_on_scheduler(counts)
+
+
+def test_external_dask_cluster_publishes_the_same_tables(
+        tmp_path: Path, prefect_api: dict, dask_cluster: str) -> None:
+    from transforms.sample import generate
+
+    input_dir = tmp_path / "input"
+    generate.generate_sample(input_dir, ROOT / "data/reference/wilayah",
+                           kelurahan_per_kabupaten=3, seed=11)
+    default = _run(prefect_api, input_dir, tmp_path / "default")
+    dask = _run(prefect_api, input_dir, tmp_path / "dask", "--runner", "dask",
+                "--dask-address", dask_cluster)
+    finished, erred = _finished_tasks(dask_cluster)["read_chunk"]
+    assert finished >= 1 and erred == 0
+    _assert_same_tables(default, dask)
 
 
 def test_runner_setting_layers(tmp_path: Path) -> None:

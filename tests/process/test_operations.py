@@ -17,6 +17,7 @@ KUMUH = Path(sys.executable).with_name("kumuh")
 
 def test_kumuh_config_prints_values_and_sources(tmp_path: Path) -> None:
     (tmp_path / "kumuh.toml").write_text('input = "kiriman"\n')
+    (tmp_path / "kiriman").mkdir()
     done = subprocess.run([str(KUMUH), "config", "--workers", "3"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120,
                           env={"KUMUH_SCHEDULE": "0 3 * * *", "PATH": "/usr/bin:/bin"})

@@ -142,6 +142,7 @@ def test_console_exit_codes(args: list[str], code: int, tmp_path: Path) -> None:
 
 
 def test_config_output_is_complete_when_the_process_exits(tmp_path: Path) -> None:
+    (tmp_path / "data" / "sample").mkdir(parents=True)  # `kumuh config` checks the locations
     done = subprocess.run([str(KUMUH), "config"], capture_output=True, text=True,
                           cwd=tmp_path, timeout=120)
     assert done.returncode == 0, done.stderr

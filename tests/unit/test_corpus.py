@@ -35,8 +35,8 @@ def test_corpus_covers_enough() -> None:
                    "kolom_hilang", "rt_kosong", "rt_ganda", "nilai_kosong", "bukan_angka",
                    "nilai_negatif", "bukan_bilangan_bulat", "volume_melebihi_penyebut",
                    "penyebut_nol", "sel_error", "angka_ambigu", "nilai_tidak_wajar",
-                   "workbook_ganda"}
+                   "workbook_ganda", "tabel_rt_kosong"}
     warnings = {"nama_berbeda", "penduduk_kurang_dari_kk", "tersimpan_berbeda",
-                "penyebut_nol_nol", "digantikan", "duplikat"}
+                "penyebut_nol_nol", "digantikan", "duplikat", "volume_dibulatkan"}
     assert spec_errors | warnings <= rules
     assert {r["status"] for r in CASES} == {"diterima", "ditolak", "duplikat", "digantikan"}

@@ -142,3 +142,18 @@ def test_decimal_text_settles_convention(integer: int, fraction: str, convention
     text = _format(integer, fraction, convention)
     settles = len(fraction) != 3 or integer >= 1000 or integer == 0
     assert detect_convention([text]) == (convention if settles else None)
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kept"),
+    [("1.214", 1.214, True),  # English-style file, ha/m: read as a decimal
+     ("1.214", 1214.0, False),  # read as the clerk wrote it (1.214 = 1214)
+     ("1,309", 1309.0, True),  # English thousands: shown 1.309, typed 1,309
+     ("1,309", 1.309, False),
+     ("0.85", 0.85, False), ("12", 12.0, False), ("1.234,5", 1234.5, False)],
+)
+def test_read_otherwise_keeps_only_texts_that_would_not_look_as_typed(
+        text: str, value: float, kept: bool) -> None:
+    from transforms.read.numbers import read_otherwise
+
+    assert read_otherwise(text, value) is kept

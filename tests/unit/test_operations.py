@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
+
 from flows import config
 from flows.progress import Progress
 
@@ -53,3 +55,34 @@ def test_reads_retry_only_transient_io_errors(tmp_path: Path) -> None:
     # a permanent error is a finding, not an exception: the run goes on
     missing = read_workbook(tmp_path / "tidak-ada.xlsx", "tidak-ada.xlsx")
     assert not missing.terbaca and "tidak dapat dibuka" in missing.read_error
+
+
+def test_scope_codes_are_normalised_and_checked_against_the_region_list() -> None:
+    from flows.scope import ScopeError, checked_scope
+
+    ref = config.REFERENCE_DIR
+    assert checked_scope(ref, kabupaten="3375", tahun="2024").kabupaten == "33.75"
+    # `prefect deployment run -p kabupaten=33.10` sends the float 33.1
+    assert checked_scope(ref, kabupaten=33.1, kecamatan=331001).kecamatan == "33.10.01"
+    assert checked_scope(ref, kelurahan="3375011003").kelurahan == "33.75.01.1003"
+    for flags, words in (({"kabupaten": "33.75", "kecamatan": "35.08.01"}, "tidak berada di"),
+                         ({"kabupaten": "99.99"}, "tidak ada dalam daftar wilayah"),
+                         ({"kabupaten": "33.75.01"}, "bukan kode kabupaten/kota"),
+                         ({"tahun": 2014}, "di luar tahun survei 2015–")):
+        with pytest.raises(ScopeError, match=words):
+            checked_scope(ref, **flags)
+
+
+def test_settings_that_cannot_work_name_their_source_key_and_value(tmp_path: Path) -> None:
+    bad = [({"KUMUH_WORKERS": "abc"}, r"\$KUMUH_WORKERS: workers = 'abc' bukan bilangan bulat"),
+           ({"KUMUH_WORKERS": "0"}, "workers = 0 harus 1 atau lebih"),
+           ({"KUMUH_SCHEDULE": "0 25 * * *"}, "bukan jadwal cron"),
+           ({"KUMUH_TIMEZONE": "WIB"}, "bukan zona waktu"),
+           ({"KUMUH_CHECK_OUTPUTS": "mungkin"}, "bukan ya/tidak"),
+           ({"KUMUH_CONFIG": str(tmp_path / "x.toml")},
+            r"x.toml tidak ada \(dari \$KUMUH_CONFIG\)")]
+    for env, words in bad:
+        with pytest.raises(config.ConfigError, match=words):
+            config.resolve(env=env)
+    assert config.cron_is_valid("*/15 1-5 * jan-mar mon-fri")
+    assert not config.cron_is_valid("0 2 * *") and not config.cron_is_valid("5-1 * * * *")

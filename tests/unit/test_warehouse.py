@@ -25,7 +25,7 @@ def villages() -> pd.DataFrame:
 def _apply(con, villages: pd.DataFrame, rt: pd.DataFrame, run_id: str) -> pd.DataFrame:
     """One run's warehouse changes (RT rows, roll-up, files, run row), uncommitted."""
     groups = warehouse.store_rt(con, rt=rt, withdrawn=NO_KELURAHAN,
-                                force_groups=warehouse.no_groups())
+                                force_groups=warehouse.no_groups(), present=["a.xlsx"])
     warehouse.refresh_rollups(con, groups, villages)
     warehouse.store_files(
         con, groups, processed=pd.DataFrame(columns=MANIFEST_COLUMNS),

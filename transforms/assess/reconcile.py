@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from transforms.assess import findings
+from transforms.read.cells import sheet_and_row
 from transforms.spec import criteria
 
 #: Allowed difference, in percentage points, after rounding to the stored value's decimals.
@@ -24,6 +25,7 @@ _MAX_DECIMALS = 9
 _EPS = 1e-9
 
 Agrees = Callable[[object, object], bool]
+Show = Callable[[object], object]
 #: Provenance of a stored cell, for its finding.
 _WHERE = ["wb", "sumber_file", "sha256", "sumber_sheet", "sumber_baris"]
 
@@ -48,13 +50,20 @@ def _number_agrees(stored: object, computed: object) -> bool:
     return abs(float(stored) - float(computed)) <= _EPS
 
 
+#: Abbreviations clerks write for a tingkat (spec §5), normalised.
+TINGKAT_ABBREVIATIONS = {"tk": "tidak", "kr": "ringan", "ks": "sedang", "kb": "berat"}
+
+
 def _tingkat_kekumuhan_key(label: object) -> str:
-    """``Kumuh Ringan``, ``RINGAN`` and ``kumuh-ringan`` → ``ringan``."""
-    return criteria.norm_label(label).replace("kumuh", "")
+    """``Kumuh Ringan``, ``KUMUH RINGAN``, ``RINGAN``, ``kumuh-ringan`` and ``KR`` →
+    ``ringan``; ``Tidak Kumuh`` and ``TK`` → ``tidak``."""
+    norm = criteria.norm_label(label)
+    return TINGKAT_ABBREVIATIONS.get(norm) or norm.replace("kumuh", "")
 
 
 def _tingkat_kekumuhan_agrees(stored: object, computed: object) -> bool:
-    """True when a stored tingkat names the recomputed one (case, spaces, 'Kumuh' ignored)."""
+    """True when a stored tingkat names the recomputed one (case, spaces, 'Kumuh' ignored;
+    ``TK``/``KR``/``KS``/``KB`` stand for the four levels)."""
     return _tingkat_kekumuhan_key(stored) == _tingkat_kekumuhan_key(computed)
 
 
@@ -63,16 +72,15 @@ def _is_blank(value: object) -> bool:
         isinstance(value, str) and not value.strip())
 
 
-def _checks() -> Iterator[tuple[str, str, str, Agrees, Callable[[object], str]]]:
+def _checks() -> Iterator[tuple[str, str, str, Agrees, Show]]:
     """(stored column, recomputed column, clerk label, agreement test, display of the
     recomputed value) for every stored-result column kumuh reconciles."""
     for c in criteria.criteria():
         yield (f"stored_persen_{c.kode}", c.persen, f"% {c.kode}", _persen_agrees,
-               lambda v: f"{float(v):.2f}")
+               lambda v: round(float(v), 2))
     for c in criteria.criteria():
-        yield (f"stored_nilai_{c.kode}", c.nilai, f"Nilai {c.kode}", _number_agrees,
-               findings.format_value)
-    yield "stored_total_nilai", "total_nilai", "Total Nilai", _number_agrees, findings.format_value
+        yield f"stored_nilai_{c.kode}", c.nilai, f"Nilai {c.kode}", _number_agrees, int
+    yield "stored_total_nilai", "total_nilai", "Total Nilai", _number_agrees, int
     yield ("stored_tingkat_kekumuhan", "tingkat_kekumuhan", "Tingkat Kekumuhan",
            _tingkat_kekumuhan_agrees, str)
 
@@ -85,16 +93,20 @@ def _complete(rows: pd.DataFrame, computed: str) -> pd.Series:
     return rows[persen].notna().all(axis=1)
 
 
-def stored_disagreements(scored_rows: pd.DataFrame,
-                         letters: dict[int, dict[str, str]]) -> list[findings.Finding]:
+def stored_disagreements(scored_rows: pd.DataFrame, letters: dict[int, dict[str, str]],
+                         cells: dict[int, dict[str, str]] | None = None
+                         ) -> list[findings.Finding]:
     """One ``tersimpan_berbeda`` warning per stored cell that disagrees with kumuh's result.
 
     ``scored_rows``: RT rows of a batch (``wb, sumber_file, sha256, sumber_sheet,
     sumber_baris`` and the reader's ``stored_*`` columns) after
     :func:`transforms.indicators.scoring.score`;
-    ``letters``: each workbook's column letters (``Batch.letters``). Empty stored cells and rows
-    with missing inputs are skipped. Findings come in file, row and column order.
+    ``letters``: each workbook's column letters (``Batch.letters``); ``cells``: where a Form
+    Data RT's stored results are (``Batch.cells``: the finding names that cell, its sheet and
+    row, and a stored percent rounded to 2 decimals as the form shows it). Empty stored cells
+    and rows with missing inputs are skipped. Findings come in file, row and column order.
     """
+    cells = cells or {}
     out: list[tuple[tuple[int, int, int], findings.Finding]] = []
     for order, (stored, computed, label, agrees, show) in enumerate(_checks()):
         if stored not in scored_rows or computed not in scored_rows:
@@ -106,12 +118,19 @@ def stored_disagreements(scored_rows: pd.DataFrame,
             value, result = getattr(r, stored), getattr(r, computed)
             if agrees(value, result):
                 continue
-            wb, baris = int(r.wb), int(r.sumber_baris)
-            letter = letters.get(wb, {}).get(stored, "")
+            wb, baris, sheet = int(r.wb), int(r.sumber_baris), r.sumber_sheet
+            sel = cells.get(wb, {}).get(stored)
+            if sel is None:
+                sel = f"{sheet}!{letters.get(wb, {}).get(stored, '')}{baris}"
+            else:  # a form: its own cell; its percent is the form's fraction × 100
+                sheet, row = sheet_and_row(sel)
+                baris = row or baris
+                if stored.startswith("stored_persen_"):
+                    value = round(float(value), 2)
             finding = findings.make(
                 "tersimpan_berbeda", wb=wb, sumber_file=r.sumber_file, sha256=r.sha256,
-                sheet=r.sumber_sheet, baris=baris, kolom=computed, nilai=value,
-                sel=f"{r.sumber_sheet}!{letter}{baris}", label=label, nilai_hitung=show(result))
+                sheet=sheet, baris=baris, kolom=computed, nilai=value, sel=sel, label=label,
+                nilai_hitung=show(result))
             out.append(((wb, baris, order), finding))
     return [f for _, f in sorted(out, key=lambda item: item[0])]
 

@@ -21,21 +21,26 @@ _LEVELS = {
 }
 
 
-def _sums_sql() -> str:
-    """Select-list of RT counts by tingkat, summed counts and luas kumuh by tingkat."""
+def sums_sql(order: str = "") -> str:
+    """Select-list of RT counts by tingkat, summed counts and luas kumuh by tingkat; with
+    ``order`` (SQL sort keys) the decimal sums add up in that order, so the same rows always
+    give the same bits, however they are stored."""
+    by = f" ORDER BY {order}" if order else ""
     parts = ["count(*)::BIGINT AS jumlah_rt"]
     for label in criteria.TINGKAT_LABELS:
         parts.append(f"(count(*) FILTER (WHERE tingkat_kekumuhan = '{label}'))::BIGINT "
                      f"AS jumlah_rt_{criteria.TINGKAT_SUFFIX[label]}")
     for col in criteria.numeric_columns():
-        typ = "BIGINT" if col in criteria.count_columns() else "DOUBLE"
-        parts.append(f"sum({col})::{typ} AS {col}")
-    parts.append("coalesce(sum(luas_ha) FILTER (WHERE tingkat_kekumuhan <> 'Tidak Kumuh'), 0)"
-                 "::DOUBLE AS luas_kumuh_ha")
+        if col in criteria.count_columns():
+            parts.append(f"sum({col})::BIGINT AS {col}")
+        else:
+            parts.append(f"sum({col}{by})::DOUBLE AS {col}")
+    parts.append(f"coalesce(sum(luas_ha{by}) FILTER (WHERE tingkat_kekumuhan <> 'Tidak Kumuh'),"
+                 " 0)::DOUBLE AS luas_kumuh_ha")
     for label in criteria.TINGKAT_LABELS[1:]:
         sfx = criteria.TINGKAT_SUFFIX[label].removeprefix("kumuh_")
-        parts.append(f"coalesce(sum(luas_ha) FILTER (WHERE tingkat_kekumuhan = '{label}'), 0)"
-                     f"::DOUBLE AS luas_kumuh_{sfx}_ha")
+        parts.append(f"coalesce(sum(luas_ha{by}) FILTER (WHERE tingkat_kekumuhan = '{label}'),"
+                     f" 0)::DOUBLE AS luas_kumuh_{sfx}_ha")
     return ",\n  ".join(parts)
 
 
@@ -53,7 +58,7 @@ def kelurahan(con: duckdb.DuckDBPyConnection, source: str = "indikator_rt") -> p
     frame = con.sql(f"""
         WITH sums AS (
           SELECT tahun, {keys},
-            {_sums_sql()}
+            {sums_sql()}
           FROM {source} GROUP BY tahun, {keys})
         SELECT s.*, n.* EXCLUDE ({keys}) FROM sums s
         JOIN ({_names("kelurahan")}) n USING ({keys})
@@ -78,7 +83,7 @@ def region(con: duckdb.DuckDBPyConnection, level: str,
         sums AS (
           SELECT tahun, {key_sql},
                  count(DISTINCT kode_kelurahan)::BIGINT AS jumlah_kelurahan_dilaporkan,
-                 {_sums_sql()}
+                 {sums_sql()}
           FROM {source} GROUP BY tahun, {key_sql})
         SELECT u.*, n.* EXCLUDE ({key_sql}),
                coalesce(s.jumlah_kelurahan_dilaporkan, 0) AS jumlah_kelurahan_dilaporkan,

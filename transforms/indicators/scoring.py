@@ -49,9 +49,40 @@ def add_percents(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def within_rounding(vol: pd.Series, den: pd.Series) -> pd.Series:
+    """Rows whose volume exceeds its (non-zero) denominator by no more than rounding causes
+    (spec §3: at most :data:`criteria.ROUNDING_TOLERANCE`, compared after rounding to 9
+    decimals). A volume over a denominator of 0 is never rounding (``penyebut_nol``)."""
+    den = den.astype("float64")
+    excess = (vol.astype("float64") - den).round(criteria.FRACTION_DECIMALS)
+    close = (den > 0) & (excess > 0) & (excess <= criteria.ROUNDING_TOLERANCE)
+    return close.fillna(False).astype(bool)
+
+
+def is_rounding(vol: float, den: float) -> bool:
+    """:func:`within_rounding` for one volume and its denominator."""
+    return bool(within_rounding(pd.Series([vol]), pd.Series([den])).iloc[0])
+
+
+def settle_rounding(frame: pd.DataFrame) -> pd.DataFrame:
+    """Copy of ``frame`` in which each ha/m volume above its denominator by no more than
+    rounding causes is set equal to it (fraction 1, 100 %; the clerk gets the warning
+    ``volume_dibulatkan``). Counts are never changed; a larger excess stays (an error)."""
+    out = frame.copy(deep=False)
+    for c in criteria.criteria():
+        if c.is_count or c.vol not in frame or c.penyebut not in frame:
+            continue
+        close = within_rounding(frame[c.vol], frame[c.penyebut])
+        if close.any():
+            out[c.vol] = frame[c.vol].astype("float64").mask(close, frame[c.penyebut])
+    return out
+
+
 def score(frame: pd.DataFrame) -> pd.DataFrame:
     """Copy of ``frame`` with persen_*, nilai_* (int8), total_nilai (int16) and
-    tingkat_kekumuhan: the official assessment of each row as one unit."""
+    tingkat_kekumuhan: the official assessment of each row as one unit. A ha/m volume within
+    rounding of its denominator is first set equal to it (:func:`settle_rounding`)."""
+    frame = settle_rounding(frame)
     fr = fractions(frame)
     out = frame.copy(deep=False)  # copy-on-write: the input's columns are shared, not copied
     total = np.zeros(len(frame), dtype="int16")

@@ -34,30 +34,57 @@ class InputFile:
     settled: bool = True
 
 
-def discover(root: Path, suffixes: tuple[str, ...] = WORKBOOK_SUFFIXES,
-             settle_seconds: float = 0.0) -> list[InputFile]:
-    """Workbook files under ``root``, recursively, sorted by path. Hidden folders are skipped
-    and symlinked folders are not entered (no loops). A file modified less than
-    ``settle_seconds`` ago is marked unsettled (it is probably still being copied)."""
+#: Files a computer leaves in shared folders by itself: neither submissions nor worth listing.
+SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini"})
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What is in the input folder: the workbooks (submissions), Excel's lock files and the
+    other files (``.pdf``, ``.jpg``, ``.csv`` …), the latter two as relative paths."""
+
+    workbooks: list[InputFile]
+    lock_files: list[str]
+    others: list[str]
+
+
+def scan(root: Path, suffixes: tuple[str, ...] = WORKBOOK_SUFFIXES,
+         settle_seconds: float = 0.0) -> Listing:
+    """Everything under ``root``, recursively, sorted by path. Hidden files and folders are
+    skipped and symlinked folders are not entered (no loops). A workbook modified less than
+    ``settle_seconds`` ago is marked unsettled (it is probably still being copied); an Excel
+    lock file (``~$Data RT.xlsx``) is never a workbook."""
     young = time.time_ns() - int(settle_seconds * 1e9)
-    found = []
+    found, locks, others = [], [], []
     for dirpath, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in files:
-            if not name.lower().endswith(suffixes):
-                continue
             path = Path(dirpath) / name
+            rel = path.relative_to(root).as_posix()
+            if name.startswith(".") or name.lower() in SYSTEM_FILES:
+                continue
+            if is_temp_file(rel):
+                locks.append(rel)
+                continue
+            if not name.lower().endswith(suffixes):
+                others.append(rel)
+                continue
             try:
                 st = path.stat()
             except OSError:
                 st = None
-            rel = path.relative_to(root).as_posix()
             if st is None:
                 found.append(InputFile(rel, -1, -1, settled=False))
             else:
                 found.append(InputFile(rel, st.st_size, st.st_mtime_ns,
                                        settled=settle_seconds <= 0 or st.st_mtime_ns < young))
-    return sorted(found, key=lambda f: f.rel)
+    return Listing(sorted(found, key=lambda f: f.rel), sorted(locks), sorted(others))
+
+
+def discover(root: Path, suffixes: tuple[str, ...] = WORKBOOK_SUFFIXES,
+             settle_seconds: float = 0.0) -> list[InputFile]:
+    """The workbooks of :func:`scan`."""
+    return scan(root, suffixes, settle_seconds).workbooks
 
 
 def is_temp_file(rel: str) -> bool:
@@ -67,45 +94,70 @@ def is_temp_file(rel: str) -> bool:
 
 @dataclass
 class Plan:
-    """The inventory compared with the manifest."""
+    """The inventory compared with the manifest. ``new``, ``modified`` and ``unchanged``
+    partition the settled workbooks by what the manifest knows of them; ``copying`` are
+    those modified within the settle time, left for the next run."""
 
     present: list[InputFile]
     to_read: list[InputFile]
     unchanged: list[str]
     vanished: pd.DataFrame  # manifest rows of files no longer present
-    changed: bool = field(init=False)
+    new: list[str] = field(default_factory=list)
+    modified: list[str] = field(default_factory=list)
+    copying: list[str] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
-        self.changed = bool(self.to_read) or not self.vanished.empty
+    @property
+    def changed(self) -> bool:
+        """Whether anything is to be read or has vanished (the run will validate/publish)."""
+        return bool(self.to_read) or not self.vanished.empty
+
+    @property
+    def ready(self) -> list[InputFile]:
+        """Present workbooks that may be read now (not being copied)."""
+        skip = set(self.copying)
+        return [f for f in self.present if f.rel not in skip]
 
 
 def plan(present: list[InputFile], manifest: pd.DataFrame, *, force: bool = False,
          retry: set[str] | None = None) -> Plan:
     """Which files to read: new ones, those whose size or mtime changed, those in ``retry``
-    (not settled last time), or all when ``force``."""
+    (back after having vanished), or all when ``force``; never one still being copied."""
     known = {r.sumber_file: r for r in manifest.itertuples(index=False)}
     retry = retry or set()
-    to_read, unchanged = [], []
+    new, modified, unchanged, copying, to_read = [], [], [], [], []
     for f in present:
+        if not f.settled:
+            copying.append(f.rel)
+            continue
         m = known.get(f.rel)
-        same = m is not None and m.size == f.size and m.mtime_ns == f.mtime_ns
-        if force or not same or f.rel in retry:
-            to_read.append(f)
+        if m is None:
+            new.append(f.rel)
+        elif m.size != f.size or m.mtime_ns != f.mtime_ns or f.rel in retry:
+            modified.append(f.rel)
         else:
             unchanged.append(f.rel)
+            if not force:
+                continue
+        to_read.append(f)
     names = {f.rel for f in present}
     vanished = manifest[~manifest["sumber_file"].isin(names)].reset_index(drop=True)
-    return Plan(present, to_read, unchanged, vanished)
+    return Plan(present, to_read, unchanged, vanished, new, modified, copying)
 
 
 def siblings(manifest: pd.DataFrame, keys: pd.DataFrame, already: set[str],
              present: set[str]) -> list[str]:
     """Present, unread manifest files of the kelurahan-years in ``keys`` (kode_kelurahan,
-    tahun): they compete with the new files in supersession, so they are read again."""
+    tahun; an NA tahun stands for every year of that kelurahan): they compete with the new
+    files in supersession, or form one submission with them (RT forms), so they are read
+    again."""
     if keys.empty or manifest.empty:
         return []
-    m = manifest.merge(keys.drop_duplicates(), on=["kode_kelurahan", "tahun"])
-    return sorted({f for f in m["sumber_file"] if f not in already and f in present})
+    keys = keys.drop_duplicates()
+    any_year = keys["tahun"].isna()
+    m = manifest.merge(keys[~any_year], on=["kode_kelurahan", "tahun"])
+    files = set(m["sumber_file"]) | set(manifest.loc[manifest["kode_kelurahan"].isin(
+        keys.loc[any_year, "kode_kelurahan"]), "sumber_file"])
+    return sorted(f for f in files if f not in already and f in present)
 
 
 @dataclass(frozen=True)

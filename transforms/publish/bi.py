@@ -6,8 +6,13 @@ warehouse and its write lock. The views read ``<out>/<table>`` — the links tha
 atomically — so they follow every run. The file is built under a temporary name and renamed over
 the old one, so a reader opens either the old file or the new one, never a half-written one.
 
-Paths are absolute: DuckDB resolves a relative path in a view against the reader's working
-directory (or ``file_search_path``), not against the database file's folder.
+Where the views look: DuckDB resolves a relative path against the reader's working directory,
+never against the database file's folder, so each view reads
+``coalesce(nullif(current_setting('file_search_path'), ''), '<out>') || '/<table>/**/*.parquet'``
+— the folder kumuh published to, unless the reader sets DuckDB's ``file_search_path`` to the
+folder where the publish root is mounted now (another machine, a Docker volume, a drive letter):
+``SET file_search_path = '/mnt/terbit'`` or ``config={"file_search_path": ...}`` (README,
+"Reading the outputs"). ``kumuh_info`` says so too.
 """
 
 from __future__ import annotations
@@ -27,9 +32,16 @@ def _sql_str(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def root_sql(out: Path) -> str:
+    """The folder a view reads, as SQL: the reader's ``file_search_path`` when set, else
+    ``out`` (where kumuh published)."""
+    return f"coalesce(nullif(current_setting('file_search_path'), ''), {_sql_str(str(out))})"
+
+
 def source_sql(out: Path, table: str) -> str:
-    """The ``read_parquet`` call a view over the published ``table`` uses (absolute path)."""
-    pattern = _sql_str(f"{out / table}/**/*.parquet")
+    """The ``read_parquet`` call a view over the published ``table`` uses (see the module
+    docstring for the folder it reads)."""
+    pattern = f"{root_sql(out)} || {_sql_str(f'/{table}/**/*.parquet')}"
     if table in contract.PARTITIONED:
         return (f"read_parquet({pattern}, hive_partitioning = true, "
                 "hive_types = {'tahun': SMALLINT})")
@@ -70,14 +82,31 @@ def published_run_id(out: Path) -> str:
     return parts[-2] if len(parts) >= 2 else ""
 
 
+#: The rows of ``kumuh_info`` (kunci → Indonesian and English meaning), for the data
+#: dictionary.
+INFO: dict[str, tuple[str, str]] = {
+    "contract_version": ("Versi kontrak tabel (skema kolom)", "Output contract version"),
+    "parquet_root": ("Folder terbitan tempat view membaca Parquet bila `file_search_path` "
+                     "kosong", "Publish folder the views read when `file_search_path` is unset"),
+    "folder_lain": ("Cara membaca bila folder terbitan dipasang di tempat lain",
+                    "How to read when the publish folder is mounted elsewhere"),
+    "run_id": ("Run yang terbit saat berkas ini dibuat", "Run published when this file was made"),
+    "dibuat_pada": ("Waktu berkas ini dibuat (ISO 8601, UTC)", "When this file was made (UTC)"),
+    "reference_edition": ("Edisi daftar wilayah Kemendagri", "Region list edition"),
+    "reference_attribution": ("Atribusi daftar wilayah (ODbL)", "Region list attribution (ODbL)"),
+}
+
+
 def _info(con: duckdb.DuckDBPyConnection, out: Path) -> None:
     con.execute("CREATE TABLE kumuh_info (kunci VARCHAR, nilai VARCHAR)")
-    rows = [("contract_version", contract.CONTRACT_VERSION), ("parquet_root", str(out)),
-            ("run_id", published_run_id(out)),
-            ("dibuat_pada", dt.datetime.now(dt.UTC).isoformat(timespec="seconds")),
-            ("reference_edition", reference.EDITION),
-            ("reference_attribution", reference.ATTRIBUTION)]
-    con.executemany("INSERT INTO kumuh_info VALUES (?, ?)", rows)
+    values = {"contract_version": contract.CONTRACT_VERSION, "parquet_root": str(out),
+              "folder_lain": "SET file_search_path = '<folder terbitan>' (atau config "
+                             "file_search_path saat membuka kumuh.duckdb)",
+              "run_id": published_run_id(out),
+              "dibuat_pada": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+              "reference_edition": reference.EDITION,
+              "reference_attribution": reference.ATTRIBUTION}
+    con.executemany("INSERT INTO kumuh_info VALUES (?, ?)", [(k, values[k]) for k in INFO])
 
 
 def _build(path: Path, out: Path) -> None:

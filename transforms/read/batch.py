@@ -3,6 +3,9 @@
 ``workbooks`` has one row per file (identity, structure, provenance), ``rows`` one row per RT
 with its provenance columns, ``problems`` one row per cell that could not be read as a number.
 Every frame carries ``wb``, the workbook's id in the batch, so a failing row maps back to its file.
+An official Form Data RT (spec §2b) is one file with one RT row: ``form_rt`` marks it, ``rt_rw``
+names its RT, and :attr:`Batch.cells` says where each of its values was read (a form's values
+sit on different rows and sheets, so a column letter and the row do not locate them).
 """
 
 from __future__ import annotations
@@ -12,10 +15,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from transforms.intake.inventory import InputFile, is_temp_file
+from transforms.intake.inventory import InputFile
+from transforms.read.rt_form import FormRead
 from transforms.read.rt_table import stack_rows
 from transforms.read.workbook import WorkbookRead, read_workbook
 from transforms.spec import criteria, reference
+from transforms.spec.names_to_code import NameMatch, code_from_names
 
 PROBLEM_COLUMNS = ["wb", "baris", "kolom", "sel", "isi_sel", "masalah"]
 PROVENANCE = ["wb", "sumber_file", "sha256", "sumber_sheet", "sumber_baris"]
@@ -29,6 +34,11 @@ class Batch:
     rows: pd.DataFrame
     problems: pd.DataFrame
     letters: dict[int, dict[str, str]] = field(default_factory=dict)
+    #: wb → (Excel row, column) → a number cell's text as the clerk typed it, where it matters
+    #: (:attr:`transforms.read.workbook.WorkbookRead.typed`).
+    typed: dict[int, dict[tuple[int, str], str]] = field(default_factory=dict)
+    #: Form Data RT only: column or identity field → its cell (``Kekumuhan Awal_RT!C25``).
+    cells: dict[int, dict[str, str]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.workbooks)
@@ -50,6 +60,11 @@ def _workbook_record(wb: int, r: WorkbookRead) -> dict[str, object]:
         "kolom_hilang": ",".join(r.missing_columns) if r.missing_columns else None,
         "jumlah_baris_rt": 0 if r.table is None else len(r.table["sumber_baris"]),
         "convention": r.convention,
+        "form_rt": isinstance(r, FormRead),
+        "rt_rw": _form_rt_rw(r),
+        #: Form Data RT: required column → (sheet, label) missing on the form.
+        "label_hilang": dict(r.missing_labels) if isinstance(r, FormRead) and
+        r.missing_labels else None,
     }
     for f in criteria.identity_fields():
         rec[f.field] = r.identity.get(f.field) if r.identity else None
@@ -59,13 +74,25 @@ def _workbook_record(wb: int, r: WorkbookRead) -> dict[str, object]:
     return rec
 
 
+def _form_rt_rw(r: WorkbookRead) -> str | None:
+    """``RT/RW`` of a form's one RT (None for a kelurahan workbook or an unread RT)."""
+    if not isinstance(r, FormRead) or r.table is None or not len(r.table["rt"]):
+        return None
+    rt, rw = r.table["rt"][0], r.table["rw"][0]
+    return None if rt is None else f"{rt}/{rw or '?'}"
+
+
 def combine(reads: list[WorkbookRead], first_wb: int = 0) -> Batch:
     """A batch of ``reads`` numbered from ``first_wb``."""
-    records, with_rows, problems, letters = [], [], [], {}
+    records, with_rows, problems, letters, typed, cells = [], [], [], {}, {}, {}
     for i, r in enumerate(reads):
         wb = first_wb + i
         records.append(_workbook_record(wb, r))
         letters[wb] = dict(r.columns or {})
+        if r.typed:
+            typed[wb] = r.typed
+        if isinstance(r, FormRead):
+            cells[wb] = dict(r.cells)
         if r.terbaca and r.table is not None:
             with_rows.append((wb, r))
         problems.extend(
@@ -79,12 +106,13 @@ def combine(reads: list[WorkbookRead], first_wb: int = 0) -> Batch:
     else:
         rows = pd.DataFrame(columns=[*PROVENANCE, "rt", "rw", "kawasan",
                                      *criteria.numeric_columns()])
-    return Batch(workbooks, rows, pd.DataFrame(problems, columns=PROBLEM_COLUMNS), letters)
+    return Batch(workbooks, rows, pd.DataFrame(problems, columns=PROBLEM_COLUMNS), letters,
+                 typed, cells)
 
 
 def concat(batches: list[Batch]) -> Batch:
     """One batch from several, renumbering workbook ids so they stay unique."""
-    parts_wb, parts_rows, parts_problems, letters = [], [], [], {}
+    parts_wb, parts_rows, parts_problems, letters, typed, cells = [], [], [], {}, {}, {}
     offset = 0
     for b in batches:
         if b.workbooks.empty:
@@ -94,6 +122,8 @@ def concat(batches: list[Batch]) -> Batch:
         parts_rows.append(b.rows.assign(wb=b.rows["wb"] + shift))
         parts_problems.append(b.problems.assign(wb=b.problems["wb"] + shift))
         letters.update({wb + shift: cols for wb, cols in b.letters.items()})
+        typed.update({wb + shift: cells for wb, cells in b.typed.items()})
+        cells.update({wb + shift: where for wb, where in b.cells.items()})
         offset += len(b.workbooks)
     if not parts_wb:
         return combine([])
@@ -103,6 +133,8 @@ def concat(batches: list[Batch]) -> Batch:
             len(p) for p in parts_rows) else parts_rows[0],
         pd.concat(parts_problems, ignore_index=True),
         letters,
+        typed,
+        cells,
     )
 
 
@@ -123,13 +155,56 @@ def select(batch: Batch, keep: list[bool]) -> Batch:
     return Batch(batch.workbooks[batch.workbooks["wb"].isin(wbs)].reset_index(drop=True),
                  batch.rows[batch.rows["wb"].isin(wbs)].reset_index(drop=True),
                  batch.problems[batch.problems["wb"].isin(wbs)].reset_index(drop=True),
-                 {wb: cols for wb, cols in batch.letters.items() if wb in wbs})
+                 {wb: cols for wb, cols in batch.letters.items() if wb in wbs},
+                 {wb: cells for wb, cells in batch.typed.items() if wb in wbs},
+                 {wb: where for wb, where in batch.cells.items() if wb in wbs})
+
+
+def codes_from_names(workbooks: pd.DataFrame, ref: reference.Reference) -> pd.DataFrame:
+    """The workbook frame with ``kode_kelurahan`` of every readable Form Data RT that has no
+    ``Kode Wilayah`` found from its region names (spec §2b), and ``nama_ke_kode``: the
+    :class:`transforms.spec.names_to_code.NameMatch` of a form whose names found no code (for
+    the ``kode_dari_nama`` error; None elsewhere). Forms already matched are not matched again."""
+    out = workbooks.copy()
+    if "nama_ke_kode" not in out:
+        out["nama_ke_kode"] = pd.Series(None, index=out.index, dtype=object)
+    todo = (out["form_rt"].astype(bool) & out["terbaca"].astype(bool)
+            & out["kode_kelurahan"].isna() & out["kode_kelurahan_raw"].isna()
+            & out["nama_ke_kode"].isna())
+    names = ["kabupaten", "kecamatan", "kelurahan", "provinsi"]
+    matches: dict[tuple, NameMatch] = {}  # the forms of a kelurahan repeat its names
+    for i in out.index[todo]:
+        key = tuple(out.loc[i, names])
+        if key not in matches:
+            matches[key] = code_from_names(ref, *key)
+        match = matches[key]
+        if match.ok:
+            out.at[i, "kode_kelurahan"] = match.kode
+        else:
+            out.at[i, "nama_ke_kode"] = match
+    return out
+
+
+def kelurahan_years(workbooks: pd.DataFrame) -> pd.DataFrame:
+    """``kode_kelurahan, tahun`` the files of a batch may compete in: their own, and for a
+    form whose names found no code, the kelurahan its names suggest; ``tahun`` is NA for a
+    form without a year (every year of its kelurahan). After :func:`codes_from_names`."""
+    kode = workbooks["kode_kelurahan"]
+    if "nama_ke_kode" in workbooks:
+        kode = kode.where(kode.notna(), workbooks["nama_ke_kode"].map(
+            lambda m: getattr(m, "saran_kode", None)))
+    keys = pd.DataFrame({"kode_kelurahan": kode, "tahun": workbooks["tahun"]})
+    forms = workbooks["form_rt"].astype(bool)
+    keep = keys["kode_kelurahan"].notna() & (keys["tahun"].notna() | forms)
+    return keys[keep].drop_duplicates().reset_index(drop=True)
 
 
 def with_reference(workbooks: pd.DataFrame, ref: reference.Reference) -> pd.DataFrame:
     """Workbook frame plus the official hierarchy of its code (``*_resmi``), ``kode_dikenal``
     (None when the code is malformed) and ``nama_*_cocok`` flags (None unless both names are
-    known) for the code rule and the name warning."""
+    known) for the code rule and the name warning; forms without a code get theirs from their
+    names first (:func:`codes_from_names`)."""
+    workbooks = codes_from_names(workbooks, ref)
     official = ref.villages_for(workbooks["kode_kelurahan"]).add_suffix("_resmi").rename(
         columns={"kode_kelurahan_resmi": "kode_kelurahan"})
     out = workbooks.merge(official, on="kode_kelurahan", how="left")
@@ -146,18 +221,21 @@ def with_reference(workbooks: pd.DataFrame, ref: reference.Reference) -> pd.Data
 
 def read_files(root: Path, files: list[InputFile], first_wb: int = 0) -> Batch:
     """Read the workbooks ``files`` under ``root`` (one process's share of a run) into a batch.
-    An Excel lock file is not read; a file whose size or mtime changed since it was listed is
-    reported as still being copied (it is read again next run)."""
+    A file whose size or mtime changed since it was listed is marked ``alasan`` = ``MOVED``
+    (still being copied: the run leaves it for the next one)."""
     return combine([_read_one(root, f) for f in files], first_wb)
 
 
+#: ``alasan`` of a workbook that changed while it was read (still being copied).
+MOVED = "sedang_disalin"
+
+
+def moved(batch: Batch) -> list[str]:
+    """Files of ``batch`` that changed while they were read."""
+    return batch.workbooks.loc[batch.workbooks["alasan"] == MOVED, "sumber_file"].tolist()
+
+
 def _read_one(root: Path, f: InputFile) -> WorkbookRead:
-    if is_temp_file(f.rel):
-        return WorkbookRead(sumber_file=f.rel, sha256="", size=max(f.size, 0), terbaca=False,
-                            read_error=Path(f.rel).name, read_error_code="berkas_sementara")
-    if not f.settled:
-        return WorkbookRead(sumber_file=f.rel, sha256="", size=max(f.size, 0), terbaca=False,
-                            read_error="baru saja diubah", read_error_code="sedang_disalin")
     read = read_workbook(root / f.rel, f.rel)
     try:
         st = (root / f.rel).stat()
@@ -167,5 +245,5 @@ def _read_one(root: Path, f: InputFile) -> WorkbookRead:
     if moved:
         return WorkbookRead(sumber_file=f.rel, sha256=read.sha256, size=read.size,
                             terbaca=False, read_error="ukuran/waktu ubah berganti",
-                            read_error_code="sedang_disalin")
+                            read_error_code=MOVED)
     return read

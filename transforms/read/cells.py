@@ -35,6 +35,14 @@ def cell_ref(row0: int, col0: int) -> str:
     return f"{column_letter(col0)}{row0 + 1}"
 
 
+def sheet_and_row(ref: str) -> tuple[str, int | None]:
+    """Sheet and Excel row of a reference ``Sheet!C25`` (``('Sheet', 25)``; row None when
+    the reference names no row)."""
+    sheet, _, cell = ref.rpartition("!")
+    digits = cell.lstrip("$ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    return sheet, int(digits) if digits.isdigit() else None
+
+
 def blank(value: object) -> bool:
     """True for an empty cell (None, empty or whitespace-only text)."""
     return value is None or (isinstance(value, str) and not value.strip())

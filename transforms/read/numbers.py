@@ -167,6 +167,19 @@ def _analyse(text: str) -> _Text:
     return _Text("angka", parts[0], shape, vote)
 
 
+def read_otherwise(text: str, value: float) -> bool:
+    """True when ``text`` reads two ways (``1.309``: 1309 or 1,309) and ``value`` is not its
+    Indonesian reading: shown the Indonesian way, the value would not look like what the clerk
+    typed, so the reader keeps the text for findings (``1.214`` read as 1,214 in an
+    English-style file)."""
+    if len(text) > MAX_NUMBER_CHARS:
+        return False
+    shape = _analyse(text).shape
+    if shape is None or None in shape or shape.id_value == shape.en_value:
+        return False
+    return abs(value) != shape.id_value
+
+
 def _text_convention(text: str) -> Convention | None:
     """The convention a single text proves, if any (``0,85`` → id, ``1.309`` → None)."""
     if len(text) > MAX_NUMBER_CHARS:

@@ -22,6 +22,7 @@ from transforms.read.numbers import (
     ParsedNumber,
     detect_convention,
     parse_number,
+    read_otherwise,
 )
 from transforms.read.rtrw import normalise_code, parse_rt_rw
 from transforms.read.sheets import Book
@@ -180,10 +181,11 @@ def _data_rows(grid: Grid, header: Header, lay: _Layout) -> list[int]:
     return out
 
 
-class _Rows:
-    """Column arrays of the RT DataFrame, filled column by column."""
+class RowColumns:
+    """Column arrays of the RT DataFrame at Excel rows ``baris``, filled column by column
+    (by the table reader here and by the Form Data RT reader)."""
 
-    def __init__(self, lay: _Layout, baris: list[int]) -> None:
+    def __init__(self, baris: list[int]) -> None:
         self.baris = baris
         self.rt: list[str | None] = []
         self.rw: list[str | None] = []
@@ -248,7 +250,7 @@ def stack_rows(reads: list[tuple[int, WorkbookRead]]) -> pd.DataFrame:
 
 @lru_cache(maxsize=1)
 def _empty_template() -> pd.DataFrame:
-    return table_frame(_Rows(_layout({}), []).columns())
+    return table_frame(RowColumns([]).columns())
 
 
 def empty_rows() -> pd.DataFrame:
@@ -289,6 +291,11 @@ class TableReader:
         self.header = header
         self.lay = _layout(header.columns)
         self.problems: list[CellProblem] = []
+        #: (Excel row, column) → a number cell's text as typed where it reads two ways and was
+        #: not read the Indonesian way (``1.214`` read as 1,214), so a finding can show what
+        #: the clerk typed and how it was read; any other cell shown the Indonesian way looks
+        #: as typed (``1.214`` read as 1214), so it is not kept.
+        self.typed: dict[tuple[int, str], str] = {}
         self._found: list[tuple[int, int, CellProblem]] = []
         self._errors: dict[tuple[int, int], str] | None = None
         self.convention: Convention | None = None
@@ -318,7 +325,7 @@ class TableReader:
             self._errors = self.book.error_cells(self.sheet)  # ODS error cells may read as 0
         columns = list(zip(*(self.grid[r] for r in rows), strict=True)) if rows else []
         self.convention = detect_convention(self._numeric_texts(columns))
-        out = _Rows(self.lay, [r + 1 for r in rows])
+        out = RowColumns([r + 1 for r in rows])
         self._read_codes(rows, out)
         for order, (name, c, is_count) in enumerate(self.lay.numeric, start=2):
             values = columns[c] if columns else ()
@@ -335,7 +342,7 @@ class TableReader:
             if columns:
                 yield from (v for v in columns[c] if type(v) is str and v)
 
-    def _read_codes(self, rows: list[int], out: _Rows) -> None:
+    def _read_codes(self, rows: list[int], out: RowColumns) -> None:
         """RT, RW and kawasan of every row, with a problem for an unreadable RT/RW cell."""
         lay = self.lay
         for r in rows:
@@ -373,6 +380,8 @@ class TableReader:
             out[i] = math.nan if parsed.value is None else parsed.value
             if parsed.problem is not None:
                 self._problem(r, c, name, value, parsed.problem, order)
+            elif type(value) is str and read_otherwise(value, parsed.value):
+                self.typed[(r + 1, name)] = value
         return out
 
     def _check_code(self, r: int, c: int | None, kolom: str, code: str | None,

@@ -46,6 +46,9 @@ class WorkbookRead:
     missing_columns: list[str] = field(default_factory=list)
     convention: str | None = None
     problems: list[CellProblem] = field(default_factory=list)
+    #: (Excel row, column) → number cells' text as typed, where a finding must show it
+    #: (:attr:`transforms.read.rt_table.TableReader.typed`).
+    typed: dict[tuple[int, str], str] = field(default_factory=dict)
     #: The RT rows as column arrays in frame order (None: no table read); see :attr:`rows`.
     table: dict[str, Any] | None = field(default=None, repr=False)
 
@@ -117,6 +120,20 @@ def _read_book(book: Book, result: WorkbookRead) -> None:
     result.table = table.read()
     result.convention = table.convention
     result.problems = table.problems
+    result.typed = table.typed
+
+
+def _read_parsed(book: Book, sumber_file: str, sha256: str, size: int) -> WorkbookRead:
+    """The read of a parsed workbook: an official Form Data RT (spec §2b, recognised by its
+    ``Kekumuhan Awal_RT`` sheet) by the form reader, any other as a kelurahan workbook."""
+    from transforms.read import rt_form  # it builds on WorkbookRead, so it imports this module
+
+    is_form = rt_form.form_sheet(book.names) is not None
+    kind = rt_form.FormRead if is_form else WorkbookRead
+    result = kind(sumber_file=sumber_file, sha256=sha256, size=size, terbaca=True,
+                  read_error=None)
+    (rt_form.read_form_book if is_form else _read_book)(book, result)
+    return result
 
 
 #: errno values of I/O failures that may pass (network shares, NFS/SMB): worth a retry.
@@ -132,7 +149,9 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def read_workbook(path: Path, sumber_file: str) -> WorkbookRead:
-    """Read one survey workbook (.xlsx/.xlsm/.xls/.ods) for validation and scoring.
+    """Read one survey file (.xlsx/.xlsm/.xls/.ods) for validation and scoring: a kelurahan
+    workbook (spec §2), or an official Form Data RT as a
+    :class:`transforms.read.rt_form.FormRead` with its one RT row (spec §2b).
 
     Reads the bytes once (sha256, size), then identity, the RT table's rows as a DataFrame
     (``sumber_baris``, ``rt``, ``rw``, ``kawasan``, numeric columns as float64, stored columns)
@@ -152,15 +171,8 @@ def read_workbook(path: Path, sumber_file: str) -> WorkbookRead:
     sha256 = hashlib.sha256(data).hexdigest()
     if not data:
         return _unreadable(sumber_file, sha256, 0, "Berkas kosong (0 byte).", "berkas_kosong")
-    result = WorkbookRead(
-        sumber_file=sumber_file,
-        sha256=sha256,
-        size=len(data),
-        terbaca=True,
-        read_error=None,
-    )
     try:
-        _read_book(Book(data), result)
+        result = _read_parsed(Book(data), sumber_file, sha256, len(data))
     except container.ReadFailure as exc:
         return _unreadable(sumber_file, sha256, len(data), str(exc), exc.code)
     except (Exception, RecursionError) as exc:  # noqa: BLE001 - bad input never stops a run

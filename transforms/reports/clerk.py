@@ -1,9 +1,15 @@
 """The clerk's report: what to fix in which workbook, in plain Bahasa Indonesia.
 
-For the people who fill in the KOTAKU workbooks: every workbook of the run grouped kabupaten/kota
-→ kelurahan/desa → file, its status (diterima/ditolak/duplikat/digantikan) with a one-line
-explanation, and every finding naming the sheet and cell and what to change — errors first.
-Rendered twice from one structure: markdown and a self-contained HTML page (inline CSS).
+For the people who fill in the KOTAKU workbooks: every workbook grouped kabupaten/kota →
+kelurahan/desa → file (a kelurahan's RT forms together, each finding led by its form's
+RT), its status (diterima/ditolak/duplikat/digantikan, or dihapus for a file
+no longer in the input folder) with a one-line explanation, and every finding naming the sheet
+and cell and what to change — errors first. One structure, rendered as the whole report
+(``temuan/index.md`` and ``index.html``) and as one page per kabupaten/kota
+(``temuan/<kode>/index.html``) and per kelurahan/desa (``temuan/<kode>/<kode_kelurahan>.html``)
+that data staff can send to the clerk concerned. Every page is self-contained (inline CSS, no
+script), readable on a phone, and shows times in the configured timezone (WIB by default).
+Clerk text names no software and no operator command.
 """
 
 from __future__ import annotations
@@ -12,11 +18,18 @@ import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
+from transforms.publish.parquet import write_text_atomic
+from transforms.reports.timestamps import DEFAULT_TIMEZONE, run_started, waktu
+
 UNKNOWN_GROUP = "Berkas tanpa kode wilayah yang dikenali"
-STATUSES = ("diterima", "ditolak", "duplikat", "digantikan")
+GONE_GROUP = "Berkas yang sudah tidak ada di folder kiriman"
+#: Status of a file that was in the input folder and is gone now (not a pengiriman status).
+DIHAPUS = "dihapus"
+STATUSES = ("diterima", "ditolak", "duplikat", "digantikan", DIHAPUS)
 _LEVEL = {"error": "Kesalahan", "warning": "Peringatan"}
 _VILLAGE_KIND = {"1": "Kelurahan", "2": "Desa", "3": "Desa adat"}
 
@@ -87,6 +100,11 @@ def status_explanation(status: str, errors: int, warnings: int) -> str:
         note = (f" Ada {warnings} peringatan: data tetap diterbitkan, mohon diperiksa."
                 if warnings else "")
         return "Diterima — datanya diterbitkan." + note
+    if status == "ditolak" and not errors:
+        return ("Ditahan — berkas ini sendiri tanpa kesalahan, tetapi tidak diterbitkan karena "
+                "berkas lain untuk kelurahan dan tahun yang sama ditolak (lihat peringatan). "
+                "Data yang sudah terbit sebelumnya tetap berlaku; berkas ini tidak perlu "
+                "dikirim ulang.")
     if status == "ditolak":
         return (f"Ditolak — {errors} kesalahan harus diperbaiki. Data berkas ini tidak "
                 "diterbitkan (data yang sudah terbit sebelumnya tetap berlaku). Perbaiki semua "
@@ -98,6 +116,9 @@ def status_explanation(status: str, errors: int, warnings: int) -> str:
         return ("Digantikan — ada workbook lain untuk kelurahan dan tahun yang sama dengan "
                 "tanggal pendataan lebih baru; yang lebih baru yang dipakai. Tidak perlu tindakan "
                 "bila memang begitu maksudnya.")
+    if status == DIHAPUS:
+        return ("Dihapus — berkas ini tidak ada lagi di folder kiriman. Data yang sudah terbit "
+                "darinya tetap dipakai. Bila terhapus tanpa sengaja, kirim ulang berkasnya.")
     return "Status tidak diketahui — hubungi pengelola data."
 
 
@@ -135,22 +156,35 @@ def _findings(rows: pd.DataFrame) -> list[Finding]:
             for r in rows.itertuples(index=False)]
 
 
-def _workbooks(temuan: pd.DataFrame, pengiriman: pd.DataFrame) -> pd.DataFrame:
-    """One row per file: pengiriman plus any file that only appears in the findings."""
+_WORKBOOK_COLUMNS = ["sumber_file", "status", "kode_kelurahan", "tahun"]
+
+
+def _workbooks(temuan: pd.DataFrame, pengiriman: pd.DataFrame,
+               hilang: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per file: pengiriman, the files gone from the input folder that still have a
+    finding (status ``dihapus``, with the code and year they were last read with; a withdrawn
+    one has none) and any other file that only appears in the findings."""
+    parts = [pengiriman[_WORKBOOK_COLUMNS]]
     known = set(pengiriman["sumber_file"])
+    if hilang is not None and len(hilang):
+        gone = hilang[~hilang["sumber_file"].isin(known)
+                      & hilang["sumber_file"].isin(temuan["sumber_file"])]
+        parts.append(gone.assign(status=DIHAPUS)[_WORKBOOK_COLUMNS])
+        known |= set(gone["sumber_file"])
     extra = sorted(set(temuan["sumber_file"].dropna()) - known)
-    more = pd.DataFrame({"sumber_file": extra, "status": "", "kode_kelurahan": None,
-                         "tahun": None})
-    cols = ["sumber_file", "status", "kode_kelurahan", "tahun"]
-    return pd.concat([pengiriman[cols], more[cols]], ignore_index=True) if extra \
-        else pengiriman[cols]
+    if extra:
+        parts.append(pd.DataFrame({"sumber_file": extra, "status": "", "kode_kelurahan": None,
+                                   "tahun": None})[_WORKBOOK_COLUMNS])
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
-def build_groups(temuan: pd.DataFrame, pengiriman: pd.DataFrame,
-                 villages: pd.DataFrame) -> list[Group]:
-    """Workbooks grouped kabupaten → kelurahan (by code), the unknown-code group last."""
+def build_groups(temuan: pd.DataFrame, pengiriman: pd.DataFrame, villages: pd.DataFrame,
+                 hilang: pd.DataFrame | None = None) -> list[Group]:
+    """Workbooks grouped kabupaten → kelurahan (by code); then the deleted files whose code is
+    not a known village, then the files without a known code. ``hilang``: ``sumber_file,
+    kode_kelurahan, tahun`` of the files gone from the input folder."""
     by_file = {f: g for f, g in temuan.groupby("sumber_file", sort=False)}
-    workbooks = _workbooks(temuan, pengiriman)
+    workbooks = _workbooks(temuan, pengiriman, hilang)
     used = villages[villages["kode_kelurahan"].isin(workbooks["kode_kelurahan"])]
     ref = used.set_index("kode_kelurahan").to_dict("index")  # code → names, looked up often
     tree: dict[str, dict[str, list[Workbook]]] = {}
@@ -160,11 +194,13 @@ def build_groups(temuan: pd.DataFrame, pengiriman: pd.DataFrame,
         wb = Workbook(r.sumber_file, _text(r.status), tahun,
                       _findings(rows) if rows is not None else [])
         kode = _text(r.kode_kelurahan)
-        kab = ref[kode]["kode_kabupaten"] if kode in ref else ""
-        tree.setdefault(kab, {}).setdefault(kode if kab else "", []).append(wb)
-    groups = [_group(kab, tree[kab], ref) for kab in sorted(k for k in tree if k)]
-    if "" in tree:
-        groups.append(Group("", UNKNOWN_GROUP, [Village("", "", "", _sorted(tree[""][""]))]))
+        kab = ref[kode]["kode_kabupaten"] if kode in ref else (
+            GONE_GROUP if wb.status == DIHAPUS else UNKNOWN_GROUP)
+        tree.setdefault(kab, {}).setdefault(kode if kode in ref else "", []).append(wb)
+    loose = (GONE_GROUP, UNKNOWN_GROUP)
+    groups = [_group(kab, tree[kab], ref) for kab in sorted(k for k in tree if k not in loose)]
+    groups += [Group("", name, [Village("", "", "", _sorted(tree[name][""]))])
+               for name in loose if name in tree]
     return groups
 
 
@@ -192,20 +228,28 @@ def _summary_lines(groups: list[Group]) -> list[str]:
     counts = {s: sum(w.status == s for _, _, w in items) for s in STATUSES}
     errors = sum(w.errors for _, _, w in items)
     warnings = sum(w.warnings for _, _, w in items)
-    return [f"{len(items)} workbook dibaca: " + ", ".join(f"{n} {s}" for s, n in counts.items()),
+    return [f"{len(items)} workbook: " + ", ".join(f"{n} {s}" for s, n in counts.items()
+                                                   if n or s != DIHAPUS),
             f"{errors} kesalahan (error) dan {warnings} peringatan (warning)"]
+
+
+def _to_fix(groups: list[Group]) -> list[tuple[Group, Village, Workbook]]:
+    """Rejected files with an error of their own (a form only held back needs no fixing)."""
+    return [(g, v, w) for g, v, w in _all(groups) if w.status == "ditolak" and w.errors]
 
 
 def _where(g: Group, v: Village) -> str:
     return f"{g.nama} › {v.nama}" if v.kode else g.nama
 
 
-def _header(run_id: str, pengiriman: pd.DataFrame) -> str:
+def _header(run_id: str, pengiriman: pd.DataFrame, timezone: str) -> str:
+    """When the workbooks were last checked, in ``timezone`` (the run's start if none was)."""
     when = pd.to_datetime(pengiriman.get("diproses_pada"), utc=True).max() \
         if len(pengiriman) else None
-    stamp = f" · diproses {when:%d-%m-%Y %H:%M} UTC" if when is not None and pd.notna(when) \
-        else ""
-    return f"Run {run_id}{stamp}"
+    if when is None or pd.isna(when):
+        when = run_started(run_id)
+    stamp = waktu(when, timezone)
+    return (f"Diperiksa {stamp} (kode run {run_id})" if stamp else f"Kode run {run_id}")
 
 
 # ---------------------------------------------------------------- markdown
@@ -239,11 +283,11 @@ def _md_village(v: Village) -> list[str]:
     return lines
 
 
-def render_markdown(groups: list[Group], run_id: str, pengiriman: pd.DataFrame) -> str:
+def render_markdown(groups: list[Group], header: str) -> str:
     """The report as markdown (for e-mail, chat or a repository)."""
-    lines = ["# Laporan temuan workbook KOTAKU", "", _header(run_id, pengiriman), "",
+    lines = [f"# {TITLE}", "", header, "",
              "## Ringkasan", "", *(f"- {s}" for s in _summary_lines(groups)), ""]
-    todo = [(g, v, w) for g, v, w in _all(groups) if w.status == "ditolak"]
+    todo = _to_fix(groups)
     if todo:
         lines += ["### Perlu diperbaiki lalu dikirim ulang", ""]
         lines += [f"- `{w.sumber_file}` ({_where(g, v)}): {w.errors} kesalahan"
@@ -258,23 +302,31 @@ def render_markdown(groups: list[Group], run_id: str, pengiriman: pd.DataFrame) 
 
 # ---------------------------------------------------------------- html
 
+TITLE = "Laporan temuan workbook KOTAKU"
+
+#: Readable from a 390 px phone up: long file names and cell references wrap, and below
+#: 40rem each finding's table row becomes a block (kind, cell, then the message).
 _CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;
-max-width:70rem;padding:0 1rem;color:#1f2933;line-height:1.45}
-h1{font-size:1.6rem}h2{border-bottom:2px solid #cbd2d9;padding-bottom:.2rem;margin-top:2rem}
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1.5rem auto;
+max-width:70rem;padding:0 1rem;color:#1f2933;line-height:1.45;overflow-wrap:anywhere}
+h1{font-size:1.5rem}h2{border-bottom:2px solid #cbd2d9;padding-bottom:.2rem;margin-top:2rem}
 h3{margin-top:1.4rem}h4{margin:1rem 0 .3rem;font-family:ui-monospace,monospace;font-size:.95rem}
 .meta{color:#52606d}.wb{border:1px solid #e4e7eb;border-radius:6px;padding:.6rem .9rem;
 margin:.6rem 0}.wb.ditolak{border-left:6px solid #c62828}.wb.diterima{border-left:6px solid
-#2e7d32}.wb.duplikat,.wb.digantikan{border-left:6px solid #9aa5b1}
+#2e7d32}.wb.duplikat,.wb.digantikan,.wb.dihapus{border-left:6px solid #9aa5b1}
 .badge{display:inline-block;border-radius:4px;padding:0 .45rem;font-weight:600;color:#fff;
 font-size:.85rem}.b-diterima{background:#2e7d32}.b-ditolak{background:#c62828}
-.b-duplikat,.b-digantikan,.b-{background:#616e7c}
+.b-duplikat,.b-digantikan,.b-dihapus,.b-{background:#616e7c}
 table{border-collapse:collapse;width:100%;margin:.4rem 0}th,td{border:1px solid #e4e7eb;
 padding:.3rem .5rem;text-align:left;vertical-align:top}th{background:#f5f7fa}
-td.loc{font-family:ui-monospace,monospace;white-space:nowrap}
+td.loc{font-family:ui-monospace,monospace}
 tr.error td:first-child{color:#c62828;font-weight:600}
 tr.warning td:first-child{color:#b26a00;font-weight:600}
-.clean{color:#52606d;font-size:.92rem}
+.clean{color:#52606d;font-size:.92rem}.page{font-size:.9rem}
+@media (max-width:40rem){body{margin:1rem auto;padding:0 .75rem}h1{font-size:1.25rem}
+h2{font-size:1.2rem}h3{font-size:1.05rem}
+.wb{padding:.5rem .6rem}table,tbody,tr,td{display:block;width:auto}thead{display:none}
+tr{border:1px solid #e4e7eb;margin:.4rem 0}td{border:0;padding:.15rem .4rem}}
 """
 
 
@@ -298,36 +350,101 @@ def _html_workbook(w: Workbook) -> str:
             f"{_e(status_explanation(w.status, w.errors, w.warnings))}</p>{table}</div>")
 
 
-def _html_village(v: Village) -> str:
-    head = f"<h3>{_e(v.title)}</h3>" if v.kode else ""
+def _html_village(v: Village, page: str | None) -> str:
+    link = (f' <a class="page" href="{_e(page)}">halaman untuk petugas kelurahan/desa ini</a>'
+            if page else "")
+    head = f'<h3 id="kel-{_e(v.kode)}">{_e(v.title)}{link}</h3>' if v.kode else ""
     clean = [w for w in v.workbooks if w.clean]
     listed = "; ".join(f"{_e(w.sumber_file)} ({w.tahun})" for w in clean)
     ok = f'<p class="clean">Diterima tanpa temuan: {listed}.</p>' if clean else ""
     return head + ok + "".join(_html_workbook(w) for w in v.workbooks if not w.clean)
 
 
-def render_html(groups: list[Group], run_id: str, pengiriman: pd.DataFrame) -> str:
-    """The report as one self-contained HTML page (inline CSS, no scripts, works offline)."""
+def render_html(groups: list[Group], header: str, *, title: str = TITLE,
+                links: str = "") -> str:
+    """A report page as one self-contained HTML page (inline CSS, no scripts, works offline).
+    ``links``: ``"index"`` links each kabupaten/kota and kelurahan/desa to its own page from
+    the whole report, ``"kabupaten"`` each kelurahan/desa from a kabupaten page."""
     summary = "".join(f"<li>{_e(s)}</li>" for s in _summary_lines(groups))
-    todo = [(g, v, w) for g, v, w in _all(groups) if w.status == "ditolak"]
+    todo = _to_fix(groups)
     todo_html = ("<h3>Perlu diperbaiki lalu dikirim ulang</h3><ul>" + "".join(
         f'<li><a href="#{_anchor(w)}">{_e(w.sumber_file)}</a> ({_e(_where(g, v))}): '
         f"{w.errors} kesalahan</li>" for g, v, w in todo) + "</ul>") if todo else ""
-    body = "".join(f"<section><h2>{_e(g.title)}</h2>"
-                   + "".join(_html_village(v) for v in g.villages) + "</section>"
-                   for g in groups)
+    body = "".join(_html_group(g, links) for g in groups)
     return ('<!DOCTYPE html>\n<html lang="id"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>Laporan temuan workbook KOTAKU — {_e(run_id)}</title>"
-            f"<style>{_CSS}</style></head><body><h1>Laporan temuan workbook KOTAKU</h1>"
-            f'<p class="meta">{_e(_header(run_id, pengiriman))}</p><h2>Ringkasan</h2>'
+            f"<title>{_e(title)}</title><style>{_CSS}</style></head><body><h1>{_e(title)}</h1>"
+            f'<p class="meta">{_e(header)}</p><h2>Ringkasan</h2>'
             f"<ul>{summary}</ul>{todo_html}{body}</body></html>\n")
 
 
+def _html_group(g: Group, links: str) -> str:
+    own = (f' <a class="page" href="{_e(g.kode)}/index.html">halaman kabupaten/kota ini</a>'
+           if links == "index" and g.kode else "")
+
+    def page(v: Village) -> str | None:
+        if not (g.kode and v.kode) or not links:
+            return None
+        return f"{g.kode}/{v.kode}.html" if links == "index" else f"{v.kode}.html"
+
+    return (f"<section><h2>{_e(g.title)}{own}</h2>"
+            + "".join(_html_village(v, page(v)) for v in g.villages) + "</section>")
+
+
+# ---------------------------------------------------------------- pages
+
+
+def _scope_header(run_id: str, pengiriman: pd.DataFrame, files: Iterable[str],
+                  timezone: str) -> str:
+    """The page header for the files of one page (their latest check)."""
+    return _header(run_id, pengiriman[pengiriman["sumber_file"].isin(set(files))], timezone)
+
+
+def clerk_pages(temuan: pd.DataFrame, pengiriman: pd.DataFrame, villages: pd.DataFrame,
+                run_id: str, *, hilang: pd.DataFrame | None = None,
+                timezone: str = DEFAULT_TIMEZONE) -> dict[str, str]:
+    """Every page of the clerk's report by its path under ``temuan/``: ``index.md`` and
+    ``index.html`` (everything), ``<kode_kabupaten>/index.html`` (one kabupaten/kota) and
+    ``<kode_kabupaten>/<kode_kelurahan>.html`` (one kelurahan/desa, to send to its clerk).
+    ``temuan`` and ``pengiriman`` have the contract columns of ``temuan_validasi`` and
+    ``pengiriman``, ``villages`` is :attr:`transforms.spec.reference.Reference.villages`,
+    ``hilang`` the files gone from the input folder (``sumber_file, kode_kelurahan, tahun``)."""
+    groups = build_groups(temuan, pengiriman, villages, hilang)
+    header = _header(run_id, pengiriman, timezone)
+    pages = {"index.md": render_markdown(groups, header),
+             "index.html": render_html(groups, header, links="index")}
+    for g in groups:
+        if not g.kode:
+            continue
+        files = [w.sumber_file for v in g.villages for w in v.workbooks]
+        pages[f"{g.kode}/index.html"] = render_html(
+            [g], _scope_header(run_id, pengiriman, files, timezone),
+            title=f"{TITLE} — {g.title}", links="kabupaten")
+        for v in g.villages:
+            one = Group(g.kode, g.nama, [v])
+            pages[f"{g.kode}/{v.kode}.html"] = render_html(
+                [one], _scope_header(run_id, pengiriman, (w.sumber_file for w in v.workbooks),
+                                     timezone), title=f"{TITLE} — {v.title}, {g.nama}")
+    return pages
+
+
 def render_clerk_report(temuan: pd.DataFrame, pengiriman: pd.DataFrame, villages: pd.DataFrame,
-                        run_id: str) -> tuple[str, str]:
-    """(markdown, html) of the clerk's report for one run; ``temuan`` and ``pengiriman`` have the
-    contract columns of ``temuan_validasi`` and ``pengiriman``, ``villages`` is
-    :attr:`transforms.spec.reference.Reference.villages`."""
-    groups = build_groups(temuan, pengiriman, villages)
-    return render_markdown(groups, run_id, pengiriman), render_html(groups, run_id, pengiriman)
+                        run_id: str, *, hilang: pd.DataFrame | None = None,
+                        timezone: str = DEFAULT_TIMEZONE) -> tuple[str, str]:
+    """(markdown, html) of the whole clerk's report (see :func:`clerk_pages`)."""
+    groups = build_groups(temuan, pengiriman, villages, hilang)
+    header = _header(run_id, pengiriman, timezone)
+    return render_markdown(groups, header), render_html(groups, header, links="index")
+
+
+def write_pages(folder: Path, pages: dict[str, str]) -> None:
+    """Write the pages under ``folder`` (each replaced in one rename) and remove the pages of
+    kabupaten/kelurahan no longer reported, so no stale page is left to be sent."""
+    for rel, text in pages.items():
+        write_text_atomic(folder / rel, text)
+    for old in folder.glob("*/*.html"):
+        if old.relative_to(folder).as_posix() not in pages:
+            old.unlink()
+    for sub in folder.iterdir():
+        if sub.is_dir() and not any(sub.iterdir()):
+            sub.rmdir()

@@ -5,13 +5,17 @@ Rendered from the one contract (:func:`transforms.spec.contract.tables`) and the
 partitioning, every column with its type, unit and meaning in Indonesian and English, and the
 scoring rule it comes from. Regenerate with
 ``python -m transforms.reports.dictionary > docs/data-dictionary.md`` (``make docs``);
-``tests/test_dictionary.py`` fails when the committed file is stale.
+``tests/unit/test_dictionary.py`` fails when the committed file is stale.
 """
 
 from __future__ import annotations
 
+import duckdb
+
+from transforms.publish import bi
 from transforms.spec import contract, criteria, reference
 from transforms.spec.contract import Column
+from transforms.store import warehouse
 
 #: Grain of each published table: (Indonesian, English).
 GRAIN: dict[str, tuple[str, str]] = {
@@ -23,6 +27,17 @@ GRAIN: dict[str, tuple[str, str]] = {
                             "one row per district per year (no score or level)"),
     "indikator_kabupaten": ("satu baris per kabupaten/kota per tahun (tanpa nilai/tingkat)",
                             "one row per regency/city per year (no score or level)"),
+    "indikator_kawasan": ("satu baris per kawasan per tahun, dinilai sebagai satu kesatuan "
+                          "(jumlah RT-nya); RT tanpa nama kawasan tidak masuk kawasan mana pun",
+                          "one row per settlement area (kawasan) per year, scored as one unit "
+                          "(its summed RTs); RTs with no kawasan belong to none"),
+    "perubahan_rt": ("satu baris per RT per tahun yang punya tahun terbit sebelumnya untuk RT itu",
+                     "one row per RT per year that has an earlier published year for that RT"),
+    "kemajuan_kabupaten": ("satu baris per kabupaten/kota per tahun yang punya tahun data "
+                           "sebelumnya; perbandingan hanya atas kelurahan/desa yang terbit pada "
+                           "kedua tahun",
+                           "one row per regency/city per year that has an earlier year with "
+                           "data; comparisons only over villages published in both years"),
     "temuan_validasi": ("satu baris per temuan validasi run terakhir",
                         "one row per validation finding of the latest run"),
     "pengiriman": ("satu baris per berkas workbook yang dilihat run terakhir",
@@ -62,6 +77,12 @@ _RULES: dict[str, str] = {
     "kelengkapan_persen": "100 × `jumlah_kelurahan_dilaporkan` / `jumlah_kelurahan_referensi`",
     "jumlah_kelurahan_referensi": "daftar wilayah Kemendagri (kelurahan, desa, desa adat)",
     "jumlah_kelurahan_dilaporkan": "kelurahan/desa dengan workbook `diterima` untuk tahun itu",
+    "kewenangan": "UU 23/2014 atas `luas_ha` kawasan dibulatkan 2 desimal: ≥ 15 ha Pusat, "
+                  "≥ 10 ha Provinsi, selain itu Kabupaten/Kota; kosong bila Tidak Kumuh",
+    "selisih_nilai": "`total_nilai` − `total_nilai_sebelumnya`",
+    "arah": "urutan tingkat Berat → Sedang → Ringan → Tidak Kumuh, tahun_sebelumnya → tahun ini",
+    "perubahan_luas_kumuh_ha": "`luas_kumuh_ha` − `luas_kumuh_sebelumnya_ha` (kelurahan/desa "
+                               "yang terbit pada kedua tahun)",
 }
 
 
@@ -174,6 +195,70 @@ def _overview() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _bi_section() -> str:
+    """``kumuh.duckdb`` for BI tools: its views and the ``kumuh_info`` table."""
+    lines = [
+        "## Berkas BI `kumuh.duckdb` / BI file", "",
+        "`<out>/kumuh.duckdb` berisi satu view per tabel di atas (kolom, tipe dan komentar "
+        "sama) yang membaca Parquet di `<out>/<tabel>`. Bila folder terbitan dipasang di tempat "
+        "lain, setel `file_search_path` DuckDB ke folder itu (README, *Reading the outputs*). "
+        "*One view per table above; set DuckDB's `file_search_path` when the publish folder is "
+        "mounted elsewhere.*", "",
+        "### `kumuh_info`", "",
+        "- **Butir (grain)**: satu baris per keterangan tentang berkas ini — *one row per key*",
+        "- **Kolom**: `kunci` (VARCHAR), `nilai` (VARCHAR)", "",
+        "| kunci | arti | meaning |", "| --- | --- | --- |",
+        *(f"| `{key}` | {_cell(d_id)} | {_cell(d_en)} |" for key, (d_id, d_en) in bi.INFO.items()),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def history_columns() -> dict[str, list[tuple[str, str]]]:
+    """Each warehouse history table's (column, DuckDB type), from the warehouse's own DDL."""
+    con = duckdb.connect()
+    try:
+        for ddl in warehouse.DDL:
+            con.execute(ddl)
+        out = {}
+        for name in warehouse.HISTORY_DOC:
+            source = warehouse.HISTORY.get(name)
+            if source:
+                out[name] = [(c.name, contract.duckdb_type(c)) for c in contract.tables()[source]]
+            else:
+                out[name] = con.execute(
+                    "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? "
+                    "ORDER BY column_index", [name]).fetchall()
+        return out
+    finally:
+        con.close()
+
+
+def _history_section() -> str:
+    """The warehouse's history tables (``runs``, ``riwayat_*``) for audits."""
+    lines = [
+        "## Warehouse: riwayat / history", "",
+        "Warehouse (`--warehouse`, bawaan `data/warehouse/kumuh.duckdb`) adalah berkas milik "
+        "pipeline; selain tabel di atas ia menyimpan riwayat berikut. Untuk audit, baca "
+        "salinannya: membuka berkas itu sendiri menahan run berikutnya. *The pipeline's own "
+        "file: read a copy for audits, since opening it holds back the next run.*", "",
+    ]
+    columns = history_columns()
+    for name, ((grain_id, grain_en), docs) in warehouse.HISTORY_DOC.items():
+        lines += [f"### `{name}`", "", f"- **Butir (grain)**: {grain_id} — *{grain_en}*"]
+        source = warehouse.HISTORY.get(name)
+        if source:
+            lines += [f"- **Kolom**: sama dengan [`{source}`](#{source}) — *the columns of "
+                      f"`{source}`*", ""]
+            continue
+        lines += ["", "| kolom | tipe (DuckDB) | arti | meaning |", "| --- | --- | --- | --- |"]
+        for col, typ in columns[name]:
+            d_id, d_en = docs.get(col, ("", ""))
+            lines.append(f"| `{col}` | {typ} | {_cell(d_id)} | {_cell(d_en)} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def render_dictionary() -> str:
     """The whole data dictionary as markdown (deterministic: same contract → same text)."""
     header = "\n".join([
@@ -191,7 +276,8 @@ def render_dictionary() -> str:
     ])
     tables = "\n".join(render_table(t) for t in contract.tables())
     return "\n".join([header, _overview(), _bands_section(), _criteria_section(),
-                      "## Kolom per tabel / columns", "", tables]).rstrip("\n") + "\n"
+                      "## Kolom per tabel / columns", "", tables, _bi_section(),
+                      _history_section()]).rstrip("\n") + "\n"
 
 
 if __name__ == "__main__":

@@ -2,8 +2,11 @@
 
 One self-contained, offline HTML page: per kabupaten/kota the luas kumuh by tingkat per year
 (stacked bars), RT counts by tingkat per year, completeness per kecamatan, the ten kelurahan with
-the largest luas kumuh, and a link to the clerk's findings. Charts are inline SVG drawn here (no
-JavaScript, no CDN); every charted figure is also printed as text in a table.
+the largest luas kumuh (with how many of their RTs are kumuh, and why a kelurahan that is Tidak
+Kumuh as one unit can still hold kumuh RTs), progress toward 0 ha (spec §7,
+:mod:`transforms.reports.progress`) and a link to the clerk's findings. Charts are inline SVG
+drawn here (no JavaScript, no CDN) with labelled axes and units; every charted figure is also
+printed as text in a table. The data date is shown in the configured timezone (WIB by default).
 """
 
 from __future__ import annotations
@@ -14,6 +17,10 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 
+from transforms.reports import progress
+from transforms.reports.formatting import format_angka, format_ha, format_persen
+from transforms.reports.formatting import table as _table
+from transforms.reports.timestamps import DEFAULT_TIMEZONE, run_started, tanggal, waktu
 from transforms.spec import contract, criteria, reference
 
 #: Tingkat colours (green → red), colour-blind-safe ordering by lightness.
@@ -22,22 +29,6 @@ COLOURS = {"Tidak Kumuh": "#91cf60", "Kumuh Ringan": "#fee08b", "Kumuh Sedang": 
 KUMUH = criteria.TINGKAT_LABELS[1:]
 
 Series = tuple[str, str, list[float]]  # (label, colour, one value per category)
-
-
-def format_angka(value: float, decimals: int = 2) -> str:
-    """A number the Indonesian way: ``1234.5`` → ``1.234,50``."""
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-
-
-def format_ha(value: float) -> str:
-    """Hectares as printed in the report: ``290.93`` → ``290,93 ha``."""
-    return f"{format_angka(value)} ha"
-
-
-def format_persen(value: float) -> str:
-    """Percent as printed in the report: ``55.5556`` → ``55,6%``."""
-    return f"{format_angka(value, 1)}%"
 
 
 def _e(text: object) -> str:
@@ -64,9 +55,11 @@ def _legend(series: Sequence[Series], y: int) -> str:
 
 
 def stacked_bars_svg(categories: Sequence[str], series: Sequence[Series],
-                     fmt: Callable[[float], str], title: str) -> str:
-    """Vertical stacked bars, one per category, the total printed above each bar."""
-    width, height, left, top, plot_h = 560, 270, 60, 20, 190
+                     fmt: Callable[[float], str], title: str, y_label: str,
+                     x_label: str = "tahun") -> str:
+    """Vertical stacked bars, one per category, the total printed above each bar; the axes
+    are labelled (``y_label`` with its unit, ``x_label``)."""
+    width, height, left, top, plot_h = 560, 292, 60, 20, 190
     totals = [sum(s[2][i] for s in series) for i in range(len(categories))]
     step, steps = _axis(max(totals, default=0))
     top_value = step * steps
@@ -95,18 +88,33 @@ def stacked_bars_svg(categories: Sequence[str], series: Sequence[Series],
                    f'text-anchor="middle" font-weight="600">{_e(fmt(totals[i]))}</text>'
                    f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 16}" font-size="12" '
                    f'text-anchor="middle">{_e(cat)}</text>')
-    out.append(_legend(series, height - 30))
+    out.append(f'<text x="14" y="{top + plot_h / 2:.1f}" font-size="12" fill="#52606d" '
+               f'text-anchor="middle" transform="rotate(-90 14 {top + plot_h / 2:.1f})" '
+               f'class="axis-y">{_e(y_label)}</text>'
+               f'<text x="{left + (width - left - 20) / 2:.1f}" y="{top + plot_h + 34}" '
+               f'font-size="12" fill="#52606d" text-anchor="middle" class="axis-x">'
+               f"{_e(x_label)}</text>")
+    out.append(_legend(series, height - 22))
     return "".join(out) + "</svg>"
 
 
-def hbars_svg(items: Sequence[tuple[str, float, str]], title: str, max_value: float = 100.0
-              ) -> str:
-    """Horizontal bars (label, value, printed text), for completeness per kecamatan."""
+def hbars_svg(items: Sequence[tuple[str, float, str]], title: str, x_label: str,
+              max_value: float = 100.0) -> str:
+    """Horizontal bars (label, value, printed text), for completeness per kecamatan; a
+    percent axis (0, 50, 100 %) labelled ``x_label`` under the bars."""
     label_w, bar_w, row_h = 190, 300, 22
-    width, height = label_w + bar_w + 150, row_h * len(items) + 10
+    width, height = label_w + bar_w + 150, row_h * len(items) + 46
+    axis_y = row_h * len(items) + 8
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{_e(title)}" '
            f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
            'font-family="system-ui,sans-serif">', f"<title>{_e(title)}</title>"]
+    for share in (0.0, 0.5, 1.0):
+        x = label_w + bar_w * share
+        out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="5" y2="{axis_y}" stroke="#cbd2d9"/>'
+                   f'<text x="{x:.1f}" y="{axis_y + 13}" font-size="11" text-anchor="middle" '
+                   f'fill="#52606d">{_e(format_angka(max_value * share, 0))}%</text>')
+    out.append(f'<text x="{label_w + bar_w / 2:.1f}" y="{axis_y + 30}" font-size="12" '
+               f'fill="#52606d" text-anchor="middle" class="axis-x">{_e(x_label)}</text>')
     for i, (label, value, text) in enumerate(items):
         y = 5 + i * row_h
         w = bar_w * max(0.0, min(value, max_value)) / max_value
@@ -119,15 +127,6 @@ def hbars_svg(items: Sequence[tuple[str, float, str]], title: str, max_value: fl
                    f'<text x="{label_w + bar_w + 8}" y="{y + 15}" font-size="12">{_e(text)}'
                    "</text>")
     return "".join(out) + "</svg>"
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[object]],
-           text_columns: frozenset[int] = frozenset({0})) -> str:
-    head = "".join(f"<th>{_e(h)}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(f'<td class="{"" if j in text_columns else "num"}">{_e(c)}</td>'
-                         for j, c in enumerate(r)) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _years(kab: pd.DataFrame) -> list[int]:
@@ -143,7 +142,8 @@ def _luas_section(kab: pd.DataFrame, nama: str) -> str:
     title = f"Luas kumuh menurut tingkat per tahun — {nama}"
     rows = [[int(r.tahun), *(format_ha(getattr(r, c)) for c in cols), format_ha(r.luas_kumuh_ha)]
             for r in kab.itertuples()]
-    return (f"<h3>{_e(title)}</h3>" + stacked_bars_svg(cats, series, format_ha, title)
+    return (f"<h3>{_e(title)}</h3>"
+            + stacked_bars_svg(cats, series, format_ha, title, y_label="luas kumuh (ha)")
             + _table(["tahun", *KUMUH, "luas kumuh"], rows))
 
 
@@ -160,7 +160,8 @@ def _rt_section(kab: pd.DataFrame, nama: str) -> str:
 
     rows = [[int(r.tahun), *(format_angka(getattr(r, c), 0) for c in cols),
              format_angka(r.jumlah_rt, 0)] for r in kab.itertuples()]
-    return (f"<h3>{_e(title)}</h3>" + stacked_bars_svg(cats, series, fmt, title)
+    return (f"<h3>{_e(title)}</h3>"
+            + stacked_bars_svg(cats, series, fmt, title, y_label="jumlah RT")
             + _table(["tahun", *criteria.TINGKAT_LABELS, "jumlah RT"], rows))
 
 
@@ -172,20 +173,38 @@ def _kelengkapan_section(kec: pd.DataFrame, nama: str, tahun: int) -> str:
               f"{r.jumlah_kelurahan_referensi})") for r in kec.itertuples()]
     if not items:
         return f"<h3>{_e(title)}</h3><p>Tidak ada data kecamatan.</p>"
-    return f"<h3>{_e(title)}</h3>" + hbars_svg(items, title)
+    return f"<h3>{_e(title)}</h3>" + hbars_svg(
+        items, title, x_label="kelengkapan (% kelurahan/desa yang dilaporkan)")
 
 
 def _top_section(kel: pd.DataFrame, nama: str, tahun: int) -> str:
     kel = kel[kel["tahun"] == tahun].sort_values(["luas_kumuh_ha", "kode_kelurahan"],
                                                  ascending=[False, True]).head(10)
     title = f"Sepuluh kelurahan/desa dengan luas kumuh terbesar, tahun {tahun} — {nama}"
-    rows = [[i, r.nama_kelurahan, r.nama_kecamatan, format_ha(r.luas_kumuh_ha),
-             format_angka(r.jumlah_rt, 0), r.tingkat_kekumuhan, int(r.total_nilai)]
-            for i, r in enumerate(kel.itertuples(), start=1)]
-    header = ["no", "kelurahan/desa", "kecamatan", "luas kumuh", "jumlah RT",
-              "tingkat (satu kawasan)", "total nilai"]
-    body = _table(header, rows, frozenset({0, 1, 2, 5})) if rows else "<p>Belum ada data.</p>"
-    return f"<h3>{_e(title)}</h3>{body}"
+    rows, marked = [], False
+    for i, r in enumerate(kel.itertuples(), start=1):
+        kumuh = int(r.jumlah_rt) - int(r.jumlah_rt_tidak_kumuh)
+        mark = r.tingkat_kekumuhan == TIDAK_KUMUH and kumuh > 0
+        marked |= mark
+        rows.append([i, r.nama_kelurahan, r.nama_kecamatan, format_ha(r.luas_kumuh_ha),
+                     f"{format_angka(kumuh, 0)} dari {format_angka(r.jumlah_rt, 0)}",
+                     r.tingkat_kekumuhan + (" *" if mark else ""), int(r.total_nilai)])
+    header = ["no", "kelurahan/desa", "kecamatan", "luas kumuh", "RT kumuh",
+              "tingkat kelurahan (satu kawasan)", "total nilai"]
+    if not rows:
+        return f"<h3>{_e(title)}</h3><p>Belum ada data.</p>"
+    note = TOP_NOTE + (" " + TOP_MARK if marked else "")
+    return (f"<h3>{_e(title)}</h3>" + _table(header, rows, frozenset({0, 1, 2, 5}))
+            + f'<p class="note">{_e(note)}</p>')
+
+
+TIDAK_KUMUH = criteria.TINGKAT_LABELS[0]
+#: Why a kelurahan with a Tidak Kumuh level can still have luas kumuh (spec §4).
+TOP_NOTE = ("Luas kumuh adalah jumlah luas RT yang tingkatnya bukan Tidak Kumuh. Tingkat "
+            "kelurahan/desa dinilai sekali atas jumlah volume dan penyebut seluruh RT-nya, "
+            "sebagai satu kawasan (Permen PUPR 14/2018); karena itu kelurahan/desa yang sebagai "
+            "satu kawasan Tidak Kumuh tetap dapat memiliki RT kumuh dan luas kumuh.")
+TOP_MARK = "* Tidak Kumuh sebagai satu kawasan, tetapi memiliki RT kumuh."
 
 
 def _summary(kab: pd.DataFrame) -> str:
@@ -206,6 +225,7 @@ def kabupaten_section(kode: str, tables: dict[str, pd.DataFrame], clerk_href: st
     return (f'<section id="kab-{_e(kode)}"><h2>{_e(nama)} ({_e(kode)})</h2>{_summary(kab)}'
             + _luas_section(kab, nama) + _rt_section(kab, nama)
             + _kelengkapan_section(kec, nama, latest) + _top_section(kel, nama, latest)
+            + progress.progress_section(tables, nama)
             + f'<p class="link"><a href="{_e(clerk_href)}">Temuan validasi workbook (laporan '
             "untuk petugas)</a></p></section>")
 
@@ -217,8 +237,8 @@ h1{font-size:1.7rem}h2{border-bottom:2px solid #cbd2d9;padding-bottom:.2rem;marg
 h3{font-size:1.05rem;margin-top:1.6rem}.meta,footer{color:#52606d;font-size:.9rem}
 table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.92rem}
 th,td{border:1px solid #e4e7eb;padding:.25rem .6rem;text-align:left}th{background:#f5f7fa}
-td.num{text-align:right;font-variant-numeric:tabular-nums}svg{display:block;max-width:100%}
-nav a{margin-right:1rem}
+td.num{text-align:right;font-variant-numeric:tabular-nums}svg{display:block;max-width:100%;
+height:auto}nav a{margin-right:1rem}.note{color:#52606d;font-size:.9rem;max-width:48rem}
 """
 
 
@@ -235,8 +255,13 @@ _USED = {
                             "kelengkapan_persen", "jumlah_kelurahan_dilaporkan",
                             "jumlah_kelurahan_referensi"],
     "indikator_kelurahan": ["kode_kabupaten", "tahun", "kode_kelurahan", "nama_kelurahan",
-                            "nama_kecamatan", "luas_kumuh_ha", "jumlah_rt", "tingkat_kekumuhan",
-                            "total_nilai"],
+                            "nama_kecamatan", "luas_kumuh_ha", "jumlah_rt",
+                            "jumlah_rt_tidak_kumuh", "tingkat_kekumuhan", "total_nilai"],
+    "kemajuan_kabupaten": contract.columns("kemajuan_kabupaten"),
+    "perubahan_rt": ["kode_kabupaten", "tahun", "tahun_sebelumnya", "tingkat_sebelumnya",
+                     "tingkat_kekumuhan"],
+    "indikator_kawasan": ["kode_kabupaten", "tahun", "kawasan", "kode_kelurahan_daftar",
+                          "luas_ha", "luas_kumuh_ha", "tingkat_kekumuhan", "kewenangan"],
 }
 
 
@@ -252,10 +277,21 @@ def _prepare(tables: dict[str, pd.DataFrame]) -> dict[str, dict[str, pd.DataFram
     return by_kab
 
 
+def _as_of(run_id: str, timezone: str) -> str:
+    """``Data per 3 Desember 2026 (dihitung 3 Desember 2026 pukul 08.30 WIB, run …)``."""
+    when = run_started(run_id)
+    if when is None:
+        return f"Run {run_id}"
+    return f"Data per {tanggal(when, timezone)} (dihitung {waktu(when, timezone)}, run {run_id})"
+
+
 def render_report(tables: dict[str, pd.DataFrame], run_id: str,
-                  clerk_report_href: str = "../temuan/index.html") -> str:
+                  clerk_report_href: str = "../temuan/index.html",
+                  timezone: str = DEFAULT_TIMEZONE) -> str:
     """The indicator report as one self-contained HTML page from the published tables
-    (``indikator_kabupaten``, ``indikator_kecamatan``, ``indikator_kelurahan`` are used)."""
+    (``indikator_kabupaten``, ``indikator_kecamatan``, ``indikator_kelurahan`` and the progress
+    tables ``kemajuan_kabupaten``, ``perubahan_rt``, ``indikator_kawasan`` are used; a missing
+    table counts as empty); the run's date and time in ``timezone``."""
     by_kab = _prepare(tables)
     codes = sorted(k for k, t in by_kab.items() if len(t["indikator_kabupaten"]))
     nav = "".join(f'<a href="#kab-{_e(k)}">'
@@ -268,7 +304,8 @@ def render_report(tables: dict[str, pd.DataFrame], run_id: str,
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>Laporan kekumuhan KOTAKU — {_e(run_id)}</title><style>{_CSS}</style>"
             "</head><body><h1>Laporan kekumuhan permukiman KOTAKU</h1>"
-            f'<p class="meta">Run {_e(run_id)} · aturan {_e(criteria.RULES_VERSION)} · kontrak '
+            f'<p class="meta">{_e(_as_of(run_id, timezone))} · aturan '
+            f"{_e(criteria.RULES_VERSION)} · kontrak "
             f"{_e(contract.CONTRACT_VERSION)} · luas dalam hektare; kabupaten/kota dan kecamatan "
             "tidak diberi tingkat (Permen PUPR 14/2018), hanya jumlah RT dan luas menurut tingkat."
             f'</p><nav>{nav}<a href="{_e(clerk_report_href)}">Temuan validasi workbook</a></nav>'

@@ -1,8 +1,12 @@
 """The sample data set: many workbooks over real kelurahan of the region list.
 
 ``generate_sample`` cycles the layout variations so a default sample holds every value of every
-variation at least once. Defective workbooks (one injected error each) are written to
-``out_dir/_bermasalah/`` for kelurahan-years that no valid workbook of the sample covers.
+variation at least once. A kelurahan surveyed in several years holds the same RTs each year,
+mostly getting better (spec §7's progress has something to show); with ``coverage`` below 1
+some kelurahan join only in a later year, so coverage grows as it does in the field. Kawasan
+are named per RW; in each kabupaten one kawasan spans two kelurahan. Defective workbooks (one
+injected error each) are written to ``out_dir/_bermasalah/`` for kelurahan-years that no valid
+workbook of the sample covers.
 """
 
 from __future__ import annotations
@@ -21,11 +25,14 @@ from pathlib import Path
 
 from transforms.sample.truth import (
     DEFECTS,
+    KAWASAN,
     LAYOUT_VARIATIONS,
     Layout,
     SampleRT,
     SampleWorkbook,
+    evolve_rts,
     generate_rts,
+    revise_rts,
 )
 from transforms.sample.workbooks import write_workbook
 
@@ -38,7 +45,9 @@ DEFECT_DIR = "_bermasalah"
 
 
 @dataclass(frozen=True)
-class _Reference:
+class RegionList:
+    """The official region list as the sample writers use it: names by dotted code."""
+
     provinces: dict[str, str]
     regencies: dict[str, str]
     districts: dict[str, str]
@@ -51,7 +60,7 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
 
 
 @cache
-def _reference(reference_dir: Path) -> _Reference:
+def region_list(reference_dir: Path) -> RegionList:
     """The official region list, codes as dotted text."""
     def names(f: str) -> dict[str, str]:
         return {r["code"]: r["name"] for r in _read_csv(reference_dir / f)}
@@ -61,7 +70,7 @@ def _reference(reference_dir: Path) -> _Reference:
         villages.setdefault(r["code"][:5], []).append((r["code"], r["name"]))
     for v in villages.values():
         v.sort()
-    return _Reference(names("provinces.csv"), names("regencies.csv"), names("districts.csv"),
+    return RegionList(names("provinces.csv"), names("regencies.csv"), names("districts.csv"),
                       villages)
 
 
@@ -72,8 +81,8 @@ def _clerk_kabupaten(rng: random.Random, name: str) -> str:
     return rng.choice((name, name.upper(), f"KOTA {base.upper()}"))
 
 
-def _clerk_identity(
-    rng: random.Random, ref: _Reference, kode: str, nama: str, tahun: int
+def clerk_identity(
+    rng: random.Random, ref: RegionList, kode: str, nama: str, tahun: int
 ) -> dict[str, object]:
     """Identity values as clerks write them (prefixes, upper case), date sometimes missing."""
     kec = ref.districts[kode[:8]]
@@ -149,11 +158,30 @@ def _unique(path: Path, used: set[Path]) -> Path:
 
 
 def _write_job(job: tuple) -> list[SampleRT]:
-    """Generate a workbook's RTs from its own seed and write it (runs in a worker)."""
-    path, identity, n_rts, rts_seed, layout, defects = job
-    rts = generate_rts(random.Random(rts_seed), n_rts)
+    """Generate a workbook's RTs from their seeds and write it (runs in a worker): the
+    kelurahan's RTs, then one year's change per seed of ``later``."""
+    path, identity, (n_rts, rts_seed, kawasan, later), layout, defects = job
+    rts = generate_rts(random.Random(rts_seed), n_rts, kawasan)
+    for seed in later:
+        rts = evolve_rts(random.Random(seed), rts)
     write_workbook(path, identity, rts, layout, defects=defects)
     return rts
+
+
+def _kawasan_names(rng: random.Random, chosen: list[tuple[str, str]]
+                   ) -> dict[str, tuple[str | None, ...]]:
+    """Kawasan an RW group of each kelurahan may lie in (``None``: none), named after the
+    kelurahan (``Kawasan Pasar Medono``): a third of the kelurahan have two; the first two
+    share one kawasan, named after the first, that spans both."""
+    out: dict[str, tuple[str | None, ...]] = {}
+    for kode, nama in chosen:
+        themes = rng.sample(KAWASAN, 2) if rng.random() < 0.35 else []
+        out[kode] = (*(f"{theme} {nama}" for theme in themes), None) if themes else (None,)
+    if len(chosen) >= 2:
+        shared = f"{KAWASAN[0]} {chosen[0][1]}"
+        out[chosen[0][0]] = (shared, None)
+        out[chosen[1][0]] = (shared, f"{KAWASAN[1]} {chosen[1][1]}")
+    return out
 
 
 def generate_sample(
@@ -167,21 +195,31 @@ def generate_sample(
     seed: int = 2024,
     with_errors: bool = True,
     workers: int = 1,
+    coverage: float = 1.0,
 ) -> list[SampleWorkbook]:
-    """Write one workbook per chosen village per year under
+    """Write one workbook per chosen village per year it reports under
     ``out_dir/<kabupaten>/<kecamatan>/<clerk file name>`` (plus, with_errors, one defective
     workbook per DEFECTS kind under ``out_dir/_bermasalah/``) and return their ground truth.
-    Deterministic for a seed, whatever the number of workers."""
-    out_dir, ref = Path(out_dir), _reference(Path(reference_dir))
+    A village reports from the first year on with probability ``coverage``, else from a later
+    year, and every year after that. Deterministic for a seed, whatever the number of workers."""
+    out_dir, ref = Path(out_dir), region_list(Path(reference_dir))
+    years = sorted(years)
     rng = random.Random(seed)
     plan: list[tuple[str, str, str, int, bool]] = []  # kab, kode, nama, tahun, defective
     spare: list[tuple[str, str, str]] = []
+    kawasan: dict[str, tuple[str | None, ...]] = {}
+    first_year: dict[str, int] = {}
     for kab in kabupaten:
         villages = ref.villages.get(kab, [])
         k = min(kelurahan_per_kabupaten, len(villages))
         chosen = sorted(rng.sample(villages, k))
         spare += [(kab, *v) for v in villages if v not in chosen]
-        plan += [(kab, kode, nama, tahun, False) for kode, nama in chosen for tahun in years]
+        kawasan.update(_kawasan_names(rng, chosen))
+        for kode, nama in chosen:
+            first = 0 if len(years) == 1 or rng.random() < coverage else \
+                rng.randrange(1, len(years))
+            first_year[kode] = first
+            plan += [(kab, kode, nama, tahun, False) for tahun in years[first:]]
     if with_errors:
         for i in range(len(DEFECTS)):
             if spare:
@@ -194,8 +232,9 @@ def generate_sample(
     layouts = _layouts(rng, len(plan) - n_bad) + _layouts(rng, n_bad)
     items, jobs, used = [], [], set()
     n_defect = 0
+    kelurahan_rts: dict[str, tuple[int, int, list[int]]] = {}  # n RTs, seed, seed per year
     for i, (kab, kode, nama, tahun, bad) in enumerate(plan):
-        identity = _clerk_identity(rng, ref, kode, nama, tahun)
+        identity = clerk_identity(rng, ref, kode, nama, tahun)
         name = _file_name(i, kode, nama, tahun)
         kec = re.sub(r"[/\\:*?\"<>|]+", "-", ref.districts[kode[:8]])
         folder = out_dir / DEFECT_DIR if bad else out_dir / kab / kec
@@ -209,8 +248,16 @@ def generate_sample(
             identity=identity,
         )
         items.append(item)
-        n_rts, rts_seed = rng.randint(*rts_per_kelurahan), rng.randrange(2**63)
-        jobs.append((path, identity, n_rts, rts_seed, item.layout, tuple(defects)))
+        if bad:
+            rts_plan = (rng.randint(*rts_per_kelurahan), rng.randrange(2**63), None, [])
+        else:
+            if kode not in kelurahan_rts:
+                kelurahan_rts[kode] = (rng.randint(*rts_per_kelurahan), rng.randrange(2**63),
+                                       [rng.randrange(2**63) for _ in years])
+            n_rts, rts_seed, yearly = kelurahan_rts[kode]
+            rts_plan = (n_rts, rts_seed, kawasan[kode],
+                        yearly[first_year[kode] + 1:years.index(tahun) + 1])
+        jobs.append((path, identity, rts_plan, item.layout, tuple(defects)))
     for item, rts in zip(items, _run(jobs, workers), strict=True):
         item.rts = rts
         item.expected_status = "ditolak" if item.defects else "diterima"
@@ -234,7 +281,7 @@ def _resubmissions(rng: random.Random, out_dir: Path,
     identity = dict(revised.identity)
     base = revised.tanggal_pendataan or dt.date(revised.tahun, 1, 1)
     identity["tanggal_pendataan"] = base + dt.timedelta(days=30)  # dated beats undated too
-    rts = generate_rts(rng, len(revised.rts))
+    rts = revise_rts(rng, revised.rts)
     path = revised.path.with_name(f"{revised.path.stem} revisi.xlsx")
     layout = dataclasses.replace(revised.layout, file_name=path.name)
     write_workbook(path, identity, rts, layout)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,8 +46,12 @@ LAYOUT_VARIATIONS: dict[str, tuple[object, ...]] = {
     "kabupaten_label": ("Kabupaten/Kota", "Kabupaten", "Kota", "Kab/Kota"),
 }
 
-_KAWASAN = ("Kawasan Pesisir", "Kawasan Bantaran Sungai", "Kawasan Pasar", "Kawasan Stasiun")
+KAWASAN = ("Kawasan Pesisir", "Kawasan Bantaran Sungai", "Kawasan Pasar", "Kawasan Stasiun")
 _TIERS = {"bersih": (0.0, 0.15), "ringan": (0.15, 0.5), "sedang": (0.4, 0.75), "berat": (0.75, 1)}
+#: Year-on-year trend of an RT (weight, range of the factor on its volumes): most RTs are
+#: handled and get better, some stay, a few get worse.
+_TRENDS = {"membaik": (0.55, (0.45, 0.85)), "tetap": (0.3, (0.92, 1.08)),
+           "memburuk": (0.15, (1.15, 1.6))}
 
 
 @dataclass
@@ -189,15 +194,18 @@ def _tiers(rng: random.Random, n: int) -> list[str]:
     return tiers
 
 
-def generate_rts(rng: random.Random, n: int) -> list[SampleRT]:
+def generate_rts(rng: random.Random, n: int,
+                 kawasan: Sequence[str | None] | None = None) -> list[SampleRT]:
     """n valid RTs in RW groups of 3–8 (RT numbers restart per RW, sometimes a split RT "006A")
-    with volumes within their denominators and a mix of tingkat."""
+    with volumes within their denominators and a mix of tingkat. Each RW group lies in one
+    kawasan drawn from ``kawasan`` (``None``: no kawasan), the first group in the first one;
+    by default a third of the kelurahan have kawasan."""
     tiers = _tiers(rng, n)
-    kawasan_names = _KAWASAN if rng.random() < 0.35 else (None,)
+    kawasan_names = kawasan or (KAWASAN if rng.random() < 0.35 else (None,))
     rts: list[SampleRT] = []
     rw = rng.choice((1, 1, 1, 2))
-    for size in _group_sizes(rng, n):
-        kawasan = rng.choice(kawasan_names)
+    for group, size in enumerate(_group_sizes(rng, n)):
+        kawasan = rng.choice(kawasan_names) if group or not kawasan else kawasan_names[0]
         num, suffixed = 0, True
         for _ in range(size):
             if not suffixed and rng.random() < 0.06:
@@ -211,6 +219,47 @@ def generate_rts(rng: random.Random, n: int) -> list[SampleRT]:
         rw += rng.choice((1, 1, 1, 2))
     return rts
 
+
+
+def _scaled_volumes(rng: random.Random, values: dict[str, float | int], factor: float,
+                    den: dict[str, float | int]) -> dict[str, float | int]:
+    """``values``' volumes times ``factor`` (±10 % per criterion), within ``den``."""
+    out: dict[str, float | int] = {}
+    for c in criteria.criteria():
+        d, x = den[c.penyebut], values[c.vol] * factor * rng.uniform(0.9, 1.1)
+        if c.is_count:
+            out[c.vol] = min(int(d), round(x))
+        else:
+            out[c.vol] = float(min(d, round(x, 2 if c.satuan == "ha" else 1)))
+    return out
+
+
+def evolve_rts(rng: random.Random, rts: Sequence[SampleRT]) -> list[SampleRT]:
+    """The same RTs surveyed a year later: same RT/RW, kawasan, luas and lengths; buildings and
+    households within −5 %…+10 %; volumes mostly lower, some the same, a few higher (see
+    ``_TRENDS``) — never the doubling or halving a typo makes (``berubah_drastis``)."""
+    out = []
+    names, weights = list(_TRENDS), [w for w, _ in _TRENDS.values()]
+    for rt in rts:
+        v = rt.values
+        bangunan = max(5, round(v["jumlah_bangunan"] * rng.uniform(0.95, 1.1)))
+        kk = max(bangunan, round(v["jumlah_kk"] * rng.uniform(0.95, 1.1)))
+        den = {**{k: v[k] for k in criteria.denominators()}, "jumlah_bangunan": bangunan,
+               "jumlah_kk": kk,
+               "jumlah_penduduk": round(v["jumlah_penduduk"] * kk / v["jumlah_kk"])}
+        lo, hi = _TRENDS[rng.choices(names, weights)[0]][1]
+        values = {**den, **_scaled_volumes(rng, v, rng.uniform(lo, hi), den)}
+        out.append(SampleRT(rt=rt.rt, rw=rt.rw, kawasan=rt.kawasan, values=values))
+    return out
+
+
+def revise_rts(rng: random.Random, rts: Sequence[SampleRT]) -> list[SampleRT]:
+    """A clerk's revision of a workbook: the same RTs, with the volumes of one to three RTs
+    corrected by up to ±10 %."""
+    fixed = set(rng.sample(range(len(rts)), min(len(rts), rng.randint(1, 3))))
+    return [SampleRT(rt=rt.rt, rw=rt.rw, kawasan=rt.kawasan,
+                     values={**rt.values, **_scaled_volumes(rng, rt.values, 1.0, rt.values)})
+            if i in fixed else rt for i, rt in enumerate(rts)]
 
 
 # ---------------------------------------------------------------------------------------------

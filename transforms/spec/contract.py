@@ -17,11 +17,13 @@ import pyarrow as pa
 from transforms.spec import criteria
 
 #: Raise when a published column is added, removed, renamed or retyped.
-CONTRACT_VERSION = "1.0.0"
+CONTRACT_VERSION = "1.1.0"
 
-#: The four indicator tables are hive-partitioned by tahun; the others are flat.
+#: The four indicator tables and the three progress tables (spec §7) are hive-partitioned by
+#: tahun, one file per kabupaten/kota; the others are flat.
 PARTITIONED = ("indikator_rt", "indikator_kelurahan", "indikator_kecamatan",
-               "indikator_kabupaten")
+               "indikator_kabupaten", "indikator_kawasan", "perubahan_rt",
+               "kemajuan_kabupaten")
 
 ARROW_TYPES: dict[str, pa.DataType] = {
     "string": pa.string(),
@@ -80,12 +82,24 @@ def _codes(level: str, kind: str) -> list[Column]:
     return cols
 
 
-def _penyebut() -> list[Column]:
+#: Denominators of a roll-up (kelurahan, kecamatan, kabupaten) are sums over its reported RTs;
+#: ``luas_ha`` there is the reported RTs' area, not the unit's administrative area.
+_SUMMED = {"luas_ha": ("Luas seluruh RT yang dilaporkan (jumlah luas_ha RT, hektare); bukan "
+                       "luas wilayah administrasi",
+                       "Area of all reported RTs (sum of their luas_ha, hectares); not the "
+                       "administrative area")}
+
+
+def _penyebut(table: str) -> list[Column]:
     out = []
     for name in criteria.denominators():
         c = criteria.input_columns()[name]
         typ = "int64" if c.is_count else "float64"
-        out.append(Column(name, typ, c.unit, c.description_id, c.description_en, "range:0.."))
+        d_id, d_en = c.description_id, c.description_en
+        if table != "indikator_rt":
+            d_id, d_en = _SUMMED.get(name, (f"{d_id}, jumlah atas seluruh RT yang dilaporkan",
+                                            f"{d_en}, summed over all reported RTs"))
+        out.append(Column(name, typ, c.unit, d_id, d_en, "range:0.."))
     return out
 
 
@@ -146,12 +160,13 @@ def _kelengkapan() -> list[Column]:
     ]
 
 
-def _group(name: str) -> list[Column]:
+def _group(name: str, table: str) -> list[Column]:
     kind, _, level = name.partition("_")
     if kind in ("kode", "nama"):
         return _codes(level, kind)
-    groups = {"penyebut": _penyebut, "jumlah_rt": _jumlah_rt, "luas_kumuh": _luas_kumuh,
-              "kelengkapan": _kelengkapan}
+    if name == "penyebut":
+        return _penyebut(table)
+    groups = {"jumlah_rt": _jumlah_rt, "luas_kumuh": _luas_kumuh, "kelengkapan": _kelengkapan}
     if name in groups:
         return groups[name]()
     return _criteria(name)
@@ -169,7 +184,7 @@ def tables() -> dict[str, tuple[Column, ...]]:
         for row in csv.DictReader(fh):
             cols = out.setdefault(row["table"], [TAHUN] if row["table"] in PARTITIONED else [])
             if row["column"].startswith("@"):
-                cols.extend(_group(row["column"][1:]))
+                cols.extend(_group(row["column"][1:], row["table"]))
             else:
                 cols.append(Column(row["column"], row["type"], row["unit"],
                                    row["description_id"], row["description_en"],

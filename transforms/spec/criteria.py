@@ -18,11 +18,14 @@ from pathlib import Path
 SPEC_DIR = Path(__file__).parent / "tables"
 
 #: Spec version of the scoring rules; raise when scoring changes (invalidates outputs).
-RULES_VERSION = "permen-pupr-14-2018/kotaku-1"
+RULES_VERSION = "permen-pupr-14-2018/kotaku-2"
 
 #: Score thresholds on the fraction rounded to 9 decimals (spec §3), highest first.
 NILAI_BANDS: tuple[tuple[float, int], ...] = ((0.75995, 5), (0.50995, 3), (0.24995, 1))
 FRACTION_DECIMALS = 9
+#: A ha or m volume above its denominator by at most this much counts as equal to it (real
+#: tools round hectares and metres to 2 decimals; spec §3 "Rounding"). Counts get none.
+ROUNDING_TOLERANCE = 0.005
 
 #: Tingkat bands on total_nilai (spec §3), highest first: (minimum total, label).
 TINGKAT_BANDS: tuple[tuple[int, str], ...] = (

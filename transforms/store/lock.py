@@ -19,16 +19,31 @@ class LockTimeout(RuntimeError):
     """Another run held the lock for longer than the caller was willing to wait."""
 
 
+def beside(warehouse_file: Path) -> Path:
+    """The writer lock of a warehouse: a file beside it (``kumuh.lock``)."""
+    return warehouse_file.with_suffix(".lock")
+
+
+def is_held(path: Path) -> bool:
+    """Whether a run holds the lock at ``path`` now (never waits)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing releases a lock this call took
+    return False
+
+
 def _holder(path: Path) -> str:
     try:
         return path.read_text().strip() or "?"
     except OSError:
         return "?"
-
-
-def lock_path(warehouse_file: Path) -> Path:
-    """The writer lock beside the warehouse file."""
-    return warehouse_file.with_suffix(".lock")
 
 
 @contextmanager

@@ -4,6 +4,7 @@ the run's row of the ``runs`` history."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -13,7 +14,8 @@ from transforms.indicators.rt_rows import conform, rt_indicators
 from transforms.intake.inventory import MANIFEST_COLUMNS, InputFile, Plan
 
 #: Findings that come from the decision between workbooks, not from validating one.
-DECISION_RULES = ("workbook_ganda", "digantikan", "duplikat", "versi_lama_tetap")
+DECISION_RULES = ("workbook_ganda", "digantikan", "duplikat", "versi_lama_tetap",
+                  "form_lain_ditolak")
 
 
 def temuan_table(found: pd.DataFrame, workbooks: pd.DataFrame, run_id: str) -> pd.DataFrame:
@@ -34,13 +36,12 @@ def manifest_rows(statuses: pd.DataFrame, workbooks: pd.DataFrame, found: pd.Dat
                   files: dict[str, InputFile], run_id: str,
                   processed_at: dt.datetime) -> pd.DataFrame:
     """Manifest rows (``inventory.MANIFEST_COLUMNS``) of the workbooks read this run. A file
-    caught mid-copy is recorded with size -1, so the next run reads it again."""
+    still being copied is never among them (the run leaves it for the next one)."""
     validation_errors = set(found.loc[(found["keparahan"] == "error")
                                       & ~found["aturan"].isin(DECISION_RULES), "wb"])
     out = workbooks[["wb", "sumber_file", "sha256", "kode_kelurahan", "tahun",
-                     "tanggal_pendataan", "alasan"]].merge(statuses, on="wb")
-    out["size"] = [files[f].size if a != "sedang_disalin" else -1
-                   for f, a in zip(out["sumber_file"], out["alasan"], strict=True)]
+                     "tanggal_pendataan"]].merge(statuses, on="wb")
+    out["size"] = [files[f].size for f in out["sumber_file"]]
     out["mtime_ns"] = [files[f].mtime_ns for f in out["sumber_file"]]
     out["error_validasi"] = out["wb"].isin(validation_errors)
     out["tanggal_pendataan"] = pd.to_datetime(out["tanggal_pendataan"], errors="coerce")
@@ -58,15 +59,14 @@ def vanished_findings(vanished: pd.DataFrame) -> list[findings.Finding]:
 
 
 def run_row(run_id: str, started: dt.datetime, scope: str, input_dir: str, plan: Plan,
-            known_files: set[str], vanished: pd.DataFrame, statuses: pd.DataFrame,
+            vanished: pd.DataFrame, statuses: pd.DataFrame,
             rt: pd.DataFrame, versions: dict[str, str]) -> dict[str, object]:
     """The run's row of the ``runs`` history (what was found, read, decided and replaced),
     for operators; ``versions``: ``versi_aturan``, ``edisi_referensi``, ``versi_kumuh``."""
     counts = statuses["status"].value_counts()
-    new = sum(1 for f in plan.to_read if f.rel not in known_files)
     return {"run_id": run_id, "mulai": started, "selesai": dt.datetime.now(dt.UTC),
             "lingkup": scope, "input": input_dir, "workbook_ada": len(plan.present),
-            "dibaca": len(statuses), "baru": new, "berubah": len(plan.to_read) - new,
+            "dibaca": len(statuses), "baru": len(plan.new), "berubah": len(plan.modified),
             "tidak_berubah": len(plan.unchanged), "hilang": len(vanished),
             **{s: int(counts.get(s, 0)) for s in (submissions.DITERIMA, submissions.DITOLAK,
                                                    submissions.DUPLIKAT, submissions.DIGANTIKAN)},
@@ -77,37 +77,43 @@ def run_row(run_id: str, started: dt.datetime, scope: str, input_dir: str, plan:
 class RunTables:
     """What one run stores: accepted RT rows (``indikator_rt``), findings
     (``temuan_validasi``), manifest rows of the files read and the run's ``runs`` row, plus
-    the vanished files and the counts the run summary reports."""
+    the vanished files the run summary reports."""
 
     rt: pd.DataFrame
     temuan: pd.DataFrame
     processed: pd.DataFrame
     run: dict[str, object]
     vanished: pd.DataFrame
-    years: list[int]
-    errors: int
-    warnings: int
 
 
 def assemble(rows: pd.DataFrame, workbooks: pd.DataFrame, statuses: pd.DataFrame,
-             found: pd.DataFrame, plan: Plan, known_files: set[str], *, all_scope: bool,
-             scope: str, input_dir: str, run_id: str, started: dt.datetime,
-             versions: dict[str, str]) -> RunTables:
+             found: pd.DataFrame, plan: Plan, withdrawn: list[tuple[str, int]], *,
+             all_scope: bool, scope: str, input_dir: str, run_id: str, started: dt.datetime,
+             versions: dict[str, str],
+             rt_findings: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> RunTables:
     """The run's tables from what was read (``rows``: the batch's RT rows; ``workbooks``: the
     reference-joined workbook frame), decided (``statuses``) and found. Vanished files get a
-    notice only on an unscoped run; ``known_files``: every file of the manifest before."""
+    notice only on an unscoped run, and not when their kelurahan-year is ``withdrawn`` by
+    this run (deleted and withdrawn: settled, not missing). ``rt_findings``: warnings about the
+    accepted ``indikator_rt`` rows themselves (spec §5 ``berubah_drastis``), counted with the
+    workbooks' other findings."""
     accepted = set(statuses.loc[statuses["status"] == submissions.DITERIMA, "wb"])
     rt = rt_indicators(rows, workbooks, accepted, run_id)
+    if rt_findings is not None:
+        found = pd.concat([found, rt_findings(rt)], ignore_index=True)
+        statuses = submissions.with_counts(statuses, found)
     vanished = (plan.vanished[plan.vanished["ada"].astype(bool)] if all_scope
                 else plan.vanished.iloc[0:0])
+    if withdrawn:
+        keys = {(k, int(t)) for k, t in withdrawn}
+        settled = [(k, t) not in keys for k, t in
+                   zip(vanished["kode_kelurahan"], vanished["tahun"], strict=True)]
+        vanished = vanished.loc[pd.Series(settled, index=vanished.index, dtype=bool)]
     gone = findings.to_frame(vanished_findings(vanished))
     gone["tahun"] = vanished["tahun"].to_numpy()
     temuan = pd.concat([temuan_table(found, workbooks, run_id),
                         temuan_table(gone, workbooks, run_id)], ignore_index=True)
     files = {f.rel: f for f in plan.present}
     processed = manifest_rows(statuses, workbooks, found, files, run_id, started)
-    run = run_row(run_id, started, scope, input_dir, plan, known_files, vanished, statuses, rt,
-                  versions)
-    years = sorted({int(y) for y in rt["tahun"].dropna()})
-    errors, warnings = (int((temuan["tingkat"] == t).sum()) for t in ("error", "warning"))
-    return RunTables(rt, temuan, processed, run, vanished, years, errors, warnings)
+    run = run_row(run_id, started, scope, input_dir, plan, vanished, statuses, rt, versions)
+    return RunTables(rt, temuan, processed, run, vanished)

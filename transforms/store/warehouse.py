@@ -4,28 +4,35 @@ in one transaction.
 ``indikator_rt`` is the store of record: a kelurahan-year's rows are replaced only when a
 different workbook for it is accepted, so a rejected or vanished workbook never removes what
 was published before (only ``kumuh withdraw`` does). Roll-ups are recomputed for the
-(tahun, kode_kabupaten) groups a run touched, and those groups are queued for publishing in the
-same transaction, so a crash between the commit and the Parquet switch is repaired by the next
+(tahun, kode_kabupaten) groups a run touched, the progress tables (spec §7) for every year of
+the kabupaten touched, and the groups to republish are queued per table in the same transaction
+(a roll-up group for the four ``indikator_*`` tables, a progress group only for the table whose
+rows changed), so a crash between the commit and the Parquet switch is repaired by the next
 run. ``temuan_validasi`` holds the current findings of every known file, ``pengiriman`` the
 current status of every present file; ``riwayat_*`` and ``runs`` keep the history.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from transforms.indicators import rollup
+from transforms.indicators import progress, rollup
 from transforms.intake import inventory
 from transforms.spec import contract
+from transforms.store.lock import LockTimeout
 
 HISTORY = {"riwayat_temuan": "temuan_validasi", "riwayat_pengiriman": "pengiriman"}
 #: Marker in publish_queue for the two flat tables (temuan_validasi, pengiriman).
 FLAT = "*"
+#: The tables a queued roll-up group (``tabel`` empty) republishes.
+ROLLUP_TABLES = tuple(t for t in contract.PARTITIONED if t not in progress.TABLES)
 
 DDL = [
     """CREATE TABLE IF NOT EXISTS runs (
@@ -41,9 +48,54 @@ DDL = [
       error_validasi BOOLEAN, jumlah_error INTEGER, jumlah_warning INTEGER, run_id VARCHAR,
       diproses_pada TIMESTAMPTZ, ada BOOLEAN)""",
     """CREATE TABLE IF NOT EXISTS publish_queue (tahun SMALLINT, kode_kabupaten VARCHAR,
-      run_id VARCHAR)""",
+      run_id VARCHAR, tabel VARCHAR)""",
+    # a queue written before the progress tables: its groups are roll-up groups
+    "ALTER TABLE publish_queue ADD COLUMN IF NOT EXISTS tabel VARCHAR",
     "CREATE TABLE IF NOT EXISTS state (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    # why a run failed (warehouses made before this column get it on their next run)
+    "ALTER TABLE runs ADD COLUMN IF NOT EXISTS keterangan VARCHAR",
 ]
+
+
+#: The history tables for the data dictionary: table → (what one row is (id, en), column →
+#: (id, en)); ``riwayat_*`` have their published table's columns.
+HISTORY_DOC: dict[str, tuple[tuple[str, str], dict[str, tuple[str, str]]]] = {
+    "runs": (("satu baris per run (nightly, rerun, penarikan)", "one row per run"), {
+        "run_id": ("ID run (waktu mulai UTC + akhiran acak)", "Run id (UTC start + suffix)"),
+        "mulai": ("Waktu mulai", "Start time"),
+        "selesai": ("Waktu selesai menyimpan ke warehouse", "When the run was stored"),
+        "lingkup": ("Lingkup run: semua, atau kabupaten/kecamatan/kelurahan/tahun",
+                    "Scope of the run"),
+        "input": ("Folder masukan", "Input folder"),
+        "workbook_ada": ("Workbook yang ada di folder masukan", "Workbooks present"),
+        "dibaca": ("Workbook yang dibaca run ini", "Workbooks read"),
+        "baru": ("Workbook baru", "New workbooks"),
+        "berubah": ("Workbook yang berubah sejak run sebelumnya", "Changed workbooks"),
+        "tidak_berubah": ("Workbook yang tidak berubah (tidak dibaca)", "Unchanged workbooks"),
+        "hilang": ("Workbook yang hilang dari folder masukan", "Workbooks gone from the input"),
+        "diterima": ("Workbook diterima", "Workbooks accepted"),
+        "ditolak": ("Workbook ditolak", "Workbooks rejected"),
+        "duplikat": ("Salinan persis workbook lain", "Byte-identical copies"),
+        "digantikan": ("Workbook yang digantikan versi lebih baru", "Workbooks superseded"),
+        "rt_diganti": ("Baris RT yang diterbitkan ulang", "RT rows replaced"),
+        "grup_diterbitkan": ("Kelompok kabupaten-tahun yang diterbitkan ulang",
+                             "Kabupaten-year groups republished"),
+        "baris_per_tabel": ("Cadangan: jumlah baris per tabel terbitan (belum diisi)",
+                            "Reserved: rows per published table (not filled yet)"),
+        "versi_aturan": ("Versi aturan penilaian", "Scoring rules version"),
+        "edisi_referensi": ("Edisi daftar wilayah", "Region list edition"),
+        "versi_kumuh": ("Versi perangkat lunak", "Software version"),
+        "status": ("berjalan, lalu disimpan (di warehouse) dan diterbitkan (Parquet terbit); "
+                   "atau gagal, dihentikan, masukan_kosong",
+                   "running, then stored and published; or failed, stopped, empty input"),
+        "keterangan": ("Mengapa run gagal atau dihentikan (kosong bila selesai)",
+                       "Why the run failed or was stopped (empty when it completed)"),
+    }),
+    "riwayat_temuan": (("setiap temuan setiap run, seperti ditulis run itu (lihat run_id)",
+                        "every finding of every run, as that run wrote it"), {}),
+    "riwayat_pengiriman": (("setiap workbook yang dibaca setiap run dan statusnya saat itu",
+                            "every workbook each run read, with its status then"), {}),
+}
 
 
 def _ddl(name: str, table: str) -> str:
@@ -55,14 +107,38 @@ def _ddl(name: str, table: str) -> str:
 MEMORY_LIMIT = "512MB"
 
 
-def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) the warehouse with every contract table and the bookkeeping."""
+def connect(path: Path, read_only: bool = False, *, wait: float | None = 0.0,
+            on_wait: Callable[[str], None] | None = None) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the warehouse with every contract table and the bookkeeping.
+
+    DuckDB lets one process write a database file, and none while another process has it
+    open, even read-only (an analyst's session). Then the writer waits up to ``wait`` seconds
+    (None: as long as it takes), calling ``on_wait`` once with who holds the file, and raises
+    LockTimeout naming the holder when the time is up."""
     if read_only:
         return duckdb.connect(str(path), read_only=True)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # A bounded buffer pool: DuckDB writes a national load's blocks out instead of keeping
-    # them all in memory beside the run's frames (peak RSS of the flow process).
-    con = duckdb.connect(str(path), config={"memory_limit": MEMORY_LIMIT})
+    deadline = None if wait is None else time.monotonic() + wait
+    told = False
+    while True:
+        try:
+            # A bounded buffer pool: DuckDB writes a national load's blocks out instead of
+            # keeping them all in memory beside the run's frames (peak RSS of the flow).
+            con = duckdb.connect(str(path), config={"memory_limit": MEMORY_LIMIT})
+            break
+        except duckdb.IOException as exc:
+            holder = held_by(exc)
+            if holder is None:
+                raise
+            if deadline is not None and time.monotonic() >= deadline:
+                raise LockTimeout(
+                    f"warehouse {path} masih dibuka program lain ({holder}) setelah "
+                    f"{wait:g} detik; tutup program itu lalu jalankan lagi (untuk membaca "
+                    "data, pakai <folder terbit>/kumuh.duckdb atau Parquet-nya)") from None
+            if not told and on_wait:
+                on_wait(f"warehouse {path} sedang dibuka program lain ({holder})")
+                told = True
+            time.sleep(0.5)
     for table in contract.tables():
         con.execute(_ddl(table, table))
     for name, table in HISTORY.items():
@@ -72,9 +148,51 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def held_by(exc: duckdb.IOException) -> str | None:
+    """Who holds the database file, from DuckDB's lock-conflict error (``python3.11, PID
+    1234``); None when ``exc`` is another I/O error."""
+    text = str(exc)
+    if "lock" not in text.lower():
+        return None
+    found = re.search(r"held in (\S+) \(PID (\d+)\)", text)
+    return f"{Path(found[1]).name}, PID {found[2]}" if found else "proses lain"
+
+
+def begin_run(con: duckdb.DuckDBPyConnection, run_id: str, started: object, scope: str,
+              input_dir: str) -> None:
+    """Record a run as started (``berjalan``), committed at once, so a run that is killed or
+    fails stays visible in the history (``kumuh status``)."""
+    con.execute("INSERT OR REPLACE INTO runs (run_id, mulai, lingkup, input, status) "
+                "VALUES (?, ?, ?, ?, 'berjalan')", [run_id, started, scope, input_dir])
+
+
+def end_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str,
+            note: str | None = None) -> None:
+    """Close a run that did not store anything: ``gagal``, ``dihentikan``, ``masukan_kosong``."""
+    con.execute("UPDATE runs SET status = ?, selesai = now(), keterangan = ? "
+                "WHERE run_id = ?", [status, note, run_id])
+
+
+def current_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """What is outstanding now, over all runs: workbooks held back (``ditolak``) and the
+    current findings by ``error``/``warning``."""
+    held = con.execute("SELECT count(*) FROM pengiriman WHERE status = 'ditolak'").fetchone()
+    found = dict(con.execute("SELECT tingkat, count(*) FROM temuan_validasi "
+                             "GROUP BY tingkat").fetchall())
+    return {"ditolak": int(held[0]), "error": int(found.get("error", 0)),
+            "warning": int(found.get("warning", 0))}
+
+
 def manifest(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every known input file as last processed (``ada`` = present at the last run)."""
     return con.sql(f"SELECT {', '.join(inventory.MANIFEST_COLUMNS)}, ada FROM manifest "
+                   "ORDER BY sumber_file").df()
+
+
+def vanished_files(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """``sumber_file, kode_kelurahan, tahun`` of the known files gone from the input folder
+    (for the clerk's report: a deleted workbook is shown under its kelurahan)."""
+    return con.sql("SELECT sumber_file, kode_kelurahan, tahun FROM manifest WHERE NOT ada "
                    "ORDER BY sumber_file").df()
 
 
@@ -86,6 +204,16 @@ def get_state(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
 def pending_groups(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """(tahun, kode_kabupaten) groups committed but not yet published (after a crash)."""
     return con.sql("SELECT DISTINCT tahun, kode_kabupaten FROM publish_queue").df()
+
+
+def pending_by_table(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+    """Per partitioned table, its queued (tahun, kode_kabupaten) groups, sorted: the roll-up
+    groups for the ``indikator_*`` tables, each progress table's own groups for it."""
+    queued = con.sql("SELECT DISTINCT tahun, kode_kabupaten, tabel FROM publish_queue "
+                     f"WHERE kode_kabupaten <> '{FLAT}' ORDER BY tahun, kode_kabupaten").df()
+    return {name: queued.loc[queued["tabel"].isna() if name in ROLLUP_TABLES
+                             else queued["tabel"] == name, ["tahun", "kode_kabupaten"]]
+            .drop_duplicates().reset_index(drop=True) for name in contract.PARTITIONED}
 
 
 def published_sha(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -134,6 +262,17 @@ def refresh_rollups(con: duckdb.DuckDBPyConnection, groups: pd.DataFrame,
     con.unregister("_groups")
 
 
+def refresh_progress(con: duckdb.DuckDBPyConnection, groups: pd.DataFrame,
+                     force_groups: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Recompute the progress tables (spec §7) for every year of the kabupaten of the
+    (tahun, kode_kabupaten) ``groups`` (inside the run's transaction, after the roll-ups);
+    per progress table, the groups to republish: those whose rows changed, and the forced
+    ones."""
+    changed = progress.refresh(con, groups)
+    return {table: pd.concat([rows, force_groups], ignore_index=True).drop_duplicates()
+            for table, rows in changed.items()}
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """One run's changes applied together: committed at the end, rolled back on any failure
@@ -148,24 +287,25 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 def store_rt(con: duckdb.DuckDBPyConnection, *, rt: pd.DataFrame, withdrawn: pd.DataFrame,
-             force_groups: pd.DataFrame) -> pd.DataFrame:
+             force_groups: pd.DataFrame, present: list[str]) -> pd.DataFrame:
     """Apply a run's RT rows; the (tahun, kode_kabupaten) groups whose roll-ups must be
     recomputed and republished.
 
     ``rt``: accepted RT rows (replacing their kelurahan-years unless the same sha is already
     published); ``withdrawn``: kelurahan-years to remove (their rows, and the manifest rows and
-    findings of their vanished files); ``force_groups``: groups to recompute and republish
-    whatever happened.
+    findings of their files no longer among ``present``); ``force_groups``: groups to
+    recompute and republish whatever happened.
     """
-    groups = _apply_rt(con, rt, withdrawn)
+    groups = _apply_rt(con, rt, withdrawn, present)
     return pd.concat([groups, force_groups], ignore_index=True).drop_duplicates()
 
 
 def store_files(con: duckdb.DuckDBPyConnection, groups: pd.DataFrame, *,
                 processed: pd.DataFrame, temuan: pd.DataFrame, present: list[str],
-                withdrawn: pd.DataFrame, run: dict[str, object],
-                state: dict[str, str]) -> None:
-    """Apply a run's files and findings, queue ``groups`` for publishing and record the run.
+                withdrawn: pd.DataFrame, run: dict[str, object], state: dict[str, str],
+                progress_groups: dict[str, pd.DataFrame] | None = None) -> None:
+    """Apply a run's files and findings, queue ``groups`` (for the roll-up tables) and
+    ``progress_groups`` (per progress table) for publishing and record the run.
 
     ``processed``: manifest rows of the files read this run; ``temuan``: their findings plus
     this run's notices about vanished files (replacing those files' findings); ``present``:
@@ -173,15 +313,16 @@ def store_files(con: duckdb.DuckDBPyConnection, groups: pd.DataFrame, *,
     """
     _apply_files(con, processed, temuan, present)
     flat_changed = not processed.empty or not temuan.empty or not withdrawn.empty
-    queue = groups.assign(run_id=run["run_id"])
+    queue = [groups.assign(tabel=None)]
+    queue += [rows.assign(tabel=table) for table, rows in (progress_groups or {}).items()]
     if flat_changed:
-        queue = pd.concat([queue, pd.DataFrame(
-            {"tahun": [None], "kode_kabupaten": [FLAT], "run_id": [run["run_id"]]})])
-    _insert(con, "publish_queue", queue, ["tahun", "kode_kabupaten", "run_id"])
+        queue.append(pd.DataFrame({"tahun": [None], "kode_kabupaten": [FLAT], "tabel": [None]}))
+    queue = pd.concat(queue, ignore_index=True).assign(run_id=run["run_id"])
+    _insert(con, "publish_queue", queue, ["tahun", "kode_kabupaten", "run_id", "tabel"])
     for key, value in state.items():
         con.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", [key, value])
     run = {**run, "grup_diterbitkan": len(groups)}
-    con.execute(f"INSERT INTO runs ({', '.join(run)}) VALUES "
+    con.execute(f"INSERT OR REPLACE INTO runs ({', '.join(run)}) VALUES "
                 f"({', '.join('?' for _ in run)})", list(run.values()))
 
 
@@ -192,7 +333,7 @@ def no_groups() -> pd.DataFrame:
 
 
 def _apply_rt(con: duckdb.DuckDBPyConnection, rt: pd.DataFrame,
-              withdrawn: pd.DataFrame) -> pd.DataFrame:
+              withdrawn: pd.DataFrame, present: list[str]) -> pd.DataFrame:
     """Replace changed kelurahan-years, remove withdrawn ones; return touched groups."""
     touched = []
     if not rt.empty:
@@ -213,8 +354,13 @@ def _apply_rt(con: duckdb.DuckDBPyConnection, rt: pd.DataFrame,
         touched.append(con.sql("SELECT DISTINCT r.tahun, r.kode_kabupaten FROM indikator_rt r "
                                "JOIN _w USING (kode_kelurahan, tahun)").df())
         _delete_keys(con, "indikator_rt", withdrawn[["kode_kelurahan", "tahun"]])
-        gone = con.sql("SELECT sumber_file FROM manifest WHERE NOT ada AND (kode_kelurahan, "
-                       "tahun) IN (SELECT (kode_kelurahan, tahun) FROM _w)").df()
+        # the files of those kelurahan-years no longer in the input (also when deleted
+        # since the last run)
+        con.register("_still", pd.DataFrame({"sumber_file": present}, dtype=object))
+        gone = con.sql("SELECT sumber_file FROM manifest WHERE sumber_file NOT IN (SELECT "
+                       "sumber_file FROM _still) AND (kode_kelurahan, tahun) IN "
+                       "(SELECT (kode_kelurahan, tahun) FROM _w)").df()
+        con.unregister("_still")
         _delete_keys(con, "temuan_validasi", gone)
         _delete_keys(con, "manifest", gone)
         con.unregister("_w")
@@ -261,7 +407,8 @@ def query_groups(con: duckdb.DuckDBPyConnection, table: str,
     limited to ``groups`` (tahun, kode_kabupaten) for the partitioned tables."""
     cols = contract.columns(table)
     order = [c for c in ("tahun", "kode_kabupaten", "kode_kecamatan", "kode_kelurahan", "rw",
-                         "rt", "sumber_file", "baris", "kolom", "aturan") if c in cols]
+                         "rt", "kawasan", "sumber_file", "baris", "kolom", "aturan")
+             if c in cols]
     sql = f"SELECT {', '.join(cols)} FROM {table}"
     if groups is not None:
         con.register("_pub", groups[["tahun", "kode_kabupaten"]])
@@ -291,13 +438,22 @@ def rt_groups(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                    "FROM indikator_rt").df()
 
 
-def recent_runs(con: duckdb.DuckDBPyConnection, last: int) -> list[tuple]:
-    """The ``last`` runs, newest first: run_id, start, seconds, scope, new, changed,
-    unchanged, rejected, vanished, RT rows replaced, groups published, status."""
+def recent_runs(con: duckdb.DuckDBPyConnection, last: int, where: str = "TRUE"
+                ) -> list[tuple]:
+    """The ``last`` runs matching ``where``, newest first: run_id, start, seconds, scope,
+    new, changed, unchanged, rejected, vanished, RT rows replaced, groups published, status,
+    note (why it failed)."""
+    cols = {c[0] for c in con.execute("DESCRIBE runs").fetchall()}
+    note = "keterangan" if "keterangan" in cols else "NULL"  # a read-only older warehouse
     return con.execute(
         "SELECT run_id, mulai, round(epoch(selesai) - epoch(mulai), 1), lingkup, baru, "
-        "berubah, tidak_berubah, ditolak, hilang, rt_diganti, grup_diterbitkan, status "
-        "FROM runs ORDER BY run_id DESC LIMIT ?", [last]).fetchall()
+        "berubah, tidak_berubah, ditolak, hilang, rt_diganti, grup_diterbitkan, status, "
+        f"{note} FROM runs WHERE {where} ORDER BY run_id DESC LIMIT ?", [last]).fetchall()
+
+
+#: Filters of :func:`recent_runs`: runs that did not finish, and withdrawals.
+UNFINISHED = "status IN ('berjalan', 'gagal', 'dihentikan')"
+WITHDRAWALS = "lingkup LIKE 'tarik %'"
 
 
 def rejected_by_kabupaten(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, str]]:

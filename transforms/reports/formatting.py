@@ -1,0 +1,37 @@
+"""Numbers, hectares and tables as the HTML reports print them (the Indonesian way)."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+
+def format_angka(value: float, decimals: int = 2) -> str:
+    """A number the Indonesian way: ``1234.5`` → ``1.234,50``."""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def format_ha(value: float) -> str:
+    """Hectares as printed in the report: ``290.93`` → ``290,93 ha``."""
+    return f"{format_angka(value)} ha"
+
+
+def format_persen(value: float) -> str:
+    """Percent as printed in the report: ``55.5556`` → ``55,6%``."""
+    return f"{format_angka(value, 1)}%"
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text))
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[object]],
+          text_columns: frozenset[int] = frozenset({0})) -> str:
+    """An HTML table; the columns in ``text_columns`` are text, the others right-aligned
+    figures."""
+    head = "".join(f"<th>{_e(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f'<td class="{"" if j in text_columns else "num"}">{_e(c)}</td>'
+                         for j, c in enumerate(r)) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

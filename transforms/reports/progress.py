@@ -1,0 +1,188 @@
+"""Progress toward 0 ha in the indicator report (spec §7), per kabupaten/kota, for programme
+staff and the officers drafting the SK kumuh.
+
+Pure functions over the published tables of one kabupaten: the like-for-like change in words
+("dibanding 2021, pada 18 kelurahan yang sama: 140,3 ha → 96,8 ha, turun 43,5 ha"), luas kumuh
+over all years, the RT transitions between the latest two years (from-tingkat × to-tingkat) and
+the kawasan of the latest year as the SK's location table. Each piece has a data function
+(tested on its own) and an HTML fragment for the report page.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+
+from transforms.reports import formatting
+from transforms.spec import criteria
+
+_NOISE = 9  # decimals kept before rounding for print: drops binary noise (spec §3)
+
+
+def _rounded(value: float, decimals: int) -> Decimal:
+    """``value`` as printed: binary noise dropped, then rounded half up."""
+    return Decimal(repr(round(float(value), _NOISE))).quantize(Decimal(1).scaleb(-decimals),
+                                                               rounding=ROUND_HALF_UP)
+
+
+def _ha(value: Decimal) -> str:
+    return f"{formatting.format_angka(float(value), 1)} ha"
+
+
+def kalimat_sebanding(tahun_pembanding: int, jumlah_kelurahan: int, luas_dulu_ha: float,
+                      luas_kini_ha: float, keterangan: str = "") -> str:
+    """The like-for-like change in words: ``dibanding 2021, pada 18 kelurahan yang sama:
+    140,3 ha → 96,8 ha, turun 43,5 ha``. Hectares to one decimal, half up; the change is the
+    difference of the printed figures, so the sentence always adds up. ``keterangan`` follows
+    the year (``" (tahun awal)"``)."""
+    awal = f"dibanding {int(tahun_pembanding)}{keterangan}"
+    if int(jumlah_kelurahan) == 0:
+        return (f"{awal}, tidak ada kelurahan yang diterbitkan pada kedua tahun, "
+                "sehingga luas kumuh tidak dapat dibandingkan")
+    dulu, kini = _rounded(luas_dulu_ha, 1), _rounded(luas_kini_ha, 1)
+    selisih = kini - dulu
+    if selisih < 0:
+        arah = f"turun {_ha(-selisih)}"
+    elif selisih > 0:
+        arah = f"naik {_ha(selisih)}"
+    else:
+        arah = "tidak berubah"
+    return (f"{awal}, pada {int(jumlah_kelurahan)} kelurahan yang sama: "
+            f"{_ha(dulu)} → {_ha(kini)}, {arah}")
+
+
+def kalimat_kemajuan(row: pd.Series | Mapping[str, object]) -> list[str]:
+    """Sentences of one ``kemajuan_kabupaten`` row: against the previous year, and against
+    the baseline year when that is another year."""
+    out = [kalimat_sebanding(row["tahun_sebelumnya"], row["jumlah_kelurahan_sebanding"],
+                             row["luas_kumuh_sebelumnya_ha"], row["luas_kumuh_ha"])]
+    if int(row["tahun_awal"]) != int(row["tahun_sebelumnya"]):
+        out.append(kalimat_sebanding(row["tahun_awal"], row["jumlah_kelurahan_sebanding_awal"],
+                                     row["luas_kumuh_awal_ha"],
+                                     row["luas_kumuh_sebanding_awal_ha"], " (tahun awal)"))
+    return out
+
+
+def luas_per_tahun(kabupaten: pd.DataFrame, kemajuan: pd.DataFrame) -> pd.DataFrame:
+    """Per year of one kabupaten: kelurahan reported, luas kumuh of all reported kelurahan
+    (``indikator_kabupaten``) and the like-for-like change against the previous year in
+    words (empty for the first year)."""
+    kalimat = {int(r["tahun"]): kalimat_kemajuan(r)[0] for _, r in kemajuan.iterrows()}
+    rows = [{"tahun": int(r.tahun), "kelurahan_dilaporkan": int(r.jumlah_kelurahan_dilaporkan),
+             "luas_kumuh_ha": float(r.luas_kumuh_ha),
+             "perubahan_sebanding": kalimat.get(int(r.tahun), "")}
+            for r in kabupaten.sort_values("tahun").itertuples()]
+    return pd.DataFrame(rows, columns=["tahun", "kelurahan_dilaporkan", "luas_kumuh_ha",
+                                       "perubahan_sebanding"])
+
+
+def transisi_tingkat(perubahan: pd.DataFrame, tahun: int,
+                     tahun_sebelumnya: int) -> pd.DataFrame:
+    """RTs by tingkat in ``tahun_sebelumnya`` (rows) × tingkat in ``tahun`` (columns), over
+    the ``perubahan_rt`` rows of that pair of years; every tingkat present, Tidak Kumuh first."""
+    pair = perubahan[(perubahan["tahun"] == tahun)
+                     & (perubahan["tahun_sebelumnya"] == tahun_sebelumnya)]
+    labels = list(criteria.TINGKAT_LABELS)
+    table = pd.crosstab(pd.Categorical(pair["tingkat_sebelumnya"], categories=labels),
+                        pd.Categorical(pair["tingkat_kekumuhan"], categories=labels),
+                        dropna=False)
+    table = table.reindex(index=labels, columns=labels, fill_value=0).astype("int64")
+    table.index.name, table.columns.name = "tingkat_sebelumnya", "tingkat_kekumuhan"
+    return table
+
+
+def lokasi_sk(kawasan: pd.DataFrame, nama_kelurahan: Mapping[str, str],
+              tahun: int) -> pd.DataFrame:
+    """The SK's location table: the kumuh kawasan of ``tahun`` (largest luas kumuh first)
+    with the names of the kelurahan they span, luas, luas kumuh, tingkat and kewenangan."""
+    rows = kawasan[(kawasan["tahun"] == tahun)
+                   & (kawasan["tingkat_kekumuhan"] != criteria.TINGKAT_LABELS[0])]
+    rows = rows.sort_values(["luas_kumuh_ha", "kawasan"], ascending=[False, True])
+    kelurahan = [", ".join(nama_kelurahan.get(k, k) for k in str(d).split(","))
+                 for d in rows["kode_kelurahan_daftar"]]
+    return pd.DataFrame({"kawasan": rows["kawasan"].to_list(), "kelurahan": kelurahan,
+                         "luas_ha": rows["luas_ha"].to_list(),
+                         "luas_kumuh_ha": rows["luas_kumuh_ha"].to_list(),
+                         "tingkat_kekumuhan": rows["tingkat_kekumuhan"].to_list(),
+                         "kewenangan": rows["kewenangan"].to_list()})
+
+
+# --- HTML fragments -------------------------------------------------------------------------
+
+def _e(text: object) -> str:
+    return html.escape(str(text))
+
+
+def luas_html(kabupaten: pd.DataFrame, kemajuan: pd.DataFrame, nama: str) -> str:
+    """Luas kumuh over all years with the like-for-like change, the latest year's sentences
+    (against the previous and the baseline year) stated first."""
+    title = f"Kemajuan menuju 0 ha: luas kumuh per tahun — {nama}"
+    data = luas_per_tahun(kabupaten, kemajuan)
+    rows = [[r.tahun, r.kelurahan_dilaporkan, formatting.format_ha(r.luas_kumuh_ha),
+             r.perubahan_sebanding or "—"] for r in data.itertuples()]
+    table = formatting.table(["tahun", "kelurahan/desa dilaporkan", "luas kumuh",
+                                  "perubahan pada kelurahan yang sama"], rows,
+                                 frozenset({0, 3}))
+    if kemajuan.empty:
+        lead = "<p>Baru ada satu tahun data; belum ada perbandingan.</p>"
+    else:
+        latest = kemajuan.sort_values("tahun").iloc[-1]
+        sentences = "; ".join(kalimat_kemajuan(latest))
+        lead = (f"<p>Tahun {int(latest['tahun'])}: {_e(sentences)}. Perbandingan hanya atas "
+                "kelurahan/desa yang diterbitkan pada kedua tahun.</p>")
+    return f"<h3>{_e(title)}</h3>{lead}{table}"
+
+
+def transisi_html(perubahan: pd.DataFrame, kemajuan: pd.DataFrame, nama: str) -> str:
+    """The from-tingkat × to-tingkat table of the RTs of the latest two years."""
+    if kemajuan.empty:
+        return ""
+    latest = kemajuan.sort_values("tahun").iloc[-1]
+    tahun, dulu = int(latest["tahun"]), int(latest["tahun_sebelumnya"])
+    data = transisi_tingkat(perubahan, tahun, dulu)
+    title = f"Perpindahan tingkat RT {dulu} → {tahun} — {nama}"
+    rows = [[f"{dulu}: {label}", *(formatting.format_angka(v, 0) for v in data.loc[label]),
+             formatting.format_angka(data.loc[label].sum(), 0)] for label in data.index]
+    rows.append(["jumlah", *(formatting.format_angka(data[c].sum(), 0)
+                             for c in data.columns),
+                 formatting.format_angka(data.to_numpy().sum(), 0)])
+    header = ["", *(f"{tahun}: {c}" for c in data.columns), "jumlah"]
+    note = (f"<p>{int(latest['jumlah_rt_membaik'])} RT membaik, "
+            f"{int(latest['jumlah_rt_memburuk'])} memburuk, {int(latest['jumlah_rt_tetap'])} "
+            "tetap (RT yang ada pada kedua tahun).</p>")
+    return f"<h3>{_e(title)}</h3>{note}{formatting.table(header, rows)}"
+
+
+def lokasi_html(kawasan: pd.DataFrame, nama_kelurahan: Mapping[str, str], nama: str) -> str:
+    """The kawasan of the latest year as the SK kumuh's location table."""
+    if kawasan.empty:
+        return ""
+    tahun = int(kawasan["tahun"].max())
+    data = lokasi_sk(kawasan, nama_kelurahan, tahun)
+    title = f"Lokasi kawasan kumuh tahun {tahun} (tabel lokasi SK) — {nama}"
+    rows = [[i, r.kawasan, r.kelurahan, formatting.format_ha(r.luas_ha),
+             formatting.format_ha(r.luas_kumuh_ha), r.tingkat_kekumuhan, r.kewenangan]
+            for i, r in enumerate(data.itertuples(), start=1)]
+    header = ["no", "kawasan", "kelurahan/desa", "luas", "luas kumuh", "tingkat",
+              "kewenangan (UU 23/2014)"]
+    body = (formatting.table(header, rows, frozenset({0, 1, 2, 5, 6})) if rows
+            else "<p>Tidak ada kawasan yang dinilai kumuh.</p>")
+    bersih = int((kawasan["tahun"] == tahun).sum()) - len(rows)
+    if bersih:
+        body += f"<p>{bersih} kawasan lain dinilai Tidak Kumuh.</p>"
+    return f"<h3>{_e(title)}</h3>{body}"
+
+
+def progress_section(tables: Mapping[str, pd.DataFrame], nama: str) -> str:
+    """Every progress piece of one kabupaten/kota; ``tables`` holds that kabupaten's rows of
+    ``indikator_kabupaten``, ``kemajuan_kabupaten``, ``perubahan_rt``, ``indikator_kawasan``
+    and ``indikator_kelurahan`` (for the kelurahan names)."""
+    kel = tables["indikator_kelurahan"]
+    names = dict(zip(kel["kode_kelurahan"], kel["nama_kelurahan"], strict=True))
+    kemajuan = tables["kemajuan_kabupaten"]
+    return (luas_html(tables["indikator_kabupaten"], kemajuan, nama)
+            + transisi_html(tables["perubahan_rt"], kemajuan, nama)
+            + lokasi_html(tables["indikator_kawasan"], names, nama))
