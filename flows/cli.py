@@ -117,10 +117,11 @@ def _say(text: str) -> None:
 
 
 @contextmanager
-def _exclusive(settings: config.Settings) -> Iterator[None]:
+def _exclusive(settings: config.Settings) -> Iterator[prefect_server.Api]:
     """The writer lock, then the warehouse free of other programs — both waited for up to
-    ``lock_timeout`` before Prefect starts (LockTimeout otherwise)."""
-    from transforms.store import warehouse
+    ``lock_timeout`` before Prefect starts (LockTimeout otherwise). Yields the run's Prefect
+    API, chosen (a temporary server started) as soon as the lock is held, before the
+    warehouse check imports DuckDB and pandas."""
     from transforms.store.lock import beside, writer_lock
 
     def waiting(who: str) -> None:
@@ -132,17 +133,19 @@ def _exclusive(settings: config.Settings) -> Iterator[None]:
 
     _log_beside(settings)
     with writer_lock(beside(settings.warehouse), settings.lock_timeout, waiting):
+        api = prefect_server.start()
         if settings.warehouse.exists():  # (a new one is nobody else's)
+            from transforms.store import warehouse
+
             warehouse.connect(settings.warehouse, wait=settings.lock_timeout,
                               on_wait=busy).close()
-        yield
+        yield api
 
 
-def _consolidate(settings: config.Settings, **params) -> dict:
-    """One flow run (the caller holds the writer lock). The Prefect API is chosen (a temporary
-    server started) before Prefect, pandas and the flow are imported, so they load meanwhile,
+def _consolidate(settings: config.Settings, api: prefect_server.Api, **params) -> dict:
+    """One flow run (the caller holds the writer lock) reporting to ``api``, chosen before
+    Prefect, pandas and the flow are imported, so they load while a temporary server starts,
     and so do the GX suites when the run will probably need them."""
-    api = prefect_server.start()
     from flows import nightly
 
     if api.starting and nightly.expects_changes(settings, params):
@@ -162,8 +165,8 @@ def _run(args: argparse.Namespace) -> int:
     settings = _settings(args, need_input=True)
     scope = checked_scope(settings.reference, kabupaten=args.kabupaten,
                           kecamatan=args.kecamatan, kelurahan=args.kelurahan, tahun=args.tahun)
-    with _exclusive(settings):
-        s = _consolidate(settings, full=args.full, kabupaten=scope.kabupaten,
+    with _exclusive(settings) as api:
+        s = _consolidate(settings, api, full=args.full, kabupaten=scope.kabupaten,
                          kecamatan=scope.kecamatan, kelurahan=scope.kelurahan,
                          tahun=scope.tahun, force=args.force)
     if s.get("empty_input"):
@@ -196,11 +199,11 @@ def _withdraw(args: argparse.Namespace) -> int:
 
     settings = _settings(args, need_input=True)
     scope = checked_scope(settings.reference, kelurahan=args.kelurahan, tahun=args.tahun)
-    with _exclusive(settings):
+    with _exclusive(settings) as api:
         if not _published(settings, scope.kelurahan, scope.tahun):
             raise UsageError(f"kelurahan {scope.kelurahan} tahun {scope.tahun} tidak ada dalam "
                              "data terbit; tidak ada yang ditarik")
-        s = _consolidate(settings, withdraw=[(scope.kelurahan, scope.tahun)])
+        s = _consolidate(settings, api, withdraw=[(scope.kelurahan, scope.tahun)])
     if s.get("empty_input"):
         raise UsageError(f"folder masukan {settings.input} tidak berisi workbook satu pun; "
                          "penarikan tidak dijalankan (periksa folder itu dulu)")
