@@ -18,6 +18,7 @@ import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -53,13 +54,18 @@ class Workbook:
     tahun: int | None
     findings: list[Finding] = field(default_factory=list)
 
-    @property
+    @cached_property
     def errors(self) -> int:
         return sum(f.keparahan == "error" for f in self.findings)
 
-    @property
+    @cached_property
     def warnings(self) -> int:
         return sum(f.keparahan != "error" for f in self.findings)
+
+    @cached_property
+    def html(self) -> str:
+        """Its part of every HTML page it appears on (index, kabupaten, kelurahan): once."""
+        return _html_workbook(self)
 
     @property
     def clean(self) -> bool:
@@ -147,13 +153,19 @@ def location(sheet: object, baris: object, pesan: object) -> str:
     return f"sheet {sheet_s}" if sheet_s else "seluruh berkas"
 
 
-def _findings(rows: pd.DataFrame) -> list[Finding]:
-    rows = rows.assign(_o=(rows["tingkat"] != "error").astype(int),
-                       _b=pd.to_numeric(rows["baris"], errors="coerce"))
+def _findings_by_file(temuan: pd.DataFrame) -> dict[str, list[Finding]]:
+    """Every file's findings, errors first, then by sheet and row (one sort for all files:
+    a stable sort keeps each file's rows in the order a sort of that file alone gives)."""
+    rows = temuan.assign(_o=(temuan["tingkat"] != "error").astype(int),
+                         _b=pd.to_numeric(temuan["baris"], errors="coerce"))
     rows = rows.sort_values(["_o", "sheet", "_b"], na_position="first", kind="stable")
-    return [Finding(keparahan=_text(r.tingkat), lokasi=location(r.sheet, r.baris, r.pesan),
-                    pesan=plain(r.pesan), nilai=_text(r.nilai))
-            for r in rows.itertuples(index=False)]
+    out: dict[str, list[Finding]] = {}
+    for r in rows[["sumber_file", "tingkat", "sheet", "baris", "pesan", "nilai"]].itertuples(
+            index=False):
+        out.setdefault(r.sumber_file, []).append(Finding(
+            keparahan=_text(r.tingkat), lokasi=location(r.sheet, r.baris, r.pesan),
+            pesan=plain(r.pesan), nilai=_text(r.nilai)))
+    return out
 
 
 _WORKBOOK_COLUMNS = ["sumber_file", "status", "kode_kelurahan", "tahun"]
@@ -183,16 +195,14 @@ def build_groups(temuan: pd.DataFrame, pengiriman: pd.DataFrame, villages: pd.Da
     """Workbooks grouped kabupaten → kelurahan (by code); then the deleted files whose code is
     not a known village, then the files without a known code. ``hilang``: ``sumber_file,
     kode_kelurahan, tahun`` of the files gone from the input folder."""
-    by_file = {f: g for f, g in temuan.groupby("sumber_file", sort=False)}
+    by_file = _findings_by_file(temuan)
     workbooks = _workbooks(temuan, pengiriman, hilang)
     used = villages[villages["kode_kelurahan"].isin(workbooks["kode_kelurahan"])]
     ref = used.set_index("kode_kelurahan").to_dict("index")  # code → names, looked up often
     tree: dict[str, dict[str, list[Workbook]]] = {}
     for r in workbooks.itertuples(index=False):
-        rows = by_file.get(r.sumber_file)
         tahun = None if _text(r.tahun) == "" else int(r.tahun)
-        wb = Workbook(r.sumber_file, _text(r.status), tahun,
-                      _findings(rows) if rows is not None else [])
+        wb = Workbook(r.sumber_file, _text(r.status), tahun, by_file.get(r.sumber_file, []))
         kode = _text(r.kode_kelurahan)
         kab = ref[kode]["kode_kabupaten"] if kode in ref else (
             GONE_GROUP if wb.status == DIHAPUS else UNKNOWN_GROUP)
@@ -246,6 +256,10 @@ def _header(run_id: str, pengiriman: pd.DataFrame, timezone: str) -> str:
     """When the workbooks were last checked, in ``timezone`` (the run's start if none was)."""
     when = pd.to_datetime(pengiriman.get("diproses_pada"), utc=True).max() \
         if len(pengiriman) else None
+    return _header_at(run_id, when, timezone)
+
+
+def _header_at(run_id: str, when: object, timezone: str) -> str:
     if when is None or pd.isna(when):
         when = run_started(run_id)
     stamp = waktu(when, timezone)
@@ -357,7 +371,7 @@ def _html_village(v: Village, page: str | None) -> str:
     clean = [w for w in v.workbooks if w.clean]
     listed = "; ".join(f"{_e(w.sumber_file)} ({w.tahun})" for w in clean)
     ok = f'<p class="clean">Diterima tanpa temuan: {listed}.</p>' if clean else ""
-    return head + ok + "".join(_html_workbook(w) for w in v.workbooks if not w.clean)
+    return head + ok + "".join(w.html for w in v.workbooks if not w.clean)
 
 
 def render_html(groups: list[Group], header: str, *, title: str = TITLE,
@@ -394,10 +408,21 @@ def _html_group(g: Group, links: str) -> str:
 # ---------------------------------------------------------------- pages
 
 
-def _scope_header(run_id: str, pengiriman: pd.DataFrame, files: Iterable[str],
+def _checked_at(pengiriman: pd.DataFrame) -> dict[str, pd.Timestamp]:
+    """Each file's latest check (``diproses_pada``), for the page headers (a file never
+    checked has none)."""
+    if not len(pengiriman):
+        return {}
+    when = pd.to_datetime(pengiriman["diproses_pada"], utc=True)
+    latest = when.groupby(pengiriman["sumber_file"].to_numpy(), sort=False).max()
+    return {f: t for f, t in latest.items() if not pd.isna(t)}
+
+
+def _scope_header(run_id: str, checked: dict[str, pd.Timestamp], files: Iterable[str],
                   timezone: str) -> str:
     """The page header for the files of one page (their latest check)."""
-    return _header(run_id, pengiriman[pengiriman["sumber_file"].isin(set(files))], timezone)
+    return _header_at(run_id, max((checked[f] for f in files if f in checked), default=None),
+                      timezone)
 
 
 def clerk_pages(temuan: pd.DataFrame, pengiriman: pd.DataFrame, villages: pd.DataFrame,
@@ -411,6 +436,7 @@ def clerk_pages(temuan: pd.DataFrame, pengiriman: pd.DataFrame, villages: pd.Dat
     ``hilang`` the files gone from the input folder (``sumber_file, kode_kelurahan, tahun``)."""
     groups = build_groups(temuan, pengiriman, villages, hilang)
     header = _header(run_id, pengiriman, timezone)
+    checked = _checked_at(pengiriman)
     pages = {"index.md": render_markdown(groups, header),
              "index.html": render_html(groups, header, links="index")}
     for g in groups:
@@ -418,12 +444,12 @@ def clerk_pages(temuan: pd.DataFrame, pengiriman: pd.DataFrame, villages: pd.Dat
             continue
         files = [w.sumber_file for v in g.villages for w in v.workbooks]
         pages[f"{g.kode}/index.html"] = render_html(
-            [g], _scope_header(run_id, pengiriman, files, timezone),
+            [g], _scope_header(run_id, checked, files, timezone),
             title=f"{TITLE} — {g.title}", links="kabupaten")
         for v in g.villages:
             one = Group(g.kode, g.nama, [v])
             pages[f"{g.kode}/{v.kode}.html"] = render_html(
-                [one], _scope_header(run_id, pengiriman, (w.sumber_file for w in v.workbooks),
+                [one], _scope_header(run_id, checked, (w.sumber_file for w in v.workbooks),
                                      timezone), title=f"{TITLE} — {v.title}, {g.nama}")
     return pages
 
