@@ -87,18 +87,19 @@ def berubah_drastis(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame,
     finally:
         con.unregister("_diterima")
     out = []
-    for h in hits.itertuples(index=False):
-        r = rows.iloc[int(h.urutan)]
-        wb, baris, sheet = int(r["wb"]), int(r["sumber_baris"]), r["sumber_sheet"]
+    # the accepted row of every hit, taken at once (a row lookup per hit is ~0.2 ms)
+    picked = rows.iloc[hits["urutan"].to_numpy()]
+    for h, r in zip(hits.itertuples(index=False), picked.itertuples(index=False), strict=True):
+        wb, baris, sheet = int(r.wb), int(r.sumber_baris), r.sumber_sheet
         letter = (letters or {}).get(wb, {}).get(h.kolom, "")
         out.append(findings.make(
-            RULE, wb=wb, sumber_file=r["sumber_file"], sha256=r["sha256"], sheet=sheet,
+            RULE, wb=wb, sumber_file=r.sumber_file, sha256=r.sha256, sheet=sheet,
             baris=baris, kolom=h.kolom, nilai=h.nilai,
             sel=f"{sheet}!{letter}{baris}" if letter else f"{sheet} baris {baris}",
-            rt=r["rt"], rw=r["rw"], tahun=int(r["tahun"]),
+            rt=r.rt, rw=r.rw, tahun=int(r.tahun),
             nilai_sebelumnya=findings.angka(h.nilai_sebelumnya),
             tahun_sebelumnya=int(h.tahun_sebelumnya),
             perubahan=("lebih dari dua kali lipat" if h.nilai > h.nilai_sebelumnya
                        else "kurang dari separuh")))
-    tahun = [int(rows.iloc[int(u)]["tahun"]) for u in hits["urutan"]]
+    tahun = [int(t) for t in picked["tahun"]]
     return findings.to_frame(out).assign(tahun=pd.Series(tahun, dtype="Int16"))
