@@ -178,29 +178,14 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _published(settings: config.Settings, kode: str, tahun: int) -> bool:
-    """Whether the warehouse publishes RT rows of this kelurahan-year."""
-    import duckdb
-
-    if not settings.warehouse.exists():
-        return False
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
-    try:
-        return bool(con.execute("SELECT count(*) FROM indikator_rt WHERE kode_kelurahan = ? "
-                                "AND tahun = ?", [kode, tahun]).fetchone()[0])
-    except duckdb.CatalogException:  # a warehouse no run has filled yet
-        return False
-    finally:
-        con.close()
-
-
 def _withdraw(args: argparse.Namespace) -> int:
     from flows.scope import checked_scope
+    from transforms.store import warehouse
 
     settings = _settings(args, need_input=True)
     scope = checked_scope(settings.reference, kelurahan=args.kelurahan, tahun=args.tahun)
     with _exclusive(settings) as api:
-        if not _published(settings, scope.kelurahan, scope.tahun):
+        if not warehouse.publishes(settings.warehouse, scope.kelurahan, scope.tahun):
             raise UsageError(f"kelurahan {scope.kelurahan} tahun {scope.tahun} tidak ada dalam "
                              "data terbit; tidak ada yang ditarik")
         s = _consolidate(settings, api, withdraw=[(scope.kelurahan, scope.tahun)])

@@ -183,6 +183,21 @@ def current_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             "warning": int(found.get("warning", 0))}
 
 
+def publishes(path: Path, kode_kelurahan: str, tahun: int) -> bool:
+    """Whether the warehouse at ``path`` holds published RT rows of this kelurahan-year (for
+    ``kumuh withdraw``); False for a missing warehouse or one no run has filled yet."""
+    if not path.exists():
+        return False
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return bool(con.execute("SELECT count(*) FROM indikator_rt WHERE kode_kelurahan = ? "
+                                "AND tahun = ?", [kode_kelurahan, tahun]).fetchone()[0])
+    except duckdb.CatalogException:
+        return False
+    finally:
+        con.close()
+
+
 def manifest(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every known input file as last processed (``ada`` = present at the last run)."""
     return con.sql(f"SELECT {', '.join(inventory.MANIFEST_COLUMNS)}, ada FROM manifest "
