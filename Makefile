@@ -14,8 +14,10 @@ OUT       ?= data/out
 WAREHOUSE ?= data/warehouse/kumuh.duckdb
 N         ?= 11000
 N2        ?=
-# make bench DASK=1: also cold runs on an external Dask cluster of 1 and 2 workers
+# make bench DASK=1: also cold runs on an external Dask cluster of 1 and 2 workers;
+# make bench CLONE=1: also make run and make test in a fresh clone of HEAD
 DASK      ?=
+CLONE     ?=
 # make test: pytest-xdist workers, each taking whole test modules (module-scoped flow runs
 # happen once) in file order, process tests first, so the long kill test starts early.
 # TEST_WORKERS=0 runs the suite in one process.
@@ -74,7 +76,7 @@ docs: $(STAMP)
 	$(BIN)/python -m transforms.reports.dictionary > docs/data-dictionary.md
 
 bench: $(STAMP)
-	$(BIN)/python bench/run_bench.py --n $(N) $(if $(N2),--n2 $(N2)) $(if $(DASK),--dask)
+	$(BIN)/python bench/run_bench.py --n $(N) $(if $(N2),--n2 $(N2)) $(if $(DASK),--dask) $(if $(CLONE),--fresh-clone)
 
 clean:
 	rm -rf $(OUT) data/warehouse .pytest_cache

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Literal, NamedTuple
@@ -195,8 +196,8 @@ def detect_convention(texts: Iterable[str]) -> Convention | None:
     one convention; if both appear the majority wins, and a tie gives None (nothing settled).
     """
     votes: dict[Convention | None, int] = {"id": 0, "en": 0, None: 0}
-    for text in texts:  # each distinct text is analysed once (_analyse is cached)
-        votes[_text_convention(text)] += 1
+    for text, count in Counter(texts).items():  # each distinct text is looked at once
+        votes[_text_convention(text)] += count
     if votes["id"] > votes["en"]:
         return "id"
     if votes["en"] > votes["id"]:

@@ -338,8 +338,8 @@ class TableReader:
 
     def _numeric_texts(self, columns: list[tuple[Any, ...]]) -> Iterable[str]:
         """Text cells of the known numeric columns (for convention detection)."""
-        for _, c, _ in self.lay.numeric:
-            if columns:
+        if columns:
+            for _, c, _ in self.lay.numeric:
                 yield from (v for v in columns[c] if type(v) is str and v)
 
     def _read_codes(self, rows: list[int], out: RowColumns) -> None:
