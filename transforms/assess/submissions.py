@@ -74,7 +74,9 @@ def decide(workbooks: pd.DataFrame, found: pd.DataFrame) -> tuple[pd.DataFrame, 
     candidates = _live(others, status).assign(_form=False)
     sets = _live(forms, status).assign(_form=True)
     both = pd.concat([candidates, sets])
-    sides = both.groupby(KEY)["_form"].transform(lambda f: (~f).sum() + f.any())
+    by_key = both.assign(_workbook=~both["_form"].astype(bool)).groupby(KEY)
+    sides = (by_key["_workbook"].transform("sum")
+             + by_key["_form"].transform("any").astype("int64"))
     competing = both[sides.gt(1).to_numpy()]  # two workbooks, or a workbook and forms
     for (kode, tahun), group in competing.groupby(KEY, sort=False):
         sources = [_one(w) for _, w in group[~group["_form"]].iterrows()]

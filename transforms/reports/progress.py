@@ -14,6 +14,7 @@ import html
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
 import pandas as pd
 
 from transforms.reports import formatting
@@ -86,12 +87,14 @@ def transisi_tingkat(perubahan: pd.DataFrame, tahun: int,
     pair = perubahan[(perubahan["tahun"] == tahun)
                      & (perubahan["tahun_sebelumnya"] == tahun_sebelumnya)]
     labels = list(criteria.TINGKAT_LABELS)
-    table = pd.crosstab(pd.Categorical(pair["tingkat_sebelumnya"], categories=labels),
-                        pd.Categorical(pair["tingkat_kekumuhan"], categories=labels),
-                        dropna=False)
-    table = table.reindex(index=labels, columns=labels, fill_value=0).astype("int64")
-    table.index.name, table.columns.name = "tingkat_sebelumnya", "tingkat_kekumuhan"
-    return table
+    n = len(labels)
+    dulu = pd.Categorical(pair["tingkat_sebelumnya"], categories=labels).codes
+    kini = pd.Categorical(pair["tingkat_kekumuhan"], categories=labels).codes
+    known = (dulu >= 0) & (kini >= 0)  # a count per cell, as crosstab would (fast per kabupaten)
+    counts = np.bincount(dulu[known] * n + kini[known], minlength=n * n).reshape(n, n)
+    return pd.DataFrame(counts.astype("int64"),
+                        index=pd.Index(labels, name="tingkat_sebelumnya"),
+                        columns=pd.Index(labels, name="tingkat_kekumuhan"))
 
 
 def lokasi_sk(kawasan: pd.DataFrame, nama_kelurahan: Mapping[str, str],
