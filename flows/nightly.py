@@ -294,6 +294,8 @@ def _artifacts(summary: RunSummary, clerk_md: str | None) -> None:
     create_table_artifact(rows, key="ringkasan-run",
                           description=f"Ringkasan run {summary.run_id}")
     if clerk_md:
+        clerk_md = clerk.artifact_markdown(clerk_md, str(Path(summary.out) / "temuan" /
+                                                         "index.html"))
         create_markdown_artifact(clerk_md, key="temuan-validasi",
                                  description="Laporan temuan untuk petugas data")
 

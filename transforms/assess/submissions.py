@@ -173,6 +173,7 @@ def kept_versions(statuses: pd.DataFrame, workbooks: pd.DataFrame,
     if "jumlah_error" in statuses:
         rejected &= statuses["jumlah_error"] > 0
     rejected = workbooks.merge(statuses.loc[rejected, ["wb"]], on="wb")
+    published = published.merge(rejected[KEY].drop_duplicates(), on=KEY)  # theirs only
     sources = published.groupby(KEY, as_index=False).agg(sumber_file=(
         "sumber_file", lambda files: files.iloc[0] if files.nunique() == 1
         else f"Form Data RT kelurahan ini ({files.nunique()} berkas)"))

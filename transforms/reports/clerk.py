@@ -314,6 +314,22 @@ def render_markdown(groups: list[Group], header: str) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+#: Characters of clerk Markdown the Prefect UI gets whole (Prefect drops an event over ~1.5 MB).
+ARTIFACT_LIMIT = 500_000
+
+
+def artifact_markdown(markdown: str, full_report: str, limit: int = ARTIFACT_LIMIT) -> str:
+    """The clerk report for the Prefect UI: whole when it has at most ``limit`` characters,
+    else its summary and to-fix list (everything before the first kabupaten section) and
+    where the full report (``full_report``) is."""
+    if len(markdown) <= limit:
+        return markdown
+    summary = markdown.split("\n## ", 2)
+    head = "\n## ".join(summary[:2]) if len(summary) > 2 else markdown[:limit]
+    return (head.rstrip("\n")[:limit] + "\n\n*Temuan per kabupaten/kota terlalu panjang untuk "
+            f"ditampilkan di sini: lihat `{full_report}`.*\n")
+
+
 # ---------------------------------------------------------------- html
 
 TITLE = "Laporan temuan workbook KOTAKU"
