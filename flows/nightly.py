@@ -1,9 +1,10 @@
 """The consolidation flow: inventory → read → validate → decide → store (with roll-up) →
 publish → report.
 
-Thin wiring only: every step body is a function of :mod:`transforms` (or the GX suites of
-:mod:`expectations`), every SQL query is in :mod:`transforms.store.warehouse`; this module
-chooses chunking, parallelism, retries, locking and what is reported. The same flow serves the
+Thin wiring only: the steps are the tasks of :mod:`flows.tasks` (each one call into
+:mod:`transforms` or the GX suites of :mod:`expectations`), every SQL query is in
+:mod:`transforms.store.warehouse`; this module orders the steps and chooses what is read,
+locking and what is reported. The same flow serves the
 nightly run (everything that changed), scoped reruns (``kabupaten``/``kecamatan``/
 ``kelurahan``/``tahun``) and withdrawals.
 """
@@ -14,47 +15,43 @@ import datetime as dt
 import json
 import os
 import uuid
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
-from multiprocessing import get_context
 from pathlib import Path
 
 from flows import process
 from flows.config import Settings
-from flows.progress import Progress
 from flows.scope import Code, checked_scope
-from flows.stop import ignore_interrupts
 
 process.set_up()
 
 import duckdb  # noqa: E402
 import pandas as pd  # noqa: E402
-from prefect import Flow, flow, get_run_logger, task  # noqa: E402
+from prefect import Flow, flow, get_run_logger  # noqa: E402
 from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
-from prefect.cache_policies import NO_CACHE  # noqa: E402
-from prefect.tasks import exponential_backoff  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
 
-from transforms.assess import findings, reconcile, submissions, year_change  # noqa: E402
-from transforms.indicators import progress, scoring  # noqa: E402
+from flows.tasks import (  # noqa: E402
+    PROGRESS,
+    compare_years,
+    decide_submissions,
+    mirror_to_storage,
+    open_warehouse,
+    publish_tables,
+    read_all,
+    store,
+    take_inventory,
+    validate_batch,
+    write_reports,
+)
+from transforms.assess import submissions  # noqa: E402
 from transforms.intake import inventory  # noqa: E402
-from transforms.publish import bi, mirror, parquet  # noqa: E402
+from transforms.publish import mirror  # noqa: E402
 from transforms.read import batch as batches  # noqa: E402
-from transforms.read.workbook import is_transient  # noqa: E402
 from transforms.reports import clerk  # noqa: E402
-from transforms.reports import indicators as indicator_report  # noqa: E402
-from transforms.spec import contract, criteria, reference  # noqa: E402
+from transforms.spec import criteria, reference  # noqa: E402
 from transforms.store import lock, run_tables, warehouse  # noqa: E402
-
-_POOL: ProcessPoolExecutor | None = None
-#: Fewest files read in a process pool: starting one (spawn and imports, ~2–3 s on 2 cores)
-#: costs about as much as reading ~300 workbooks (~9 ms each) in the flow's own process.
-POOL_MIN_FILES = 300
-#: Kabupaten-years loaded and written at a time when publishing (bounds the memory used).
-PUBLISH_GROUPS = 40
-PROGRESS = Progress()
 
 
 @dataclass
@@ -104,189 +101,6 @@ def fingerprint(ref: reference.Reference) -> str:
     return f"{criteria.rules_fingerprint()}/{ref.fingerprint}/{version('kumuh')}"
 
 
-# --- tasks ----------------------------------------------------------------------------------
-
-@task(cache_policy=NO_CACHE)
-def take_inventory(root: Path, settle_seconds: float) -> inventory.Listing:
-    """Every workbook under the input folder with its size and mtime, and the other files."""
-    return inventory.scan(root, settle_seconds=settle_seconds)
-
-
-def _transient(task, task_run, state) -> bool:
-    """Retry a read only for I/O errors that may pass (see transforms.read.workbook)."""
-    try:
-        state.result()
-    except Exception as exc:  # the task's own failure, classified
-        return is_transient(exc)
-    return False
-
-
-@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=exponential_backoff(2),
-      retry_condition_fn=_transient)
-def read_chunk(root: Path, files: list[inventory.InputFile], first_wb: int) -> batches.Batch:
-    """Read one chunk of workbooks (in the process pool when there is one). Retried: a
-    network share can fail transiently; bad content never raises, so it is never retried."""
-    if _POOL is None:
-        return batches.read_files(root, files, first_wb)
-    return _POOL.submit(batches.read_files, root, files, first_wb).result()
-
-
-@task(cache_policy=NO_CACHE)
-def validate_batch(batch: batches.Batch, ref: reference.Reference
-                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(reference-joined workbook frame, findings): the GX suites, one call per suite, and the
-    stored percents/scores that disagree with the recomputed ones (warnings)."""
-    checked = batches.with_reference(batch.workbooks, ref)
-    if checked.empty:
-        return checked, findings.to_frame([])
-    from expectations.validate_input import validator  # GX import costs ~2.5 s: only when needed
-
-    found = validator().validate(batch, checked)
-    stored = reconcile.stored_disagreements(scoring.score(batch.rows), batch.letters,
-                                            batch.cells)
-    return checked, pd.concat([found, findings.to_frame(stored)], ignore_index=True)
-
-
-@task(cache_policy=NO_CACHE)
-def decide_submissions(checked: pd.DataFrame, found: pd.DataFrame, published: pd.DataFrame
-                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Status of every workbook (diterima/ditolak/duplikat/digantikan) and all findings."""
-    statuses, found = submissions.decide(checked, found)
-    kept = findings.to_frame(submissions.kept_versions(statuses, checked, published))
-    found = findings.name_form_rts(pd.concat([found, kept], ignore_index=True), checked)
-    return submissions.with_counts(statuses, found), found
-
-
-@task(cache_policy=NO_CACHE)
-def roll_up(con: duckdb.DuckDBPyConnection, groups: pd.DataFrame,
-            ref: reference.Reference) -> None:
-    """Recompute the kelurahan, kecamatan and kabupaten indicators of the changed groups."""
-    if not groups.empty:  # the region list is loaded only when there is something to roll up
-        warehouse.refresh_rollups(con, groups, ref.villages)
-
-
-@task(cache_policy=NO_CACHE)
-def track_progress(con: duckdb.DuckDBPyConnection, groups: pd.DataFrame,
-                   force_groups: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Recompute the progress tables of the changed kabupaten (spec §7); per table, the groups
-    to republish."""
-    return warehouse.refresh_progress(con, groups, force_groups)
-
-
-@task(cache_policy=NO_CACHE)
-def compare_years(settings: Settings, rt: pd.DataFrame, checked: pd.DataFrame,
-                  letters: dict[int, dict[str, str]]) -> pd.DataFrame:
-    """``berubah_drastis`` warnings (spec §5) of the accepted RT rows against each RT's
-    previous published year."""
-    rows = rt[year_change.ROW_COLUMNS].merge(checked[["sumber_file", "wb"]], on="sumber_file")
-    con = warehouse.connect(settings.warehouse)
-    try:
-        return year_change.berubah_drastis(con, rows, letters=letters)
-    finally:
-        con.close()
-
-
-@task(cache_policy=NO_CACHE)
-def store(settings: Settings, ref: reference.Reference, tables: run_tables.RunTables,
-          withdrawn: pd.DataFrame, force_groups: pd.DataFrame, present: list[str],
-          state: dict[str, str]) -> pd.DataFrame:
-    """Apply the run to the warehouse in one transaction: RT rows, roll-up, files and
-    findings, the run's row; returns the (tahun, kode_kabupaten) groups it changed."""
-    con = _open(settings)
-    try:
-        with warehouse.transaction(con):
-            groups = warehouse.store_rt(con, rt=tables.rt, withdrawn=withdrawn,
-                                        force_groups=force_groups, present=present)
-            roll_up(quote(con), quote(groups), quote(ref))
-            republish = track_progress(quote(con), quote(groups), quote(force_groups))
-            warehouse.store_files(con, groups, processed=tables.processed,
-                                  temuan=tables.temuan, present=present,
-                                  withdrawn=withdrawn, run=tables.run, state=state,
-                                  progress_groups=republish)
-        return groups
-    finally:
-        con.close()
-
-
-@task(cache_policy=NO_CACHE)
-def publish_tables(settings: Settings, ref: reference.Reference, run_id: str) -> dict[str, int]:
-    """Publish the queued groups (this run's and any left by a crash) as Parquet, one table at
-    a time, each checked against the output contract (a violation drops the new version and
-    the published tables stay); switch the tables atomically, then clear the queue.
-    Returns rows per published table."""
-    con = _open(settings)
-    try:
-        queued = warehouse.pending_groups(con)
-        if queued.empty:
-            return {}
-        meta = {"run_id": run_id, "rules_version": criteria.RULES_VERSION,
-                "reference_edition": ref.edition, "reference_attribution":
-                reference.ATTRIBUTION, "kumuh_version": version("kumuh")}
-
-        def rows_of(name: str, where: pd.DataFrame | None):  # loaded part by part, as written
-            def parts():
-                for part in ([None] if where is None else
-                             [where[i:i + PUBLISH_GROUPS]
-                              for i in range(0, len(where), PUBLISH_GROUPS)]):
-                    data = warehouse.query_groups(con, name, part).arrow().read_all()
-                    yield parquet.to_arrow(name, data, meta)
-            return parts
-
-        changed = {name: rows_of(name, groups)
-                   for name, groups in warehouse.pending_by_table(con).items()
-                   if not groups.empty}
-        keep = {name: {(int(t), k) for t, k in
-                       warehouse.all_groups(con, name).itertuples(index=False)}
-                for name in contract.PARTITIONED}
-        flat = {}
-        if (queued["kode_kabupaten"] == warehouse.FLAT).any() or not parquet.current_version(
-                settings.out, "pengiriman"):
-            flat = {name: rows_of(name, None) for name in contract.tables()
-                    if name not in contract.PARTITIONED}
-        rows = {name: warehouse.row_count(con, name) for name in [*changed, *flat]}
-        check = None
-        if settings.check_outputs:
-            from expectations.output_contract import ContractCheck  # GX: only when publishing
-
-            check = ContractCheck()
-        parquet.publish(settings.out, run_id, changed=changed, keep=keep, flat=flat,
-                        inspect=check.inspect if check else None,
-                        after_write=check.check if check else None)
-        warehouse.clear_queue(con, run_id)
-        return rows
-    finally:
-        con.close()
-
-
-@task(cache_policy=NO_CACHE)
-def write_reports(settings: Settings, ref: reference.Reference, run_id: str) -> str:
-    """The clerk's findings report (Markdown + HTML), the indicator report with charts and
-    the BI file, from the published state; returns the clerk report's Markdown."""
-    con = _open(settings)
-    try:
-        frames = warehouse.table_frames(con, ["temuan_validasi", "pengiriman",
-                                              "indikator_kabupaten", "indikator_kecamatan",
-                                              "indikator_kelurahan", *progress.TABLES])
-        hilang = warehouse.vanished_files(con)
-    finally:
-        con.close()
-    pages = clerk.clerk_pages(frames["temuan_validasi"], frames["pengiriman"], ref.villages,
-                              run_id, hilang=hilang, timezone=settings.timezone)
-    clerk.write_pages(settings.out / "temuan", pages)
-    page = indicator_report.render_report({k: v for k, v in frames.items()
-                                           if k not in ("temuan_validasi", "pengiriman")},
-                                          run_id, timezone=settings.timezone)
-    parquet.write_text_atomic(settings.out / "laporan" / "index.html", page)
-    bi.write_bi_database(settings.out)
-    return pages["index.md"]
-
-
-@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=exponential_backoff(2))
-def mirror_to_storage(local: Path, remote: str) -> dict[str, int]:
-    """Mirror the local publish root to object storage (only changed files travel)."""
-    return mirror.mirror(local, remote)
-
-
 def _artifacts(summary: RunSummary, clerk_md: str | None) -> None:
     """Prefect artifacts: the run summary as a table, the clerk's report as Markdown."""
     rows = [{"ukuran": k, "nilai": str(v)} for k, v in asdict(summary).items() if k != "rows"]
@@ -302,29 +116,6 @@ def _artifacts(summary: RunSummary, clerk_md: str | None) -> None:
 
 # --- wiring ---------------------------------------------------------------------------------
 
-def _read(settings: Settings, files: list[inventory.InputFile], first: int) -> batches.Batch:
-    """Read ``files`` in chunks of tasks: on the Dask cluster with ``runner="dask"``, else in
-    a process pool when there is enough to read to repay starting it (``POOL_MIN_FILES``)."""
-    global _POOL
-    size = settings.chunk_size
-    chunks = [files[i:i + size] for i in range(0, len(files), size)]
-    if settings.runner == "local" and len(files) >= POOL_MIN_FILES and settings.workers > 1:
-        _POOL = ProcessPoolExecutor(settings.workers, mp_context=get_context("spawn"),
-                                    initializer=ignore_interrupts)
-    try:
-        futures = [read_chunk.submit(settings.input, chunk, first + i * size)
-                   for i, chunk in enumerate(chunks)]
-        parts = []
-        for f in futures:
-            parts.append(f.result())
-            PROGRESS.count(sum(len(p) for p in parts), len(files))
-    finally:
-        if _POOL is not None:
-            _POOL.shutdown()  # before stacking the parts: the readers' memory is given back
-            _POOL = None
-    return batches.concat(parts)
-
-
 def _read_with_competitors(settings: Settings, plan: inventory.Plan, manifest: pd.DataFrame,
                            scope: inventory.Scope, ref: reference.Reference) -> batches.Batch:
     """Read what changed (and, for a scoped rerun, the scope's files), then the unchanged
@@ -336,13 +127,13 @@ def _read_with_competitors(settings: Settings, plan: inventory.Plan, manifest: p
                     if scope.matches(r.kode_kelurahan, r.tahun)}
         wanted = {f.rel for f in plan.to_read} | in_scope
         first = [f for f in plan.ready if f.rel in wanted]
-    batch = _read(settings, first, 0)
+    batch = read_all(settings, first, 0)
     batch.workbooks = batches.codes_from_names(batch.workbooks, ref)
     by_rel = {f.rel: f for f in plan.ready}
     more = inventory.siblings(manifest, batches.kelurahan_years(batch.workbooks),
                               {f.rel for f in first}, set(by_rel))
     if more:
-        batch = batches.concat([batch, _read(settings, [by_rel[r] for r in more], len(first))])
+        batch = batches.concat([batch, read_all(settings, [by_rel[r] for r in more], len(first))])
         batch.workbooks = batches.codes_from_names(batch.workbooks, ref)
     if not scope.is_all:
         batch = batches.select(batch, [scope.matches(k, t) for k, t in
@@ -400,13 +191,6 @@ def nightly_consolidation(input_dir: str = "data/sample", out: str = "data/out",
         return summary
 
 
-def _open(settings: Settings) -> duckdb.DuckDBPyConnection:
-    """A writer connection to the warehouse, waiting while another program holds it."""
-    logger = get_run_logger()
-    return warehouse.connect(settings.warehouse, wait=settings.lock_timeout,
-                             on_wait=lambda who: logger.warning("Menunggu: %s", who))
-
-
 def _record_failure(settings: Settings, run_id: str, exc: BaseException) -> None:
     """Mark the run ``dihentikan`` (operator's signal) or ``gagal`` (with the error) in the
     history, if the warehouse can be written at once; a run killed outright stays
@@ -449,7 +233,7 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
     ref = reference.Reference(settings.reference)
     lingkup = ("tarik " + ", ".join(f"{k} tahun {t}" for k, t in withdraw) if withdraw
                else scope.describe())
-    con = _open(settings)
+    con = open_warehouse(settings)
     try:
         warehouse.begin_run(con, run_id, started, lingkup, str(settings.input))
         known = warehouse.manifest(con)
@@ -497,7 +281,7 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
     PROGRESS.stage("menerbitkan Parquet")
     rows = publish_tables(settings, quote(ref), run_id)
     clerk_md = write_reports(settings, quote(ref), run_id) if rows else None
-    con = _open(settings)
+    con = open_warehouse(settings)
     try:
         now = warehouse.current_counts(con)
     finally:
@@ -531,7 +315,7 @@ def _nothing_to_do(settings: Settings, run_id: str, started: dt.datetime, lingku
     withdrawn); the history says ``masukan_kosong``."""
     get_run_logger().warning("Folder masukan %s tidak berisi workbook; tidak ada yang diubah",
                              settings.input)
-    con = _open(settings)
+    con = open_warehouse(settings)
     try:
         warehouse.end_run(con, run_id, "masukan_kosong")
         now = warehouse.current_counts(con)
@@ -595,7 +379,7 @@ def _force_groups(settings: Settings, scope: inventory.Scope, full: bool,
     reference or kumuh changed), the scope's on a forced rerun."""
     if not (full or force):
         return warehouse.no_groups()
-    con = _open(settings)
+    con = open_warehouse(settings)
     try:
         groups = warehouse.rt_groups(con)
     finally:

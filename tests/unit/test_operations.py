@@ -41,7 +41,7 @@ def test_reads_retry_only_transient_io_errors(tmp_path: Path) -> None:
 
     from prefect.states import Completed, Failed
 
-    from flows.nightly import _transient, read_chunk
+    from flows.tasks import _transient, read_chunk
     from transforms.read.workbook import is_transient, read_workbook
 
     assert is_transient(OSError(errno.EIO, "Input/output error"))
