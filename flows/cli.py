@@ -180,12 +180,12 @@ def _run(args: argparse.Namespace) -> int:
 
 def _withdraw(args: argparse.Namespace) -> int:
     from flows.scope import checked_scope
-    from transforms.store import warehouse
+    from transforms.store import history
 
     settings = _settings(args, need_input=True)
     scope = checked_scope(settings.reference, kelurahan=args.kelurahan, tahun=args.tahun)
     with _exclusive(settings) as api:
-        if not warehouse.publishes(settings.warehouse, scope.kelurahan, scope.tahun):
+        if not history.publishes(settings.warehouse, scope.kelurahan, scope.tahun):
             raise UsageError(f"kelurahan {scope.kelurahan} tahun {scope.tahun} tidak ada dalam "
                              "data terbit; tidak ada yang ditarik")
         s = _consolidate(settings, api, withdraw=[(scope.kelurahan, scope.tahun)])

@@ -3,10 +3,10 @@ publish → report.
 
 Thin wiring only: the steps are the tasks of :mod:`flows.tasks` (each one call into
 :mod:`transforms` or the GX suites of :mod:`expectations`), every SQL query is in
-:mod:`transforms.store.warehouse`; this module orders the steps and chooses what is read,
-locking and what is reported. The same flow serves the
-nightly run (everything that changed), scoped reruns (``kabupaten``/``kecamatan``/
-``kelurahan``/``tahun``) and withdrawals.
+:mod:`transforms.store` (``warehouse``, ``history``); this module orders the steps and chooses
+what is read, locking and what is reported. The same flow serves the nightly run (everything
+that changed), scoped reruns (``kabupaten``/``kecamatan``/``kelurahan``/``tahun``) and
+withdrawals.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ from transforms.publish import mirror  # noqa: E402
 from transforms.read import batch as batches  # noqa: E402
 from transforms.reports import clerk  # noqa: E402
 from transforms.spec import criteria, reference  # noqa: E402
-from transforms.store import lock, run_tables, warehouse  # noqa: E402
+from transforms.store import history, lock, run_tables, warehouse  # noqa: E402
 
 
 @dataclass
@@ -200,7 +200,7 @@ def _record_failure(settings: Settings, run_id: str, exc: BaseException) -> None
     try:
         con = warehouse.connect(settings.warehouse)
         try:
-            warehouse.end_run(con, run_id, "dihentikan" if stopped else "gagal",
+            history.end_run(con, run_id, "dihentikan" if stopped else "gagal",
                               None if stopped else f"{type(exc).__name__}: {exc}"[:500])
         finally:
             con.close()
@@ -235,7 +235,7 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
                else scope.describe())
     con = open_warehouse(settings)
     try:
-        warehouse.begin_run(con, run_id, started, lingkup, str(settings.input))
+        history.begin_run(con, run_id, started, lingkup, str(settings.input))
         known = warehouse.manifest(con)
         published = warehouse.published_sha(con)
         before = warehouse.get_state(con, "fingerprint")
@@ -283,7 +283,7 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
     clerk_md = write_reports(settings, quote(ref), run_id) if rows else None
     con = open_warehouse(settings)
     try:
-        now = warehouse.current_counts(con)
+        now = history.current_counts(con)
     finally:
         con.close()
 
@@ -317,8 +317,8 @@ def _nothing_to_do(settings: Settings, run_id: str, started: dt.datetime, lingku
                              settings.input)
     con = open_warehouse(settings)
     try:
-        warehouse.end_run(con, run_id, "masukan_kosong")
-        now = warehouse.current_counts(con)
+        history.end_run(con, run_id, "masukan_kosong")
+        now = history.current_counts(con)
     finally:
         con.close()
     PROGRESS.close()

@@ -16,7 +16,7 @@ import duckdb
 
 from flows.config import Settings
 from transforms.publish import mirror
-from transforms.store import lock, warehouse
+from transforms.store import history, lock, warehouse
 
 #: How the history's run status reads for an operator.
 STATUS_WORDS = {"diterbitkan": "selesai", "disimpan": "tersimpan, terbit run berikutnya",
@@ -38,11 +38,11 @@ def _from_warehouse(settings: Settings, last: int) -> str:
     running = lock.is_held(lock.beside(settings.warehouse))
     con = warehouse.connect(settings.warehouse, read_only=True)
     try:
-        runs = warehouse.recent_runs(con, last)
-        troubled = warehouse.recent_runs(con, last, warehouse.UNFINISHED)
-        withdrawals = warehouse.recent_runs(con, last, warehouse.WITHDRAWALS)
-        problems = warehouse.rejected_by_kabupaten(con)
-        names = warehouse.kabupaten_names(con)
+        runs = history.recent_runs(con, last)
+        troubled = history.recent_runs(con, last, history.UNFINISHED)
+        withdrawals = history.recent_runs(con, last, history.WITHDRAWALS)
+        problems = history.rejected_by_kabupaten(con)
+        names = history.kabupaten_names(con)
     finally:
         con.close()
     zone = f"{runs[0][1].astimezone(tz):%Z}" if runs else settings.timezone
