@@ -67,8 +67,10 @@ _LETTER = re.compile(r"[^\W\d_]")  # every column label has a letter; number tex
 
 def _names_own_column(row: list[Any]) -> bool:
     """True when a row holds at least one known column label of its own (cheap pre-check)."""
-    return any(type(v) is str and _LETTER.search(v) and match_column_label(v) is not None
-               for v in row)
+    for value in row:
+        if type(value) is str and _LETTER.search(value) and match_column_label(value) is not None:
+            return True
+    return False
 
 
 def find_header(grid: Grid, merges: MergeMap) -> Header | None:

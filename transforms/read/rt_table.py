@@ -278,13 +278,25 @@ def empty_rows() -> pd.DataFrame:
 #: numeric columns' texts, and of the stored columns' texts (read without a trailing ``%``).
 #: Each is emptied past ``_MEMO_MAX`` entries when a table starts.
 _READINGS: dict[str, Reading] = {}
-_STORED_READINGS: dict[str, Reading] = {}
+_STORED_READINGS: dict[str, tuple[float, ...]] = {}
 _MEMO_MAX = 200_000
 
 #: Position in a :class:`Reading` of a non-count column's read under each convention.
 _BY_CONVENTION: dict[Convention | None, int] = {"id": 2, "en": 3, None: 4}
 #: What a cell that is neither a number nor a text with a reading reads as: nothing yet.
 _UNREAD = (None,) * len(Reading._fields)
+
+
+def _stored_reading(value: object) -> tuple[float, ...]:
+    """A stored cell's number (NaN when it is none) in each place of a :class:`Reading`; a text
+    may end in ``%`` (memoised)."""
+    if type(value) is str:
+        found = reading(value.strip().removesuffix("%").strip())
+        numbers = tuple(read if type(read) is float else read[0] for read in found[1:])
+        _STORED_READINGS[value] = (math.nan, *numbers)
+        return _STORED_READINGS[value]
+    parsed = parse_number(value, is_count=False, convention=None)  # any convention: no text
+    return (math.nan if parsed.value is None else parsed.value,) * len(Reading._fields)
 
 
 def _text_reading(text: str) -> Reading:
@@ -451,23 +463,12 @@ class TableReader:
         if name == "stored_tingkat_kekumuhan":
             return np.array([text_or_none(v) for v in values], dtype=object)
         if not _all_floats(values):
-            values = tuple(map(self._stored_value, values))
+            at = _BY_CONVENTION[self.convention]
+            get = _STORED_READINGS.get
+            values = [v if type(v) is float else (get(v) or _stored_reading(v))[at]
+                      for v in values]
         out = np.array(values, dtype=np.float64)
         out[~np.isfinite(out)] = np.nan
         return out
-
-    def _stored_value(self, value: object) -> float:
-        """A stored cell's number (NaN when it is none; a text may end in ``%``)."""
-        if type(value) is float:
-            return value
-        at = _BY_CONVENTION[self.convention]
-        if type(value) is str:
-            found = _STORED_READINGS.get(value)
-            if found is None:
-                found = _STORED_READINGS[value] = reading(value.strip().removesuffix("%").strip())
-            read = found[at]
-            return read if type(read) is float else read[0]
-        parsed = parse_number(value, is_count=False, convention=self.convention)
-        return math.nan if parsed.value is None else parsed.value
 
 
