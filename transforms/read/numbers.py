@@ -85,11 +85,15 @@ class _Shape(NamedTuple):
     en_value: float | None  # value under the English convention
 
 
+def _lead_group(digits: str) -> bool:
+    """True for the first group of a thousands grouping: 1-3 ASCII digits, no leading 0."""
+    return 0 < len(digits) <= 3 and digits[0] != "0"
+
+
 def _valid_groups(groups: list[str]) -> bool:
     """Thousands grouping: a first group of 1-3 digits (no leading 0), then groups of 3
     (``groups`` hold ASCII digits only)."""
-    first = groups[0]
-    return 0 < len(first) <= 3 and first[0] != "0" and all(len(g) == 3 for g in groups[1:])
+    return _lead_group(groups[0]) and all(len(g) == 3 for g in groups[1:])
 
 
 def _with_thousands(body: str, thousands: str, decimal: str) -> float | None:
@@ -109,10 +113,28 @@ def _with_thousands(body: str, thousands: str, decimal: str) -> float | None:
     return float(f"{int_part or '0'}.{frac or '0'}")
 
 
-@lru_cache(maxsize=8192)
-def _shape(body: str) -> _Shape:
+def _shape_of(body: str) -> _Shape:
     """Read a digits-and-separators string under both conventions."""
+    if body.isdigit():
+        number = float(body)
+        return _Shape(number, number)
+    dots, commas = body.count("."), body.count(",")
+    if dots + commas == 1:  # one separator: a decimal point, or one thousands group
+        head, _, tail = body.partition("." if dots else ",")
+        point = float(f"{head or '0'}.{tail}") if tail else None
+        grouped = float(head + tail) if len(tail) == 3 and _lead_group(head) else None
+        return _Shape(grouped, point) if dots else _Shape(point, grouped)
+    if dots == commas == 1:  # 1.234,5 or 1,234.5: one thousands group, then a decimal point
+        thousands, point = (".", ",") if body.index(".") < body.index(",") else (",", ".")
+        head, _, rest = body.partition(thousands)
+        group, _, frac = rest.partition(point)
+        value = (float(f"{head}{group}.{frac}") if frac and len(group) == 3 and _lead_group(head)
+                 else None)
+        return _Shape(value, None) if thousands == "." else _Shape(None, value)
     return _Shape(_with_thousands(body, ".", ","), _with_thousands(body, ",", "."))
+
+
+_shape = lru_cache(maxsize=8192)(_shape_of)
 
 
 def _numeric_body(text: str) -> tuple[str, str] | None:
@@ -307,7 +329,7 @@ def reading(text: str) -> Reading:
     if plain and len(text) <= MAX_NUMBER_CHARS and (
             plain[2] is None or plain[2].lower() in UNITS):
         # what _analyse finds without cleaning: no sign, the digits before the unit
-        return _reading_of(_shape(plain[1]), "")
+        return _reading_of(_shape_of(plain[1]), "")
     if len(text) > MAX_NUMBER_CHARS:
         same = _read_of(parse_number(text, is_count=False, convention=None))
         return Reading(None, same, same, same, same)
