@@ -307,6 +307,9 @@ def _text_reading(text: str) -> Reading:
     return found
 
 
+_TINGKAT = "stored_tingkat_kekumuhan"
+
+
 def _all_floats(values: tuple[Any, ...]) -> bool:
     """True when every value is a float (the common case: numeric cells, no text)."""
     return not values or set(map(type, values)) == {float}
@@ -368,8 +371,7 @@ class TableReader:
         for order, (name, c, is_count) in enumerate(self.lay.numeric, start=2):
             values = columns[c] if columns else ()
             out.numeric[name] = self._numeric_column(rows, values, c, name, is_count, order)
-        for name, c in self.lay.stored:
-            out.stored[name] = self._stored_column(name, columns[c] if columns else ())
+        self._stored_columns(columns, out)
         self._found.sort(key=lambda item: item[:2])
         self.problems = [p for _, _, p in self._found]
         return out.columns()
@@ -458,17 +460,25 @@ class TableReader:
             masalah = "bukan_angka"
         self._problem(r, c, kolom, value, masalah, order)
 
-    def _stored_column(self, name: str, values: tuple[Any, ...]) -> Any:
-        """Stored percents/scores/total/tingkat: read for reconciliation, never a problem."""
-        if name == "stored_tingkat_kekumuhan":
-            return np.array([text_or_none(v) for v in values], dtype=object)
-        if not _all_floats(values):
-            at = _BY_CONVENTION[self.convention]
-            get = _STORED_READINGS.get
-            values = [v if type(v) is float else (get(v) or _stored_reading(v))[at]
-                      for v in values]
-        out = np.array(values, dtype=np.float64)
-        out[~np.isfinite(out)] = np.nan
-        return out
+    def _stored_columns(self, columns: list[tuple[Any, ...]], out: RowColumns) -> None:
+        """Stored percents/scores/total/tingkat: read for reconciliation, never a problem (the
+        numbers as rows of one float block, NaN where not finite)."""
+        numbers = [self._stored_numbers(columns[c] if columns else ())
+                   for name, c in self.lay.stored if name != _TINGKAT]
+        block = np.array(numbers, dtype=np.float64).reshape(len(numbers), len(out.baris))
+        block[~np.isfinite(block)] = np.nan
+        rows = iter(block)
+        for name, c in self.lay.stored:
+            out.stored[name] = (
+                np.array([text_or_none(v) for v in columns[c]] if columns else [], dtype=object)
+                if name == _TINGKAT else next(rows))
+
+    def _stored_numbers(self, values: tuple[Any, ...]) -> tuple[Any, ...] | list[Any]:
+        """A stored column's numbers (a text may end in ``%``; NaN or ±inf kept as read)."""
+        if _all_floats(values):
+            return values
+        at = _BY_CONVENTION[self.convention]
+        get = _STORED_READINGS.get
+        return [v if type(v) is float else (get(v) or _stored_reading(v))[at] for v in values]
 
 
