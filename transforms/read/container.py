@@ -237,6 +237,10 @@ def _zip_kind(names: set[str]) -> str:
 _XLSX_TAG = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*?)(/?)>")
 _XLSX_ATTR_REF = re.compile(rb'\br="([A-Z]{0,3})([0-9]{0,7})"')
 _PAD = b"\0" * 12  # the longest look past a position: `` r="`` and a 3+7 character reference
+#: A sheet XML up to this size is measured with bytes methods (numpy's per-call cost is more).
+_SMALL_XML = 4096
+_REF_LETTERS = re.compile(rb' r="([A-Z]{0,3})')
+_REF_DIGITS = re.compile(rb' r="[A-Z]{0,3}([0-9]{0,7})')
 
 
 def _at(a: np.ndarray, n: int, text: bytes) -> np.ndarray:
@@ -283,15 +287,28 @@ def _xlsx_ref_bounds(a: np.ndarray, n: int) -> tuple[int, int]:
     return int(rows.max(initial=0)), int(cols.max(initial=0))
 
 
+def _small_ref_bounds(xml: bytes) -> tuple[int, int] | None:
+    """:func:`_xlsx_ref_bounds` of a small XML with bytes methods (None: a cell without a
+    plain ``r``, as :func:`_every_cell_has_ref`)."""
+    if b"<c>" in xml or b":c " in xml or b":c>" in xml or (
+            xml.count(b"<c ") != xml.count(b'<c r="')):
+        return None
+    rows = max(map(int, set(_REF_DIGITS.findall(xml)) - {b""}), default=0)
+    letters = {run.decode() for run in set(_REF_LETTERS.findall(xml))}
+    return rows, max(map(column_index, letters), default=-1) + 1
+
+
 def xlsx_grid_cells(xml: bytes) -> int:
     """Cells of an xlsx sheet read as a grid from A1 (rows × columns up to the last cell
     holding something), from its XML without building the sheet. The fast bound counts
     every referenced cell; when it passes the cap, empty styled cells are left out."""
-    a = np.frombuffer(xml + _PAD, dtype=np.uint8)
-    if _every_cell_has_ref(a, len(xml)):
-        rows, cols = _xlsx_ref_bounds(a, len(xml))
-        if rows * cols <= MAX_SHEET_CELLS:
-            return rows * cols
+    if len(xml) <= _SMALL_XML:
+        bounds = _small_ref_bounds(xml)
+    else:
+        a = np.frombuffer(xml + _PAD, dtype=np.uint8)
+        bounds = _xlsx_ref_bounds(a, len(xml)) if _every_cell_has_ref(a, len(xml)) else None
+    if bounds is not None and bounds[0] * bounds[1] <= MAX_SHEET_CELLS:
+        return bounds[0] * bounds[1]
     return _xlsx_grid_cells_sequential(xml)
 
 
