@@ -68,7 +68,10 @@ _LETTER = re.compile(r"[^\W\d_]")  # every column label has a letter; number tex
 def _names_own_column(row: list[Any]) -> bool:
     """True when a row holds at least one known column label of its own (cheap pre-check)."""
     for value in row:
-        if type(value) is str and _LETTER.search(value) and match_column_label(value) is not None:
+        if type(value) is str and (
+                # an ASCII text has a letter when its case can change (cheaper than the regex)
+                value.lower() != value.upper() if value.isascii() else _LETTER.search(value)
+        ) and match_column_label(value) is not None:
             return True
     return False
 

@@ -67,8 +67,14 @@ def _numbering_token(value: object) -> tuple[int, bool] | None:
 
 def _is_numbering_row(row: list[Any]) -> bool:
     """True for a column-numbering row: (1) (2) … increasing, or 1 2 3 … consecutive."""
-    tokens = [_numbering_token(v) for v in row if not blank(v)]
-    if len(tokens) < MIN_HEADER_MATCHES or any(t is None for t in tokens):
+    tokens = []
+    for value in row:
+        if not blank(value):
+            token = _numbering_token(value)
+            if token is None:
+                return False
+            tokens.append(token)
+    if len(tokens) < MIN_HEADER_MATCHES:
         return False
     numbers = [t[0] for t in tokens if t]
     if all(t[1] for t in tokens if t):
@@ -413,10 +419,12 @@ class TableReader:
         if not self._errors:
             get = _READINGS.get
             reads = [v if type(v) is float else (get(v) or _UNREAD)[at] for v in values]
-            marked = [i for i, x in enumerate(reads) if type(x) is not float]
-            if all(reads[i] is not None for i in marked):  # numbers and read texts only
-                for i in marked:
-                    reads[i] = self._take(reads[i], rows[i], c, name, values[i], order)
+            kinds = set(map(type, reads))
+            if kinds <= {float, tuple}:  # numbers and read texts only
+                if tuple in kinds:  # cells with a problem or a text kept as typed
+                    for i, read in enumerate(reads):
+                        if type(read) is tuple:
+                            reads[i] = self._take(read, rows[i], c, name, values[i], order)
                 return np.array(reads, dtype=np.float64)
         out = np.empty(len(values), dtype=np.float64)
         for i, value in enumerate(values):
