@@ -298,7 +298,10 @@ def _stored_reading(value: object) -> tuple[float, ...]:
     may end in ``%`` (memoised)."""
     if type(value) is str:
         found = reading(value.strip().removesuffix("%").strip())
-        numbers = tuple(read if type(read) is float else read[0] for read in found[1:])
+        if type(found.none) is float:  # one number in every context
+            numbers = (found.none,) * 4
+        else:
+            numbers = tuple(read if type(read) is float else read[0] for read in found[1:])
         _STORED_READINGS[value] = (math.nan, *numbers)
         return _STORED_READINGS[value]
     parsed = parse_number(value, is_count=False, convention=None)  # any convention: no text
