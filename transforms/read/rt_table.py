@@ -327,9 +327,11 @@ def _all_floats(values: tuple[Any, ...]) -> bool:
 class TableReader:
     """Reads the RT rows of one sheet column by column into arrays and cell problems.
 
-    Numeric columns holding only numbers become arrays at once; other columns parse cell by
-    cell (a text seen before in the column is not parsed again). Problems are recorded in row
-    order, RT and RW first, then the numeric columns in spec order."""
+    Numeric columns holding only numbers become arrays at once; a text is read once per
+    process (:func:`transforms.read.numbers.reading`: its convention vote and its value in every
+    context), and only empty or other cells, or sheets with error cells, go cell by cell.
+    Problems are recorded in row order, RT and RW first, then the numeric columns in spec
+    order."""
 
     def __init__(self, book: Book, sheet: str, header: Header) -> None:
         self.book = book
