@@ -80,14 +80,17 @@ def find_header(grid: Grid, merges: MergeMap) -> Header | None:
     """The row among the first HEADER_SCAN_ROWS naming the most known columns (>= 3);
     on a tie the upper row wins."""
     best: Header | None = None
+    need = MIN_HEADER_MATCHES  # known columns a row must name to be chosen
     for r in range(min(HEADER_SCAN_ROWS, len(grid))):
+        kinds = list(map(type, grid[r]))
+        if kinds.count(str) + kinds.count(type(None)) < need:
+            continue  # a label is a text, or an empty cell's inherited one: too few cells
         if not _names_own_column(grid[r]):
             continue  # a header row has at least one known label of its own
         columns, top = _row_columns(grid, r, merges)
-        if len(columns) >= MIN_HEADER_MATCHES and (
-            best is None or len(columns) > len(best.columns)
-        ):
+        if len(columns) >= need:
             best = Header(r, top, columns)
+            need = len(columns) + 1
     return best
 
 
