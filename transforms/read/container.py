@@ -232,22 +232,34 @@ def _zip_kind(names: set[str]) -> str:
     raise _not_workbook("arsip ZIP berisi berkas lain")
 
 
-# xlsx cell positions: every ``r="B12"`` attribute (rows and cells) found with numpy for the
-# fast bound; cells without ``r`` or with a namespace prefix take the sequential scan.
-_R_ATTR = np.frombuffer(b' r="', dtype="<u4")[0]
+# xlsx cell positions: every ``r="B12"`` attribute (rows and cells) found with numpy byte masks
+# for the fast bound; cells without ``r`` or with a namespace prefix take the sequential scan.
 _XLSX_TAG = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*?)(/?)>")
 _XLSX_ATTR_REF = re.compile(rb'\br="([A-Z]{0,3})([0-9]{0,7})"')
+_PAD = b"\0" * 12  # the longest look past a position: `` r="`` and a 3+7 character reference
+#: A sheet XML up to this size is measured with bytes methods (numpy's per-call cost is more).
+_SMALL_XML = 4096
+_REF_LETTERS = re.compile(rb' r="([A-Z]{0,3})')
+_REF_DIGITS = re.compile(rb' r="[A-Z]{0,3}([0-9]{0,7})')
 
 
-def _attr_starts(xml: bytes) -> np.ndarray:
-    """Offsets just after every `` r="`` of the XML (a 4-byte match at each alignment)."""
-    parts = [np.zeros(0, dtype=np.int64)]
-    for offset in range(4):
-        n = (len(xml) - offset) // 4
-        if n > 0:
-            words = np.frombuffer(xml, dtype="<u4", count=n, offset=offset)
-            parts.append(np.flatnonzero(words == _R_ATTR) * 4 + offset + 4)
-    return np.concatenate(parts)
+def _at(a: np.ndarray, n: int, text: bytes) -> np.ndarray:
+    """Mask of the offsets in [0, n) where ``text`` starts (``a``: the XML bytes, padded)."""
+    mask = a[:n] == text[0]
+    for k in range(1, len(text)):
+        mask &= a[k:n + k] == text[k]
+    return mask
+
+
+def _every_cell_has_ref(a: np.ndarray, n: int) -> bool:
+    """True when every cell tag is a plain ``<c r="…`` (no ``<c>``, no prefixed ``x:c``)."""
+    cell = _at(a, n, b"<c")
+    after = a[2:n + 2]
+    if (cell & (after == ord(">"))).any():
+        return False
+    if (_at(a, n, b":c") & ((after == ord(" ")) | (after == ord(">")))).any():
+        return False
+    return not (cell & (after == ord(" ")) & ~_at(a[3:], n, b'r="')).any()
 
 
 def _parse_run(a: np.ndarray, pos: np.ndarray, lo: int, hi: int, base: int,
@@ -259,29 +271,44 @@ def _parse_run(a: np.ndarray, pos: np.ndarray, lo: int, hi: int, base: int,
     zero = 64 if base == 26 else 48
     for _ in range(width):
         ch = a[pos]
-        live = live & (ch >= lo) & (ch <= hi)
+        live &= (ch >= lo) & (ch <= hi)
+        if not live.any():
+            break  # every run has ended
         value = np.where(live, value * base + (ch.astype(np.int64) - zero), value)
         pos = pos + live
     return value, pos
 
 
-def _xlsx_ref_bounds(xml: bytes) -> tuple[int, int]:
+def _xlsx_ref_bounds(a: np.ndarray, n: int) -> tuple[int, int]:
     """(largest row, largest column), 1-based, over every ``r`` attribute of a sheet's XML."""
-    a = np.frombuffer(xml + b"\0" * 12, dtype=np.uint8)
-    cols, pos = _parse_run(a, _attr_starts(xml), 65, 90, 26, 3)
+    starts = np.flatnonzero(_at(a, n, b' r="')) + 4
+    cols, pos = _parse_run(a, starts, 65, 90, 26, 3)
     rows, _ = _parse_run(a, pos, 48, 57, 10, 7)
     return int(rows.max(initial=0)), int(cols.max(initial=0))
+
+
+def _small_ref_bounds(xml: bytes) -> tuple[int, int] | None:
+    """:func:`_xlsx_ref_bounds` of a small XML with bytes methods (None: a cell without a
+    plain ``r``, as :func:`_every_cell_has_ref`)."""
+    if b"<c>" in xml or b":c " in xml or b":c>" in xml or (
+            xml.count(b"<c ") != xml.count(b'<c r="')):
+        return None
+    rows = max(map(int, set(_REF_DIGITS.findall(xml)) - {b""}), default=0)
+    letters = {run.decode() for run in set(_REF_LETTERS.findall(xml))}
+    return rows, max(map(column_index, letters), default=-1) + 1
 
 
 def xlsx_grid_cells(xml: bytes) -> int:
     """Cells of an xlsx sheet read as a grid from A1 (rows × columns up to the last cell
     holding something), from its XML without building the sheet. The fast bound counts
     every referenced cell; when it passes the cap, empty styled cells are left out."""
-    plain = b"<c>" not in xml and b":c " not in xml and b":c>" not in xml
-    if plain and xml.count(b"<c ") == xml.count(b'<c r="'):
-        rows, cols = _xlsx_ref_bounds(xml)
-        if rows * cols <= MAX_SHEET_CELLS:
-            return rows * cols
+    if len(xml) <= _SMALL_XML:
+        bounds = _small_ref_bounds(xml)
+    else:
+        a = np.frombuffer(xml + _PAD, dtype=np.uint8)
+        bounds = _xlsx_ref_bounds(a, len(xml)) if _every_cell_has_ref(a, len(xml)) else None
+    if bounds is not None and bounds[0] * bounds[1] <= MAX_SHEET_CELLS:
+        return bounds[0] * bounds[1]
     return _xlsx_grid_cells_sequential(xml)
 
 

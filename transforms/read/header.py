@@ -67,22 +67,30 @@ _LETTER = re.compile(r"[^\W\d_]")  # every column label has a letter; number tex
 
 def _names_own_column(row: list[Any]) -> bool:
     """True when a row holds at least one known column label of its own (cheap pre-check)."""
-    return any(type(v) is str and _LETTER.search(v) and match_column_label(v) is not None
-               for v in row)
+    for value in row:
+        if type(value) is str and (
+                # an ASCII text has a letter when its case can change (cheaper than the regex)
+                value.lower() != value.upper() if value.isascii() else _LETTER.search(value)
+        ) and match_column_label(value) is not None:
+            return True
+    return False
 
 
 def find_header(grid: Grid, merges: MergeMap) -> Header | None:
     """The row among the first HEADER_SCAN_ROWS naming the most known columns (>= 3);
     on a tie the upper row wins."""
     best: Header | None = None
+    need = MIN_HEADER_MATCHES  # known columns a row must name to be chosen
     for r in range(min(HEADER_SCAN_ROWS, len(grid))):
+        kinds = list(map(type, grid[r]))
+        if kinds.count(str) + kinds.count(type(None)) < need:
+            continue  # a label is a text, or an empty cell's inherited one: too few cells
         if not _names_own_column(grid[r]):
             continue  # a header row has at least one known label of its own
         columns, top = _row_columns(grid, r, merges)
-        if len(columns) >= MIN_HEADER_MATCHES and (
-            best is None or len(columns) > len(best.columns)
-        ):
+        if len(columns) >= need:
             best = Header(r, top, columns)
+            need = len(columns) + 1
     return best
 
 

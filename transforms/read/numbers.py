@@ -66,8 +66,8 @@ MAX_NUMBER_CHARS = 100
 _NUMBER = re.compile(r"([+-]?)([0-9.,]+)")  # linear: a digit is checked separately
 _DIGIT = re.compile(r"[0-9]")
 _UNIT_TAIL = re.compile(r"^(.*?[0-9.,])\s*([A-Za-z]+)\.?$")
-_GROUPED_TAIL = re.compile(r"[0-9]{3}")
-_LEAD_GROUP = re.compile(r"[1-9][0-9]{0,2}")
+#: The common number text: digits and separators, maybe a space and a unit (``1.234,5 m``).
+_PLAIN_NUMBER = re.compile(r"([0-9][0-9.,]*)(?: ?([A-Za-z]+))?")
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2007": " "})
 
 
@@ -85,19 +85,22 @@ class _Shape(NamedTuple):
     en_value: float | None  # value under the English convention
 
 
+def _lead_group(digits: str) -> bool:
+    """True for the first group of a thousands grouping: 1-3 ASCII digits, no leading 0."""
+    return 0 < len(digits) <= 3 and digits[0] != "0"
+
+
 def _valid_groups(groups: list[str]) -> bool:
-    """Thousands grouping: a first group of 1-3 digits (no leading 0), then groups of 3."""
-    return bool(_LEAD_GROUP.fullmatch(groups[0])) and all(
-        _GROUPED_TAIL.fullmatch(g) for g in groups[1:]
-    )
+    """Thousands grouping: a first group of 1-3 digits (no leading 0), then groups of 3
+    (``groups`` hold ASCII digits only)."""
+    return _lead_group(groups[0]) and all(len(g) == 3 for g in groups[1:])
 
 
 def _with_thousands(body: str, thousands: str, decimal: str) -> float | None:
-    """Value of ``body`` read with the given separators, or None when it does not fit them."""
-    if body.count(decimal) > 1:
-        return None
-    int_part, _, frac = body.partition(decimal)
-    if decimal in body and not frac.isdigit():
+    """Value of ``body`` (ASCII digits and the two separators) read with the given separators,
+    or None when it does not fit them."""
+    int_part, point, frac = body.partition(decimal)
+    if point and not frac.isdigit():  # also a second decimal separator
         return None
     if thousands in int_part:
         if not _valid_groups(int_part.split(thousands)):
@@ -110,10 +113,28 @@ def _with_thousands(body: str, thousands: str, decimal: str) -> float | None:
     return float(f"{int_part or '0'}.{frac or '0'}")
 
 
-@lru_cache(maxsize=8192)
-def _shape(body: str) -> _Shape:
+def _shape_of(body: str) -> _Shape:
     """Read a digits-and-separators string under both conventions."""
+    if body.isdigit():
+        number = float(body)
+        return _Shape(number, number)
+    dots, commas = body.count("."), body.count(",")
+    if dots + commas == 1:  # one separator: a decimal point, or one thousands group
+        head, _, tail = body.partition("." if dots else ",")
+        point = float(f"{head or '0'}.{tail}") if tail else None
+        grouped = float(head + tail) if len(tail) == 3 and _lead_group(head) else None
+        return _Shape(grouped, point) if dots else _Shape(point, grouped)
+    if dots == commas == 1:  # 1.234,5 or 1,234.5: one thousands group, then a decimal point
+        thousands, point = (".", ",") if body.index(".") < body.index(",") else (",", ".")
+        head, _, rest = body.partition(thousands)
+        group, _, frac = rest.partition(point)
+        value = (float(f"{head}{group}.{frac}") if frac and len(group) == 3 and _lead_group(head)
+                 else None)
+        return _Shape(value, None) if thousands == "." else _Shape(None, value)
     return _Shape(_with_thousands(body, ".", ","), _with_thousands(body, ",", "."))
+
+
+_shape = lru_cache(maxsize=8192)(_shape_of)
 
 
 def _numeric_body(text: str) -> tuple[str, str] | None:
@@ -160,12 +181,7 @@ def _analyse(text: str) -> _Text:
     if parts is None:
         return _Text("bukan_angka")
     shape = _shape(parts[1])
-    vote: Convention | None = None
-    if shape.id_value is None and shape.en_value is not None:
-        vote = "en"
-    elif shape.en_value is None and shape.id_value is not None:
-        vote = "id"
-    return _Text("angka", parts[0], shape, vote)
+    return _Text("angka", parts[0], shape, _vote(shape))
 
 
 def read_otherwise(text: str, value: float) -> bool:
@@ -198,6 +214,11 @@ def detect_convention(texts: Iterable[str]) -> Convention | None:
     votes: dict[Convention | None, int] = {"id": 0, "en": 0, None: 0}
     for text, count in Counter(texts).items():  # each distinct text is looked at once
         votes[_text_convention(text)] += count
+    return vote_winner(votes)
+
+
+def vote_winner(votes: dict[Convention | None, int]) -> Convention | None:
+    """The convention of :func:`detect_convention` from its vote counts (None: a tie)."""
     if votes["id"] > votes["en"]:
         return "id"
     if votes["en"] > votes["id"]:
@@ -267,3 +288,72 @@ def parse_number(value: object, *, is_count: bool, convention: Convention | None
     if isinstance(value, dt.date | dt.time | dt.timedelta):
         return ParsedNumber(None, "bukan_angka")
     return ParsedNumber(None, "bukan_angka")
+
+
+#: How a text cell reads in one context: its value when the cell needs nothing recorded, else
+#: (value, NaN when unreadable; problem code or None; typed — :func:`read_otherwise` holds,
+#: so a finding must show the text as typed).
+Read = float | tuple[float, str | None, bool]
+
+
+class Reading(NamedTuple):
+    """A text cell read once for every context the table reader needs: the convention it
+    votes for, and what :func:`parse_number` with :func:`read_otherwise` make of it in a count
+    column (any convention) and elsewhere under each convention."""
+
+    vote: Convention | None
+    count: Read
+    id: Read
+    en: Read
+    none: Read
+
+
+def _read_of(parsed: ParsedNumber) -> Read:
+    """A parse result that needs nothing recorded as its value, else the full triple."""
+    if parsed.problem is None and parsed.value is not None:
+        return parsed.value
+    return (math.nan if parsed.value is None else parsed.value, parsed.problem, False)
+
+
+def _vote(shape: _Shape) -> Convention | None:
+    """The convention a numeric text proves: the only one it reads under, if any."""
+    if shape.id_value is None:
+        return None if shape.en_value is None else "en"
+    return "id" if shape.en_value is None else None
+
+
+def reading(text: str) -> Reading:
+    """The :class:`Reading` of a cell text: ``parse_number(text, is_count=…, convention=…)``
+    and ``read_otherwise`` in every context at once, and ``detect_convention``'s vote."""
+    plain = _PLAIN_NUMBER.fullmatch(text)
+    if plain and len(text) <= MAX_NUMBER_CHARS and (
+            plain[2] is None or plain[2].lower() in UNITS):
+        # what _analyse finds without cleaning: no sign, the digits before the unit
+        return _reading_of(_shape_of(plain[1]), "")
+    if len(text) > MAX_NUMBER_CHARS:
+        same = _read_of(parse_number(text, is_count=False, convention=None))
+        return Reading(None, same, same, same, same)
+    read = _analyse(text)
+    if read.shape is None:
+        same = _read_of(_SIMPLE[read.kind])
+        return Reading(read.vote, same, same, same, same)
+    return _reading_of(read.shape, read.sign)
+
+
+_new_reading = tuple.__new__  # a Reading from a 5-tuple without the named constructor
+
+
+def _reading_of(shape: _Shape, sign: str) -> Reading:
+    """The :class:`Reading` of a numeric text from its shape and sign (as ``_resolve``)."""
+    id_value, en_value = shape
+    factor = -1.0 if sign == "-" else 1.0
+    if en_value is None:  # one reading (or none): no context matters
+        same: Read = (math.nan, "bukan_angka", False) if id_value is None else factor * id_value
+        return _new_reading(Reading, (None if id_value is None else "id", same, same, same, same))
+    if id_value is None or id_value == en_value:
+        same = factor * en_value
+        return _new_reading(Reading, ("en" if id_value is None else None, same, same, same, same))
+    larger = max(id_value, en_value)  # both readings fit and differ: 1.309
+    count: Read = factor * larger if larger == id_value else (factor * larger, None, True)
+    return _new_reading(Reading, (None, count, factor * id_value, (factor * en_value, None, True),
+                                  (math.nan, "ambigu", False)))

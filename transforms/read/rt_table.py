@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -17,12 +16,13 @@ from transforms.read.header import MIN_HEADER_MATCHES, Header
 from transforms.read.labels import MAX_LABEL_CHARS
 from transforms.read.numbers import (
     EXCEL_ERRORS,
-    MAX_NUMBER_CHARS,
     Convention,
-    ParsedNumber,
-    detect_convention,
+    Read,
+    Reading,
     parse_number,
     read_otherwise,
+    reading,
+    vote_winner,
 )
 from transforms.read.rtrw import normalise_code, parse_rt_rw
 from transforms.read.sheets import Book
@@ -67,8 +67,14 @@ def _numbering_token(value: object) -> tuple[int, bool] | None:
 
 def _is_numbering_row(row: list[Any]) -> bool:
     """True for a column-numbering row: (1) (2) … increasing, or 1 2 3 … consecutive."""
-    tokens = [_numbering_token(v) for v in row if not blank(v)]
-    if len(tokens) < MIN_HEADER_MATCHES or any(t is None for t in tokens):
+    tokens = []
+    for value in row:
+        if not blank(value):
+            token = _numbering_token(value)
+            if token is None:
+                return False
+            tokens.append(token)
+    if len(tokens) < MIN_HEADER_MATCHES:
         return False
     numbers = [t[0] for t in tokens if t]
     if all(t[1] for t in tokens if t):
@@ -76,20 +82,30 @@ def _is_numbering_row(row: list[Any]) -> bool:
     return numbers == list(range(numbers[0], numbers[0] + len(numbers)))
 
 
+#: Cell texts of this process known to be (or not to be) a total-row label.
+_TOTAL_LABELS: dict[str, bool] = {}
+
+
 def _is_total_label(value: object) -> bool:
     """True for a total-row label (Jumlah, Subtotal, Total, Jml, Rata-rata, Jumlah Total …)."""
     if not isinstance(value, str) or len(value) > MAX_LABEL_CHARS:
         return False
-    norm = norm_label(value)
-    return bool(norm) and any(norm.startswith(label) for label in criteria.TOTAL_ROW_LABELS)
+    known = _TOTAL_LABELS.get(value)
+    if known is None:
+        if len(_TOTAL_LABELS) > _MEMO_MAX:
+            _TOTAL_LABELS.clear()
+        norm = norm_label(value)
+        known = _TOTAL_LABELS[value] = bool(norm) and any(
+            norm.startswith(label) for label in criteria.TOTAL_ROW_LABELS)
+    return known
 
 
-def _is_total_row(row: list[Any], key_col: int | None) -> bool:
-    """True when the RT cell or the first non-empty cell of a row is a total label."""
-    if key_col is not None and _is_total_label(row[key_col]):
-        return True
-    first = next((v for v in row if not blank(v)), None)
-    return _is_total_label(first)
+def _first_filled(row: list[Any]) -> object:
+    """The first non-empty cell of a row (None: the row is empty)."""
+    for value in row:
+        if value is not None and (not isinstance(value, str) or value.strip()):
+            return value
+    return None
 
 
 def _looks_numeric(value: object) -> bool:
@@ -160,25 +176,31 @@ def _row_rt_rw(row: list[Any], lay: _Layout) -> tuple[str | None, str | None]:
     return rt, rw
 
 
-def _data_rows(grid: Grid, header: Header, lay: _Layout) -> list[int]:
-    """0-based indices of the RT rows under the header (spec §2 row rules)."""
+def _data_rows(grid: Grid, header: Header,
+               lay: _Layout) -> tuple[list[int], list[tuple[str | None, str | None]]]:
+    """0-based indices of the RT rows under the header (spec §2 row rules) and their (rt, rw)
+    codes."""
     out: list[int] = []
+    codes: list[tuple[str | None, str | None]] = []
     first = True
+    key = lay.key
     for r in range(header.row + 1, len(grid)):
         row = grid[r]
-        if all(blank(v) for v in row):
-            continue
+        filled = _first_filled(row)
+        if filled is None:
+            continue  # an empty row
         if first:
             first = False
             if _is_numbering_row(row):
                 continue
-        if _is_total_row(row, lay.key):
-            continue
-        rt, _ = _row_rt_rw(row, lay)
+        if (key is not None and _is_total_label(row[key])) or _is_total_label(filled):
+            continue  # the RT cell or the first non-empty cell is a total label
+        rt, rw = _row_rt_rw(row, lay)
         if rt is None and not any(_looks_numeric(row[c]) for _, c, _ in lay.numeric):
             break
         out.append(r)
-    return out
+        codes.append((rt, rw))
+    return out, codes
 
 
 class RowColumns:
@@ -258,18 +280,43 @@ def empty_rows() -> pd.DataFrame:
     return _empty_template().copy()
 
 
-#: Parsed cell texts of this process by (is_count — None for stored — , convention), then
-#: text: survey files repeat the same texts; each memo is cleared past ``_MEMO_MAX`` entries.
-_MEMO: dict[tuple[bool | None, Convention | None], dict[str, ParsedNumber]] = {}
+#: Readings of this process's number-cell texts (survey files repeat the same texts): of the
+#: numeric columns' texts, and of the stored columns' texts (read without a trailing ``%``).
+#: Each is emptied past ``_MEMO_MAX`` entries when a table starts.
+_READINGS: dict[str, Reading] = {}
+_STORED_READINGS: dict[str, tuple[float, ...]] = {}
 _MEMO_MAX = 200_000
 
+#: Position in a :class:`Reading` of a non-count column's read under each convention.
+_BY_CONVENTION: dict[Convention | None, int] = {"id": 2, "en": 3, None: 4}
+#: What a cell that is neither a number nor a text with a reading reads as: nothing yet.
+_UNREAD = (None,) * len(Reading._fields)
 
-def _text_memo(is_count: bool | None, convention: Convention | None) -> dict[str, ParsedNumber]:
-    """The process's parsed-text memo for one column kind and convention (emptied when full)."""
-    memo = _MEMO.setdefault((is_count, convention), {})
-    if len(memo) > _MEMO_MAX:
-        memo.clear()
-    return memo
+
+def _stored_reading(value: object) -> tuple[float, ...]:
+    """A stored cell's number (NaN when it is none) in each place of a :class:`Reading`; a text
+    may end in ``%`` (memoised)."""
+    if type(value) is str:
+        found = reading(value.strip().removesuffix("%").strip())
+        if type(found.none) is float:  # one number in every context
+            numbers = (found.none,) * 4
+        else:
+            numbers = tuple(read if type(read) is float else read[0] for read in found[1:])
+        _STORED_READINGS[value] = (math.nan, *numbers)
+        return _STORED_READINGS[value]
+    parsed = parse_number(value, is_count=False, convention=None)  # any convention: no text
+    return (math.nan if parsed.value is None else parsed.value,) * len(Reading._fields)
+
+
+def _text_reading(text: str) -> Reading:
+    """The memoised :func:`transforms.read.numbers.reading` of a numeric column's text."""
+    found = _READINGS.get(text)
+    if found is None:
+        found = _READINGS[text] = reading(text)
+    return found
+
+
+_TINGKAT = "stored_tingkat_kekumuhan"
 
 
 def _all_floats(values: tuple[Any, ...]) -> bool:
@@ -280,9 +327,11 @@ def _all_floats(values: tuple[Any, ...]) -> bool:
 class TableReader:
     """Reads the RT rows of one sheet column by column into arrays and cell problems.
 
-    Numeric columns holding only numbers become arrays at once; other columns parse cell by
-    cell (a text seen before in the column is not parsed again). Problems are recorded in row
-    order, RT and RW first, then the numeric columns in spec order."""
+    Numeric columns holding only numbers become arrays at once; a text is read once per
+    process (:func:`transforms.read.numbers.reading`: its convention vote and its value in every
+    context), and only empty or other cells, or sheets with error cells, go cell by cell.
+    Problems are recorded in row order, RT and RW first, then the numeric columns in spec
+    order."""
 
     def __init__(self, book: Book, sheet: str, header: Header) -> None:
         self.book = book
@@ -320,34 +369,43 @@ class TableReader:
 
     def read(self) -> dict[str, Any]:
         """Parse all RT rows as column arrays; sets ``convention`` and ``problems``."""
-        rows = _data_rows(self.grid, self.header, self.lay)
+        for memo in (_READINGS, _STORED_READINGS):
+            if len(memo) > _MEMO_MAX:
+                memo.clear()
+        rows, codes = _data_rows(self.grid, self.header, self.lay)
         if b"opendocument" in self.book.data[:100]:
             self._errors = self.book.error_cells(self.sheet)  # ODS error cells may read as 0
         columns = list(zip(*(self.grid[r] for r in rows), strict=True)) if rows else []
-        self.convention = detect_convention(self._numeric_texts(columns))
+        self.convention = self._detect_convention(columns)
         out = RowColumns([r + 1 for r in rows])
-        self._read_codes(rows, out)
+        self._read_codes(rows, codes, out)
         for order, (name, c, is_count) in enumerate(self.lay.numeric, start=2):
             values = columns[c] if columns else ()
             out.numeric[name] = self._numeric_column(rows, values, c, name, is_count, order)
-        for name, c in self.lay.stored:
-            out.stored[name] = self._stored_column(name, columns[c] if columns else ())
+        self._stored_columns(columns, out)
         self._found.sort(key=lambda item: item[:2])
         self.problems = [p for _, _, p in self._found]
         return out.columns()
 
-    def _numeric_texts(self, columns: list[tuple[Any, ...]]) -> Iterable[str]:
-        """Text cells of the known numeric columns (for convention detection)."""
+    def _detect_convention(self, columns: list[tuple[Any, ...]]) -> Convention | None:
+        """:func:`transforms.read.numbers.detect_convention` of the text cells of the known
+        numeric columns, each text read once (its reading is kept for parsing)."""
+        votes: dict[Convention | None, int] = {"id": 0, "en": 0, None: 0}
         if columns:
+            get = _READINGS.get
             for _, c, _ in self.lay.numeric:
-                yield from (v for v in columns[c] if type(v) is str and v)
+                for value in columns[c]:
+                    if type(value) is str and value:
+                        found = get(value) or _text_reading(value)
+                        votes[found.vote] += 1
+        return vote_winner(votes)
 
-    def _read_codes(self, rows: list[int], out: RowColumns) -> None:
+    def _read_codes(self, rows: list[int], codes: list[tuple[str | None, str | None]],
+                    out: RowColumns) -> None:
         """RT, RW and kawasan of every row, with a problem for an unreadable RT/RW cell."""
         lay = self.lay
-        for r in rows:
+        for r, (rt, rw) in zip(rows, codes, strict=True):
             row = self.grid[r]
-            rt, rw = _row_rt_rw(row, lay)
             self._check_code(r, lay.key, "rt", rt, 0)  # a failed combined cell: one problem
             self._check_code(r, lay.rw, "rw", rw, 1)
             out.rt.append(rt)
@@ -356,33 +414,50 @@ class TableReader:
 
     def _numeric_column(self, rows: list[int], values: tuple[Any, ...], c: int, name: str,
                         is_count: bool, order: int) -> np.ndarray:
-        """One numeric column as float64 (NaN where unreadable, with a problem)."""
+        """One numeric column as float64 (NaN where unreadable, with a problem).
+
+        Numbers pass as they are and texts take their reading; a column with an empty or
+        other cell, or in a sheet with error cells, is read cell by cell."""
         if not self._errors and _all_floats(values):
             return np.array(values, dtype=np.float64)
+        at = 1 if is_count else _BY_CONVENTION[self.convention]
+        if not self._errors:
+            get = _READINGS.get
+            reads = [v if type(v) is float else (get(v) or _UNREAD)[at] for v in values]
+            kinds = set(map(type, reads))
+            if kinds <= {float, tuple}:  # numbers and read texts only
+                if tuple in kinds:  # cells with a problem or a text kept as typed
+                    for i, read in enumerate(reads):
+                        if type(read) is tuple:
+                            reads[i] = self._take(read, rows[i], c, name, values[i], order)
+                return np.array(reads, dtype=np.float64)
         out = np.empty(len(values), dtype=np.float64)
-        convention = self.convention
-        memo = _text_memo(is_count, convention)
         for i, value in enumerate(values):
             if type(value) is float and not self._errors:
                 out[i] = value
                 continue
             r = rows[i]
             if type(value) is str and value:
-                parsed = memo.get(value)
-                if parsed is None:
-                    parsed = memo[value] = (
-                        ParsedNumber(float(value), None) if value.isdigit() and value.isascii()
-                        and len(value) <= MAX_NUMBER_CHARS  # plain digits: any convention
-                        else parse_number(value, is_count=is_count, convention=convention))
+                read = _text_reading(value)[at]
             else:
                 value = self._cell(r, c)
-                parsed = parse_number(value, is_count=is_count, convention=convention)
-            out[i] = math.nan if parsed.value is None else parsed.value
-            if parsed.problem is not None:
-                self._problem(r, c, name, value, parsed.problem, order)
-            elif type(value) is str and read_otherwise(value, parsed.value):
-                self.typed[(r + 1, name)] = value
+                parsed = parse_number(value, is_count=is_count, convention=self.convention)
+                read = (math.nan if parsed.value is None else parsed.value, parsed.problem,
+                        parsed.problem is None and type(value) is str
+                        and read_otherwise(value, parsed.value))
+            out[i] = self._take(read, r, c, name, value, order)
         return out
+
+    def _take(self, read: Read, r: int, c: int, name: str, value: object, order: int) -> float:
+        """The value of a cell's read, recording its problem or its text as typed."""
+        if type(read) is float:
+            return read
+        number, problem, typed = read
+        if problem is not None:
+            self._problem(r, c, name, value, problem, order)
+        elif typed:
+            self.typed[(r + 1, name)] = value
+        return number
 
     def _check_code(self, r: int, c: int | None, kolom: str, code: str | None,
                     order: int) -> None:
@@ -398,29 +473,25 @@ class TableReader:
             masalah = "bukan_angka"
         self._problem(r, c, kolom, value, masalah, order)
 
-    def _stored_column(self, name: str, values: tuple[Any, ...]) -> Any:
-        """Stored percents/scores/total/tingkat: read for reconciliation, never a problem."""
-        if name == "stored_tingkat_kekumuhan":
-            return np.array([text_or_none(v) for v in values], dtype=object)
+    def _stored_columns(self, columns: list[tuple[Any, ...]], out: RowColumns) -> None:
+        """Stored percents/scores/total/tingkat: read for reconciliation, never a problem (the
+        numbers as rows of one float block, NaN where not finite)."""
+        numbers = [self._stored_numbers(columns[c] if columns else ())
+                   for name, c in self.lay.stored if name != _TINGKAT]
+        block = np.array(numbers, dtype=np.float64).reshape(len(numbers), len(out.baris))
+        block[~np.isfinite(block)] = np.nan
+        rows = iter(block)
+        for name, c in self.lay.stored:
+            out.stored[name] = (
+                np.array([text_or_none(v) for v in columns[c]] if columns else [], dtype=object)
+                if name == _TINGKAT else next(rows))
+
+    def _stored_numbers(self, values: tuple[Any, ...]) -> tuple[Any, ...] | list[Any]:
+        """A stored column's numbers (a text may end in ``%``; NaN or ±inf kept as read)."""
         if _all_floats(values):
-            out = np.array(values, dtype=np.float64)
-            out[~np.isfinite(out)] = np.nan
-            return out
-        convention = self.convention
-        memo = _text_memo(None, convention)
-
-        def one(value: object) -> float:
-            if type(value) is float:
-                return value if math.isfinite(value) else math.nan
-            text = type(value) is str
-            parsed = memo.get(value) if text else None
-            if parsed is None:
-                parsed = parse_number(value.strip().removesuffix("%").strip() if text else value,
-                                      is_count=False, convention=convention)
-                if text:
-                    memo[value] = parsed
-            return math.nan if parsed.value is None else parsed.value
-
-        return np.array([one(v) for v in values], dtype=np.float64)
+            return values
+        at = _BY_CONVENTION[self.convention]
+        get = _STORED_READINGS.get
+        return [v if type(v) is float else (get(v) or _stored_reading(v))[at] for v in values]
 
 
