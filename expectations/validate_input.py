@@ -55,6 +55,12 @@ class Suite:
         """(expectation meta, failing index labels) for every failed expectation."""
         if frame.empty:
             return
+        try:
+            yield from self._failures(frame)
+        finally:
+            self._release()
+
+    def _failures(self, frame: pd.DataFrame) -> Iterator[tuple[dict, list]]:
         result = self.definition.run(batch_parameters={"dataframe": frame},
                                      result_format="BOOLEAN_ONLY")
         failed = []
@@ -69,6 +75,13 @@ class Suite:
             r = batch.validate(expectation, result_format="COMPLETE")
             raise_if_broken(r)
             yield expectation.meta, r.result.get("unexpected_index_list") or []
+
+    def _release(self) -> None:
+        """Drop the frames GX's execution engine keeps of the last batch (a national run's RT
+        rows would otherwise stay in memory until the process ends)."""
+        manager = self.batch_definition.data_asset.datasource.get_execution_engine().batch_manager
+        manager.reset_batch_cache()
+        manager.batch_data_cache.clear()
 
 
 def ephemeral_context() -> gx.data_context.AbstractDataContext:
