@@ -201,7 +201,9 @@ def _insert(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame,
             cols: list[str]) -> None:
     if frame.empty:
         return
-    con.register("_incoming", frame[cols])
+    # the frame itself, not frame[cols]: a copy would stay referenced by the connection
+    # until it closes (a national run's RT rows twice in memory during the transaction)
+    con.register("_incoming", frame)
     con.execute(f"INSERT INTO {name} ({', '.join(cols)}) SELECT {', '.join(cols)} "
                 "FROM _incoming")
     con.unregister("_incoming")
