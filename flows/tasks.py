@@ -248,10 +248,11 @@ def read_all(settings: Settings, files: list[inventory.InputFile], first: int) -
     try:
         futures = [read_chunk.submit(settings.input, chunk, first + i * size)
                    for i, chunk in enumerate(chunks)]
-        parts = []
+        parts, done = [], 0
         for f in futures:
             parts.append(f.result())
-            PROGRESS.count(sum(len(p) for p in parts), len(files))
+            done += len(parts[-1])
+            PROGRESS.count(done, len(files))
     finally:
         if _POOL is not None:
             _POOL.shutdown()  # before stacking the parts: the readers' memory is given back

@@ -9,10 +9,16 @@ import re
 import time
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from transforms.read.numbers import DASHES, detect_convention, parse_number
+from transforms.read.numbers import (
+    DASHES,
+    detect_convention,
+    parse_number,
+    read_otherwise,
+    reading,
+)
 from transforms.read.rtrw import normalise_code, parse_rt_rw
 from transforms.read.workbook import read_workbook
 from transforms.sample import workbooks
@@ -33,6 +39,56 @@ def test_parse_number_never_raises(value: object, is_count: bool, convention: st
     assert (parsed.value is None) != (parsed.problem is None)
     assert parsed.problem in (None, "kosong", "bukan_angka", "ambigu", "sel_error")
     assert parsed.value is None or math.isfinite(parsed.value)
+
+
+NUMBER_TEXT = st.one_of(
+    st.text(max_size=20),
+    st.from_regex(r"[ \u00a0]?[+-]?[0-9.,]{1,12}( ?(m|Ha|unit|KK|jiwa|xyz)\.?)?[ ]?",
+                  fullmatch=True),
+    st.text(alphabet="0123456789.,-", min_size=95, max_size=105),
+)
+#: Contexts of :class:`transforms.read.numbers.Reading`: field → (is_count, convention).
+CONTEXTS = {"count": (True, None), "id": (False, "id"), "en": (False, "en"),
+            "none": (False, None)}
+
+
+def _expected_read(text: str, is_count: bool, convention: str | None) -> object:
+    """What the table reader records for ``text`` the cell-by-cell way: the value alone, or
+    (value or NaN, problem, whether the text must be kept as typed)."""
+    parsed = parse_number(text, is_count=is_count, convention=convention)
+    value = math.nan if parsed.value is None else parsed.value
+    typed = parsed.value is not None and read_otherwise(text, parsed.value)
+    return value if parsed.problem is None and not typed else (value, parsed.problem, typed)
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or (math.isnan(a) and math.isnan(b))
+    return a == b
+
+
+@settings(max_examples=500)
+@given(NUMBER_TEXT)
+@example("1.309")
+@example("1,309")
+@example("-1,309 m")
+@example("1.234,5")
+@example("1,234.5")
+@example("1.234.567")
+@example("0,85")
+@example("12")
+@example(" 12  unit ")
+@example("-")
+@example("#DIV/0!")
+@example("")
+@example("9" * 101)
+def test_reading_a_text_once_equals_parsing_it_in_every_context(text: str) -> None:
+    read = reading(text)
+    for field, (is_count, convention) in CONTEXTS.items():
+        assert _same(getattr(read, field), _expected_read(text, is_count, convention)), field
+    assert read.vote == detect_convention([text])
 
 
 @given(st.lists(st.text(max_size=20), max_size=30), st.randoms(use_true_random=False))

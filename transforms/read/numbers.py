@@ -340,20 +340,17 @@ def reading(text: str) -> Reading:
     return _reading_of(read.shape, read.sign)
 
 
-_new_reading = tuple.__new__  # a Reading from a 5-tuple without the named constructor
-
-
 def _reading_of(shape: _Shape, sign: str) -> Reading:
     """The :class:`Reading` of a numeric text from its shape and sign (as ``_resolve``)."""
     id_value, en_value = shape
     factor = -1.0 if sign == "-" else 1.0
     if en_value is None:  # one reading (or none): no context matters
         same: Read = (math.nan, "bukan_angka", False) if id_value is None else factor * id_value
-        return _new_reading(Reading, (None if id_value is None else "id", same, same, same, same))
+        return Reading(None if id_value is None else "id", same, same, same, same)
     if id_value is None or id_value == en_value:
         same = factor * en_value
-        return _new_reading(Reading, ("en" if id_value is None else None, same, same, same, same))
+        return Reading("en" if id_value is None else None, same, same, same, same)
     larger = max(id_value, en_value)  # both readings fit and differ: 1.309
     count: Read = factor * larger if larger == id_value else (factor * larger, None, True)
-    return _new_reading(Reading, (None, count, factor * id_value, (factor * en_value, None, True),
-                                  (math.nan, "ambigu", False)))
+    return Reading(None, count, factor * id_value, (factor * en_value, None, True),
+                   (math.nan, "ambigu", False))
