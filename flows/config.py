@@ -57,6 +57,12 @@ class Settings:
     reference: Path = REFERENCE_DIR
     chunk_size: int = CHUNK_SIZE
 
+    @property
+    def report_cache(self) -> Path:
+        """Drawn sections of the indicator report, reused while their rows stay the same
+        (operator state beside the warehouse, never published)."""
+        return self.warehouse.parent / "cache" / "laporan"
+
 
 #: Task runners of ``kumuh run --runner``.
 RUNNERS = ("local", "dask")

@@ -35,6 +35,7 @@ from transforms.read import batch as batches  # noqa: E402
 from transforms.read.workbook import is_transient  # noqa: E402
 from transforms.reports import clerk  # noqa: E402
 from transforms.reports import indicators as indicator_report  # noqa: E402
+from transforms.reports.section_cache import SectionCache  # noqa: E402
 from transforms.spec import contract, criteria, reference  # noqa: E402
 from transforms.store import run_tables, warehouse  # noqa: E402
 
@@ -214,7 +215,8 @@ def write_reports(settings: Settings, ref: reference.Reference, run_id: str) -> 
     try:
         frames = warehouse.table_frames(con, ["temuan_validasi", "pengiriman",
                                               "indikator_kabupaten", "indikator_kecamatan",
-                                              "indikator_kelurahan", *progress.TABLES])
+                                              "indikator_kelurahan", *progress.TABLES],
+                                        columns=indicator_report.columns_used())
         hilang = warehouse.vanished_files(con)
     finally:
         con.close()
@@ -223,7 +225,8 @@ def write_reports(settings: Settings, ref: reference.Reference, run_id: str) -> 
     clerk.write_pages(settings.out / "temuan", pages)
     page = indicator_report.render_report({k: v for k, v in frames.items()
                                            if k not in ("temuan_validasi", "pengiriman")},
-                                          run_id, timezone=settings.timezone)
+                                          run_id, timezone=settings.timezone,
+                                          cache=SectionCache(settings.report_cache))
     parquet.write_text_atomic(settings.out / "laporan" / "index.html", page)
     bi.write_bi_database(settings.out)
     return pages["index.md"]

@@ -121,6 +121,38 @@ def test_report_renders_headings_figures_and_charts(site, tmp_path: Path) -> Non
     assert shot.stat().st_size > 20_000
 
 
+def test_report_sections_are_reused_only_while_their_rows_stay(site, tmp_path: Path) -> None:
+    """The section cache beside the warehouse: a second report from the same tables draws
+    nothing and is byte-identical to one drawn from scratch; a change in one kabupaten's rows
+    draws that kabupaten again (and only it); a damaged cache file is drawn again."""
+    from transforms.reports.section_cache import SectionCache
+
+    summary, tables, _ = site
+    report = {k: v for k, v in tables.items() if k not in ("temuan_validasi", "pengiriman")}
+    fresh = indicator_report.render_report(report, summary["run_id"])
+    n_kab = report["indikator_kabupaten"]["kode_kabupaten"].nunique()
+    first = SectionCache(tmp_path / "cache")
+    assert indicator_report.render_report(report, summary["run_id"], cache=first) == fresh
+    assert first.drawn == n_kab
+    again = SectionCache(tmp_path / "cache")
+    assert indicator_report.render_report(report, summary["run_id"], cache=again) == fresh
+    assert again.drawn == 0
+
+    kab = report["indikator_kabupaten"].copy()
+    one = kab["kode_kabupaten"].iloc[0]
+    kab.loc[kab["kode_kabupaten"] == one, "luas_kumuh_ha"] += 1.25
+    changed = {**report, "indikator_kabupaten": kab}
+    redrawn = SectionCache(tmp_path / "cache")
+    page = indicator_report.render_report(changed, summary["run_id"], cache=redrawn)
+    assert redrawn.drawn == 1
+    assert page == indicator_report.render_report(changed, summary["run_id"]) != fresh
+
+    (tmp_path / "cache" / f"{one}.html").write_bytes(b"\xff\xfe rusak")
+    damaged = SectionCache(tmp_path / "cache")
+    assert indicator_report.render_report(changed, summary["run_id"], cache=damaged) == page
+    assert damaged.drawn == 1
+
+
 def test_report_shows_progress_toward_0_ha(site, tmp_path: Path) -> None:
     """Per kabupaten: the like-for-like sentences of the latest year, the tingkat transitions
     of the latest two years and the SK's kawasan list with kewenangan (spec §7)."""

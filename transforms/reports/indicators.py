@@ -20,6 +20,7 @@ import pandas as pd
 from transforms.reports import progress
 from transforms.reports.formatting import format_angka, format_ha, format_persen
 from transforms.reports.formatting import table as _table
+from transforms.reports.section_cache import SectionCache
 from transforms.reports.timestamps import DEFAULT_TIMEZONE, run_started, tanggal, waktu
 from transforms.spec import contract, criteria, reference
 
@@ -265,13 +266,25 @@ _USED = {
 }
 
 
-def _prepare(tables: dict[str, pd.DataFrame]) -> dict[str, dict[str, pd.DataFrame]]:
-    """Per kabupaten code, the rows the report uses of each table (split once)."""
-    by_kab: dict[str, dict[str, pd.DataFrame]] = {}
-    none = {n: pd.DataFrame(columns=u) for n, u in _USED.items()}  # shared, never modified
+def columns_used() -> dict[str, list[str]]:
+    """The columns of each table the report reads (to load no more than that)."""
+    return {name: list(used) for name, used in _USED.items()}
+
+
+def _used(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The columns the report uses of each table (a missing table is empty), years as Int64."""
+    out = {}
     for name, used in _USED.items():
         df = tables.get(name, pd.DataFrame(columns=contract.columns(name)))[used]
-        df = df.assign(tahun=pd.to_numeric(df["tahun"].astype("string")).astype("Int64"))
+        out[name] = df.assign(tahun=pd.to_numeric(df["tahun"].astype("string")).astype("Int64"))
+    return out
+
+
+def _by_kabupaten(used: dict[str, pd.DataFrame]) -> dict[str, dict[str, pd.DataFrame]]:
+    """Per kabupaten code, its rows of each used table (split once)."""
+    by_kab: dict[str, dict[str, pd.DataFrame]] = {}
+    none = {n: pd.DataFrame(columns=u) for n, u in _USED.items()}  # shared, never modified
+    for name, df in used.items():
         for kode, part in df.groupby("kode_kabupaten", sort=False):
             by_kab.setdefault(str(kode), dict(none))[name] = part
     return by_kab
@@ -287,17 +300,27 @@ def _as_of(run_id: str, timezone: str) -> str:
 
 def render_report(tables: dict[str, pd.DataFrame], run_id: str,
                   clerk_report_href: str = "../temuan/index.html",
-                  timezone: str = DEFAULT_TIMEZONE) -> str:
+                  timezone: str = DEFAULT_TIMEZONE, cache: SectionCache | None = None) -> str:
     """The indicator report as one self-contained HTML page from the published tables
     (``indikator_kabupaten``, ``indikator_kecamatan``, ``indikator_kelurahan`` and the progress
     tables ``kemajuan_kabupaten``, ``perubahan_rt``, ``indikator_kawasan`` are used; a missing
-    table counts as empty); the run's date and time in ``timezone``."""
-    by_kab = _prepare(tables)
+    table counts as empty); the run's date and time in ``timezone``. With ``cache``, a
+    kabupaten/kota whose rows did not change since the last run keeps its drawn section."""
+    used = _used(tables)
+    by_kab = _by_kabupaten(used)
     codes = sorted(k for k, t in by_kab.items() if len(t["indikator_kabupaten"]))
     nav = "".join(f'<a href="#kab-{_e(k)}">'
                   f'{_e(by_kab[k]["indikator_kabupaten"]["nama_kabupaten"].iloc[0])}</a>'
                   for k in codes)
-    sections = "".join(kabupaten_section(k, by_kab[k], clerk_report_href) for k in codes)
+    digests = cache.digests(used, "kode_kabupaten") if cache else {}
+
+    def section(k: str) -> str:
+        def draw() -> str:
+            return kabupaten_section(k, by_kab[k], clerk_report_href)
+        return (cache.section(k, digests[k] + "|" + clerk_report_href, draw) if cache
+                else draw())
+
+    sections = "".join(section(k) for k in codes)
     if not sections:
         sections = "<p>Belum ada data yang diterbitkan.</p>"
     return ('<!DOCTYPE html>\n<html lang="id"><head><meta charset="utf-8">'

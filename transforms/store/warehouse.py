@@ -404,9 +404,13 @@ def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
 
 
-def table_frames(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, pd.DataFrame]:
-    """Whole warehouse tables as frames, by name (for the reports)."""
-    return {name: con.sql(f"SELECT * FROM {name}").df() for name in tables}
+def table_frames(con: duckdb.DuckDBPyConnection, tables: list[str],
+                 columns: dict[str, list[str]] | None = None) -> dict[str, pd.DataFrame]:
+    """Warehouse tables as frames, by name (for the reports): the ``columns`` given for a
+    table, else all of them."""
+    def select(name: str) -> str:
+        return ", ".join(f'"{c}"' for c in (columns or {}).get(name, [])) or "*"
+    return {name: con.sql(f"SELECT {select(name)} FROM {name}").df() for name in tables}
 
 
 def rt_groups(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
