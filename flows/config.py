@@ -31,9 +31,20 @@ DEFAULT_INPUT = Path("data/sample")
 DEFAULT_OUT = Path("data/out")
 DEFAULT_WAREHOUSE = Path("data/warehouse/kumuh.duckdb")
 
-#: Files per read task: large enough that task overhead vanishes, small enough that the
-#: Prefect server is never flooded (a task per workbook overflows its event queue).
+#: Files per read task, at least: large enough that task overhead vanishes, small enough that
+#: the Prefect server is never flooded (a task per workbook overflows its event queue).
 CHUNK_SIZE = 100
+#: Files per read task, at most: a national run's 10,000 workbooks in ~40 tasks instead of
+#: ~100 (each task costs the flow and the Prefect server ~35 ms of CPU beside the readers).
+CHUNK_SIZE_MAX = 250
+#: Read tasks per worker, at least, while chunks can grow: the last ones balance the workers.
+CHUNKS_PER_WORKER = 8
+
+
+def read_chunk_size(files: int, workers: int, smallest: int = CHUNK_SIZE) -> int:
+    """Files per read task for ``files`` workbooks on ``workers`` readers: ``smallest`` for
+    small runs, growing with the run up to ``CHUNK_SIZE_MAX``."""
+    return max(smallest, min(CHUNK_SIZE_MAX, -(-files // (max(workers, 1) * CHUNKS_PER_WORKER))))
 
 
 @dataclass(frozen=True)

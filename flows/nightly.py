@@ -40,6 +40,7 @@ from flows.tasks import (  # noqa: E402
     open_warehouse,
     publish_tables,
     read_all,
+    reports_drawn_aside,
     store,
     take_inventory,
     validate_batch,
@@ -279,8 +280,9 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
                           "berkas_lain": json.dumps(listing.others)})
     del tables  # stored: free them before publishing
     PROGRESS.stage("menerbitkan Parquet")
-    rows = publish_tables(settings, quote(ref), run_id)
-    clerk_md = write_reports(settings, quote(ref), run_id) if rows else None
+    with reports_drawn_aside(settings, ref, run_id) as reports:
+        rows = publish_tables(settings, quote(ref), run_id)
+        clerk_md = write_reports(settings, quote(reports())) if rows else None
     con = open_warehouse(settings)
     try:
         now = history.current_counts(con)

@@ -8,13 +8,16 @@ run in a process pool (or on Dask) started by :func:`read_all` when there is eno
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from importlib.metadata import version
 from multiprocessing import get_context
 from pathlib import Path
 
 from flows import process
-from flows.config import Settings
+from flows.config import Settings, read_chunk_size
 from flows.progress import Progress
 from flows.stop import ignore_interrupts
 
@@ -207,29 +210,65 @@ def publish_tables(settings: Settings, ref: reference.Reference, run_id: str) ->
         con.close()
 
 
-@task(cache_policy=NO_CACHE)
-def write_reports(settings: Settings, ref: reference.Reference, run_id: str) -> str:
-    """The clerk's findings report (Markdown + HTML), the indicator report with charts and
-    the BI file, from the published state; returns the clerk report's Markdown."""
-    con = open_warehouse(settings)
-    try:
-        frames = warehouse.table_frames(con, ["temuan_validasi", "pengiriman",
-                                              "indikator_kabupaten", "indikator_kecamatan",
-                                              "indikator_kelurahan", *progress.TABLES],
-                                        columns=indicator_report.columns_used())
-        hilang = warehouse.vanished_files(con)
-    finally:
-        con.close()
+@dataclass
+class Reports:
+    """The run's reports, drawn and not yet written: the clerk's pages by path under
+    ``temuan/`` and the indicator report's page."""
+
+    clerk_pages: dict[str, str]
+    indicator_page: str
+
+
+def draw_reports(settings: Settings, ref: reference.Reference, run_id: str,
+                 frames: dict[str, pd.DataFrame], hilang: pd.DataFrame) -> Reports:
+    """The clerk's findings report and the indicator report with charts, from the tables
+    read by :func:`reports_drawn_aside` (pure Python; nothing is written)."""
     pages = clerk.clerk_pages(frames["temuan_validasi"], frames["pengiriman"], ref.villages,
                               run_id, hilang=hilang, timezone=settings.timezone)
-    clerk.write_pages(settings.out / "temuan", pages)
-    page = indicator_report.render_report({k: v for k, v in frames.items()
-                                           if k not in ("temuan_validasi", "pengiriman")},
-                                          run_id, timezone=settings.timezone,
-                                          cache=SectionCache(settings.report_cache))
-    parquet.write_text_atomic(settings.out / "laporan" / "index.html", page)
+    page = indicator_report.render_report(
+        {k: v for k, v in frames.items() if k not in ("temuan_validasi", "pengiriman")},
+        run_id, timezone=settings.timezone, cache=SectionCache(settings.report_cache))
+    return Reports(pages, page)
+
+
+@contextmanager
+def reports_drawn_aside(settings: Settings, ref: reference.Reference,
+                        run_id: str) -> Iterator[Callable[[], Reports]]:
+    """The reports of the state about to be published, drawn in a thread while the block
+    publishes (the Parquet writes and DuckDB free the GIL); the block gets a function that
+    waits for them. The warehouse is read here, before the block; nothing is drawn when
+    nothing waits to be published. Leaving the block waits for the thread."""
+    con = open_warehouse(settings)
+    try:
+        if warehouse.pending_groups(con).empty:
+            frames = None
+        else:
+            frames = warehouse.table_frames(
+                con, ["temuan_validasi", "pengiriman", "indikator_kabupaten",
+                      "indikator_kecamatan", "indikator_kelurahan", *progress.TABLES],
+                columns=indicator_report.columns_used())
+            hilang = warehouse.vanished_files(con)
+    finally:
+        con.close()
+    if frames is None:
+        def nothing() -> Reports:
+            raise RuntimeError("tidak ada yang diterbitkan, jadi tidak ada laporan")
+        yield nothing
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix="laporan") as pool:
+        drawing = pool.submit(draw_reports, settings, ref, run_id, frames, hilang)
+        del frames
+        yield drawing.result
+
+
+@task(cache_policy=NO_CACHE)
+def write_reports(settings: Settings, reports: Reports) -> str:
+    """Write the clerk's pages, the indicator report and the BI file; returns the clerk
+    report's Markdown."""
+    clerk.write_pages(settings.out / "temuan", reports.clerk_pages)
+    parquet.write_text_atomic(settings.out / "laporan" / "index.html", reports.indicator_page)
     bi.write_bi_database(settings.out)
-    return pages["index.md"]
+    return reports.clerk_pages["index.md"]
 
 
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=exponential_backoff(2))
@@ -243,7 +282,7 @@ def read_all(settings: Settings, files: list[inventory.InputFile], first: int) -
     ``runner="dask"``, else in a process pool when there is enough to read to repay starting
     it (``POOL_MIN_FILES``)."""
     global _POOL
-    size = settings.chunk_size
+    size = read_chunk_size(len(files), settings.workers, settings.chunk_size)
     chunks = [files[i:i + size] for i in range(0, len(files), size)]
     if settings.runner == "local" and len(files) >= POOL_MIN_FILES and settings.workers > 1:
         _POOL = ProcessPoolExecutor(settings.workers, mp_context=get_context("spawn"),

@@ -86,3 +86,14 @@ def test_settings_that_cannot_work_name_their_source_key_and_value(tmp_path: Pat
             config.resolve(env=env)
     assert config.cron_is_valid("*/15 1-5 * jan-mar mon-fri")
     assert not config.cron_is_valid("0 2 * *") and not config.cron_is_valid("5-1 * * * *")
+
+
+def test_read_chunks_grow_with_the_run_but_stay_bounded() -> None:
+    """Small runs read 100 files per task; a national run's chunks grow (fewer tasks for the
+    flow and the Prefect server) to at most CHUNK_SIZE_MAX, keeping several per worker."""
+    assert config.read_chunk_size(40, 2) == config.CHUNK_SIZE
+    assert config.read_chunk_size(1_000, 2) == config.CHUNK_SIZE
+    assert config.read_chunk_size(3_200, 2) == 200  # 8 chunks per worker
+    assert config.read_chunk_size(10_562, 2) == config.CHUNK_SIZE_MAX
+    assert config.read_chunk_size(10_562, 16) == 100
+    assert config.read_chunk_size(5_000, 1, smallest=20) == config.CHUNK_SIZE_MAX
