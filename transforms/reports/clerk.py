@@ -18,7 +18,7 @@ import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -190,6 +190,10 @@ def _workbooks(temuan: pd.DataFrame, pengiriman: pd.DataFrame,
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
+#: The names of a village a page shows (and its kabupaten's code), from the reference list.
+_NAMES = ("kode_kabupaten", "nama_kabupaten", "nama_kecamatan", "nama_kelurahan")
+
+
 def build_groups(temuan: pd.DataFrame, pengiriman: pd.DataFrame, villages: pd.DataFrame,
                  hilang: pd.DataFrame | None = None) -> list[Group]:
     """Workbooks grouped kabupaten → kelurahan (by code); then the deleted files whose code is
@@ -198,7 +202,9 @@ def build_groups(temuan: pd.DataFrame, pengiriman: pd.DataFrame, villages: pd.Da
     by_file = _findings_by_file(temuan)
     workbooks = _workbooks(temuan, pengiriman, hilang)
     used = villages[villages["kode_kelurahan"].isin(workbooks["kode_kelurahan"])]
-    ref = used.set_index("kode_kelurahan").to_dict("index")  # code → names, looked up often
+    ref = {kode: dict(zip(_NAMES, names, strict=True))  # code → names, looked up often
+           for kode, *names in zip(used["kode_kelurahan"].tolist(),
+                                   *(used[c].tolist() for c in _NAMES), strict=True)}
     tree: dict[str, dict[str, list[Workbook]]] = {}
     for r in workbooks.itertuples(index=False):
         tahun = None if _text(r.tahun) == "" else int(r.tahun)
@@ -252,18 +258,40 @@ def _where(g: Group, v: Village) -> str:
     return f"{g.nama} › {v.nama}" if v.kode else g.nama
 
 
-def _header(run_id: str, pengiriman: pd.DataFrame, timezone: str) -> str:
-    """When the workbooks were last checked, in ``timezone`` (the run's start if none was)."""
-    when = pd.to_datetime(pengiriman.get("diproses_pada"), utc=True).max() \
-        if len(pengiriman) else None
-    return _header_at(run_id, when, timezone)
+#: A file's latest check: ``diproses_pada`` in nanoseconds since the epoch (UTC) and the run.
+Check = tuple[int, str]
 
 
-def _header_at(run_id: str, when: object, timezone: str) -> str:
-    if when is None or pd.isna(when):
-        when = run_started(run_id)
+def _checks(pengiriman: pd.DataFrame) -> dict[str, Check]:
+    """Each file's latest check (``diproses_pada``) and the run that made it, for the page
+    headers (a file never checked has none)."""
+    if not len(pengiriman):
+        return {}
+    when = pd.to_datetime(pengiriman["diproses_pada"], utc=True)
+    rows = pd.DataFrame({"f": pengiriman["sumber_file"].to_numpy(),
+                         "t": when.to_numpy(dtype="datetime64[ns]").astype("int64"),
+                         "r": pengiriman["run_id"].fillna("").astype(str).to_numpy()})
+    rows = rows[when.notna().to_numpy()].sort_values(["t", "r"], kind="stable")
+    rows = rows.drop_duplicates("f", keep="last")
+    latest = zip(rows["t"].tolist(), rows["r"].tolist(), strict=True)
+    return dict(zip(rows["f"].tolist(), latest, strict=True))
+
+
+def _header(run_id: str, checks: Iterable[Check], timezone: str) -> str:
+    """The header of a page showing files with ``checks``: when they were last checked, in
+    ``timezone``, and by which run (this run and its start if none of them was)."""
+    return _header_of(run_id, max(checks, default=None), timezone)
+
+
+@lru_cache(maxsize=256)
+def _header_of(run_id: str, latest: Check | None, timezone: str) -> str:
+    """:func:`_header` for the latest check (most pages share one: formatted once)."""
+    if latest is None:
+        when, run = run_started(run_id), run_id
+    else:
+        when, run = pd.Timestamp(latest[0], tz="UTC"), latest[1] or run_id
     stamp = waktu(when, timezone)
-    return (f"Diperiksa {stamp} (kode run {run_id})" if stamp else f"Kode run {run_id}")
+    return f"Diperiksa {stamp} (kode run {run})" if stamp else f"Kode run {run}"
 
 
 # ---------------------------------------------------------------- markdown
@@ -424,21 +452,10 @@ def _html_group(g: Group, links: str) -> str:
 # ---------------------------------------------------------------- pages
 
 
-def _checked_at(pengiriman: pd.DataFrame) -> dict[str, pd.Timestamp]:
-    """Each file's latest check (``diproses_pada``), for the page headers (a file never
-    checked has none)."""
-    if not len(pengiriman):
-        return {}
-    when = pd.to_datetime(pengiriman["diproses_pada"], utc=True)
-    latest = when.groupby(pengiriman["sumber_file"].to_numpy(), sort=False).max()
-    return {f: t for f, t in latest.items() if not pd.isna(t)}
-
-
-def _scope_header(run_id: str, checked: dict[str, pd.Timestamp], files: Iterable[str],
+def _scope_header(run_id: str, checks: dict[str, Check], files: Iterable[str],
                   timezone: str) -> str:
     """The page header for the files of one page (their latest check)."""
-    return _header_at(run_id, max((checked[f] for f in files if f in checked), default=None),
-                      timezone)
+    return _header(run_id, (checks[f] for f in files if f in checks), timezone)
 
 
 def clerk_pages(temuan: pd.DataFrame, pengiriman: pd.DataFrame, villages: pd.DataFrame,
@@ -451,8 +468,8 @@ def clerk_pages(temuan: pd.DataFrame, pengiriman: pd.DataFrame, villages: pd.Dat
     ``pengiriman``, ``villages`` is :attr:`transforms.spec.reference.Reference.villages`,
     ``hilang`` the files gone from the input folder (``sumber_file, kode_kelurahan, tahun``)."""
     groups = build_groups(temuan, pengiriman, villages, hilang)
-    header = _header(run_id, pengiriman, timezone)
-    checked = _checked_at(pengiriman)
+    checked = _checks(pengiriman)
+    header = _header(run_id, checked.values(), timezone)
     pages = {"index.md": render_markdown(groups, header),
              "index.html": render_html(groups, header, links="index")}
     for g in groups:
@@ -475,18 +492,29 @@ def render_clerk_report(temuan: pd.DataFrame, pengiriman: pd.DataFrame, villages
                         timezone: str = DEFAULT_TIMEZONE) -> tuple[str, str]:
     """(markdown, html) of the whole clerk's report (see :func:`clerk_pages`)."""
     groups = build_groups(temuan, pengiriman, villages, hilang)
-    header = _header(run_id, pengiriman, timezone)
+    header = _header(run_id, _checks(pengiriman).values(), timezone)
     return render_markdown(groups, header), render_html(groups, header, links="index")
 
 
 def write_pages(folder: Path, pages: dict[str, str]) -> None:
-    """Write the pages under ``folder`` (each replaced in one rename) and remove the pages of
-    kabupaten/kelurahan no longer reported, so no stale page is left to be sent."""
+    """Write the pages under ``folder`` (each replaced in one rename; a page whose file holds
+    its text already is left untouched) and remove the pages of kabupaten/kelurahan no longer
+    reported, so no stale page is left to be sent."""
     for rel, text in pages.items():
-        write_text_atomic(folder / rel, text)
+        if not _holds(folder / rel, text):
+            write_text_atomic(folder / rel, text)
     for old in folder.glob("*/*.html"):
         if old.relative_to(folder).as_posix() not in pages:
             old.unlink()
     for sub in folder.iterdir():
         if sub.is_dir() and not any(sub.iterdir()):
             sub.rmdir()
+
+
+def _holds(path: Path, text: str) -> bool:
+    """Whether the file at ``path`` holds exactly ``text`` as :func:`write_text_atomic` writes
+    it (False when it cannot be read: then it is written)."""
+    try:
+        return path.read_bytes() == text.encode("utf-8")
+    except OSError:
+        return False
