@@ -290,16 +290,40 @@ def compute(con: duckdb.DuckDBPyConnection, kabupaten: Iterable[str],
         con.unregister("_kabupaten_kemajuan")
 
 
+def _fresh_tables(con: duckdb.DuckDBPyConnection, kabupaten: Iterable[str],
+                  source: str) -> dict[str, str]:
+    """Recompute the three tables for the kabupaten codes given into temp tables, kept in
+    DuckDB (no round trip through pandas but the kawasan score's); their names by table."""
+    codes = pd.DataFrame({"kode_kabupaten": sorted(set(kabupaten))}, dtype="object")
+    con.register("_kabupaten_kemajuan", codes)
+    con.execute(f"create or replace temp view {RT_SCOPE} as select * from {source} "
+                "where kode_kabupaten in (select kode_kabupaten from _kabupaten_kemajuan)")
+    names = {table: f"_baru_{table}" for table in TABLES}
+    try:
+        con.register("_kawasan_baru", kawasan(con, RT_SCOPE))
+        con.execute(f"create or replace temp table {names[KAWASAN]} as "
+                    "select * from _kawasan_baru")
+        con.unregister("_kawasan_baru")
+        con.execute(f"create or replace temp table {names[PERUBAHAN_RT]} as "
+                    f"{_perubahan_rt_sql(RT_SCOPE)}\norder by tahun, kode_kelurahan, rw, rt")
+        con.execute(f"create or replace temp table {names[KEMAJUAN]} as "
+                    f"{_kemajuan_sql(RT_SCOPE)}")
+        return names
+    finally:
+        con.execute(f"drop view {RT_SCOPE}")
+        con.unregister("_kabupaten_kemajuan")
+
+
 def _candidates(con: duckdb.DuckDBPyConnection, table: str, touched: pd.DataFrame,
-                fresh: pd.DataFrame) -> pd.DataFrame:
+                fresh: str) -> pd.DataFrame:
     """Groups of ``table`` the touched groups may change: the touched ones themselves for
     ``indikator_kawasan`` (a kawasan-year depends on its year only); for the comparisons, every
-    year of the kabupaten from its earliest touched year on, old or new."""
+    year of the kabupaten from its earliest touched year on, old or new (``fresh``: the
+    recomputed rows' table)."""
     touched = touched[["tahun", "kode_kabupaten"]].drop_duplicates()
     if table == KAWASAN:
         return touched.reset_index(drop=True)
     con.register("_disentuh", touched)
-    con.register("_baru", fresh[["tahun", "kode_kabupaten"]])
     try:
         return con.sql(f"""
 with mulai as (
@@ -307,7 +331,7 @@ with mulai as (
 ),
 semua as (
   select tahun, kode_kabupaten from {table}
-  union select tahun, kode_kabupaten from _baru
+  union select tahun, kode_kabupaten from {fresh}
   union select tahun, kode_kabupaten from _disentuh
 ),
 final as (
@@ -318,19 +342,17 @@ final as (
 select * from final order by kode_kabupaten, tahun""").df()
     finally:
         con.unregister("_disentuh")
-        con.unregister("_baru")
 
 
-def _replace_changed(con: duckdb.DuckDBPyConnection, table: str, fresh: pd.DataFrame,
+def _replace_changed(con: duckdb.DuckDBPyConnection, table: str, fresh: str,
                      candidates: pd.DataFrame) -> pd.DataFrame:
-    """Replace the candidate groups of ``table`` whose rows differ from ``fresh``; returns
-    those groups (tahun, kode_kabupaten)."""
-    con.register("_baru", fresh)
+    """Replace the candidate groups of ``table`` whose rows differ from the recomputed ones
+    (table ``fresh``); returns those groups (tahun, kode_kabupaten)."""
     con.register("_calon", candidates)
     try:
         changed = con.sql(f"""
 with baru as (
-  select * from _baru
+  select * from {fresh}
   where (tahun, kode_kabupaten) in (select (tahun, kode_kabupaten) from _calon)
 ),
 lama as (
@@ -347,12 +369,11 @@ select * from final order by kode_kabupaten, tahun""").df()
         con.register("_berubah", changed)
         con.execute(f"delete from {table} where (tahun, kode_kabupaten) in "
                     "(select (tahun, kode_kabupaten) from _berubah)")
-        con.execute(f"insert into {table} select * from _baru where (tahun, kode_kabupaten) "
+        con.execute(f"insert into {table} select * from {fresh} where (tahun, kode_kabupaten) "
                     "in (select (tahun, kode_kabupaten) from _berubah)")
         con.unregister("_berubah")
         return changed.astype({"tahun": "int16"})
     finally:
-        con.unregister("_baru")
         con.unregister("_calon")
 
 
@@ -365,9 +386,11 @@ def refresh(con: duckdb.DuckDBPyConnection, touched: pd.DataFrame,
         empty = pd.DataFrame({"tahun": pd.Series(dtype="int16"),
                               "kode_kabupaten": pd.Series(dtype="object")})
         return {table: empty for table in TABLES}
-    fresh = compute(con, touched["kode_kabupaten"], source)
-    out = {}
-    for table in TABLES:
-        candidates = _candidates(con, table, touched, fresh[table])
-        out[table] = _replace_changed(con, table, fresh[table], candidates)
-    return out
+    fresh = _fresh_tables(con, touched["kode_kabupaten"], source)
+    try:
+        return {table: _replace_changed(con, table, fresh[table],
+                                        _candidates(con, table, touched, fresh[table]))
+                for table in TABLES}
+    finally:
+        for name in fresh.values():
+            con.execute(f"drop table if exists {name}")
