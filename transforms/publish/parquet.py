@@ -18,7 +18,7 @@ import os
 import shutil
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
@@ -30,6 +30,7 @@ from transforms.spec import contract
 VERSIONS = ".versions"
 KEEP_VERSIONS = 3
 ROW_GROUP_SIZE = 128 * 1024
+COMPRESSION = "snappy"
 
 
 def to_arrow(table: str, data: pa.Table, metadata: dict[str, str]) -> pa.Table:
@@ -53,8 +54,10 @@ def _write(path: Path, table: pa.Table) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if "tahun" in table.schema.names and path.parent.name.startswith("tahun="):
         table = table.drop_columns(["tahun"])  # the hive path carries it
-    # no dictionary pages: most columns are measures; smaller and faster with zstd alone
-    pq.write_table(table, path, row_group_size=ROW_GROUP_SIZE, compression="zstd",
+    # Snappy without dictionary pages: most columns are measures, and a file is small (one
+    # kabupaten-year), where zstd's per-column set-up doubles the CPU of a write for files
+    # ~30 % smaller (a national publish writes ~1,750 files)
+    pq.write_table(table, path, row_group_size=ROW_GROUP_SIZE, compression=COMPRESSION,
                    use_dictionary=False)
 
 
@@ -106,13 +109,21 @@ def build_version(out: Path, run_id: str, *, changed: dict[str, Rows],
     if root.exists():
         shutil.rmtree(root)
     with ThreadPoolExecutor(os.cpu_count() or 1) as pool:  # Parquet encoding frees the GIL
+        writing: list[Future] = []
 
         def write(files: list[tuple[Path, pa.Table]]) -> None:
-            for done in [pool.submit(_write, path, rows) for path, rows in files]:
+            """Queue a part's files, then wait for the previous part's: the next part is
+            loaded and inspected while these are written, and at most two are in memory."""
+            nonlocal writing
+            queued = [pool.submit(_write, path, rows) for path, rows in files]
+            for done in writing:
                 done.result()
+            writing = queued
 
         for name in contract.tables():
             _table_version(out, root, name, changed, keep, flat, inspect, write)
+        for done in writing:
+            done.result()
     _sync_tree(root)
     return root
 
