@@ -225,3 +225,42 @@ def test_file_still_being_copied_is_skipped_then_picked_up(world) -> None:
     assert summary["files_read"] >= 1
     status = {r["sumber_file"]: r["status"] for r in read_table(out, "pengiriman")}
     assert status["sedang disalin.xlsx"] == "duplikat"  # a byte copy of made[0], now complete
+
+
+def test_reports_follow_only_a_publish_that_succeeded(world, monkeypatch) -> None:
+    """The reports are drawn while the Parquet files are written: when the publish fails
+    (disk full), the flow fails and neither the tables nor the reports change, and no drawing
+    thread is left; the next run publishes and writes them, drawing again only the changed
+    kabupaten's report section (the other one is reused from the cache beside the warehouse)."""
+    import threading
+
+    from transforms.publish import parquet
+
+    tmp, made, out, wh, run_flow = world
+    target = next(w for w in made if w.kode_kabupaten == "33.75" and w.tahun == 2024)
+    first = target.rts[0]
+    bigger = dataclasses.replace(first, values={**first.values,
+                                                "luas_ha": round(first.values["luas_ha"] + 1, 2)})
+    workbooks.write_workbook(target.path, target.identity, [bigger, *target.rts[1:]],
+                             target.layout)
+    pages = [out / "laporan" / "index.html", out / "temuan" / "index.html"]
+    before = _digests(out), [p.read_bytes() for p in pages]
+    cache = wh.parent / "cache" / "laporan"
+    kept = {p.name: p.stat().st_mtime_ns for p in cache.glob("*.html")}
+    assert set(kept) == {"33.75.html", "35.08.html"}
+
+    def disk_full(path: Path, table) -> None:
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(parquet, "_write", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        run_flow(tmp / "in", out=out, warehouse=wh)
+    assert (_digests(out), [p.read_bytes() for p in pages]) == before
+    assert not [t for t in threading.enumerate() if t.name.startswith("laporan")]
+
+    monkeypatch.undo()
+    summary, _, _ = run_flow(tmp / "in", out=out, warehouse=wh)
+    assert summary["published"] and summary["run_id"] in pages[0].read_text()
+    assert _digests(out) != before[0]
+    now = {p.name: p.stat().st_mtime_ns for p in cache.glob("*.html")}
+    assert now["35.08.html"] == kept["35.08.html"] and now["33.75.html"] != kept["33.75.html"]
