@@ -144,7 +144,8 @@ def store(settings: Settings, ref: reference.Reference, tables: run_tables.RunTa
     con = open_warehouse(settings)
     try:
         with warehouse.transaction(con):
-            groups = warehouse.store_rt(con, rt=tables.rt, withdrawn=withdrawn,
+            # the RT rows are freed once inserted: not kept through the roll-up and progress
+            groups = warehouse.store_rt(con, rt=tables.take_rt(), withdrawn=withdrawn,
                                         force_groups=force_groups, present=present)
             roll_up(quote(con), quote(groups), quote(ref))
             republish = track_progress(quote(con), quote(groups), quote(force_groups))

@@ -85,6 +85,14 @@ class RunTables:
     run: dict[str, object]
     vanished: pd.DataFrame
 
+    def take_rt(self) -> pd.DataFrame:
+        """The RT rows, handed over once (an empty frame stays behind), so that the store step
+        frees them as soon as they are in the warehouse instead of at the end of the run."""
+        rt = self.rt
+        # new empty columns: a 0-row slice would still hold the rows' arrays
+        self.rt = pd.DataFrame({c: pd.Series(dtype=t) for c, t in rt.dtypes.items()})
+        return rt
+
 
 def accepted_rt_rows(rows: pd.DataFrame, workbooks: pd.DataFrame,
                      statuses: pd.DataFrame) -> pd.DataFrame:

@@ -201,12 +201,11 @@ def _insert(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame,
             cols: list[str]) -> None:
     if frame.empty:
         return
-    # the frame itself, not frame[cols]: a copy would stay referenced by the connection
-    # until it closes (a national run's RT rows twice in memory during the transaction)
-    con.register("_incoming", frame)
+    # ``frame`` is read by DuckDB's replacement scan of this local, not registered: a
+    # registered frame stays referenced by the connection until the transaction ends (a
+    # national run's RT rows alive through the roll-up and the progress tables)
     con.execute(f"INSERT INTO {name} ({', '.join(cols)}) SELECT {', '.join(cols)} "
-                "FROM _incoming")
-    con.unregister("_incoming")
+                "FROM frame")
 
 
 def _delete_keys(con: duckdb.DuckDBPyConnection, table: str, keys: pd.DataFrame) -> None:
