@@ -261,15 +261,17 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
     statuses, found = decide_submissions(quote(checked), quote(found), quote(published))
 
     letters = batch.letters
+    accepted = run_tables.accepted_rt_rows(batch.rows, checked, statuses)
+    del batch  # the read frames: freed before scoring (a national run's peak of memory)
     tables = run_tables.assemble(
-        batch.rows, checked, statuses, found, plan, withdraw,
+        accepted, checked, statuses, found, plan, withdraw,
         all_scope=scope.is_all, scope=lingkup, input_dir=str(settings.input),
         run_id=run_id, started=started,
         versions={"versi_aturan": criteria.RULES_VERSION, "edisi_referensi": ref.edition,
                   "versi_kumuh": version("kumuh")},
         rt_findings=lambda rt: compare_years(settings, quote(rt), quote(checked),
                                              quote(letters)))
-    del batch  # the RT rows live on in ``tables.rt``: free the read frames before storing
+    del accepted  # the RT rows live on in ``tables.rt``
     run, vanished = tables.run, tables.vanished
     PROGRESS.stage("menyimpan ke warehouse")
     groups = store(settings, quote(ref), quote(tables),

@@ -8,6 +8,7 @@ run in a process pool (or on Dask) started by :func:`read_all` when there is eno
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -147,7 +148,8 @@ def store(settings: Settings, ref: reference.Reference, tables: run_tables.RunTa
     con = open_warehouse(settings)
     try:
         with warehouse.transaction(con):
-            groups = warehouse.store_rt(con, rt=tables.rt, withdrawn=withdrawn,
+            # the RT rows are freed once inserted: not kept through the roll-up and progress
+            groups = warehouse.store_rt(con, rt=tables.take_rt(), withdrawn=withdrawn,
                                         force_groups=force_groups, present=present)
             roll_up(quote(con), quote(groups), quote(ref))
             republish = track_progress(quote(con), quote(groups), quote(force_groups))
@@ -299,4 +301,10 @@ def read_all(settings: Settings, files: list[inventory.InputFile], first: int) -
         if _POOL is not None:
             _POOL.shutdown()  # before stacking the parts: the readers' memory is given back
             _POOL = None
-    return batches.concat(parts)
+    batch = batches.concat(parts)
+    # Each Prefect future and its concurrent future refer to each other (a done callback), and
+    # their final state holds the chunk's Batch: without a collection now, a national run's
+    # parts (~200 MiB) would stay alive through validation and scoring.
+    del futures, parts
+    gc.collect()
+    return batch

@@ -20,16 +20,22 @@ HIERARCHY = ["kode_provinsi", "kode_kabupaten", "kode_kecamatan", "kode_keluraha
 _FROM_ROWS = frozenset({"wb", *contract.columns("indikator_rt"), *criteria.numeric_columns()})
 
 
-def rt_indicators(rows: pd.DataFrame, workbooks: pd.DataFrame, accepted: set[int],
-                  run_id: str) -> pd.DataFrame:
-    """``indikator_rt`` rows (contract columns and order) for the RT rows of the ``accepted``
-    workbooks; ``workbooks`` is the reference-joined workbook frame (``*_resmi`` columns)."""
+def accepted_rows(rows: pd.DataFrame, workbooks: pd.DataFrame,
+                  accepted: set[int]) -> pd.DataFrame:
+    """The RT rows of the ``accepted`` workbooks with their kelurahan's official identity, for
+    :func:`rt_indicators`; ``workbooks`` is the reference-joined workbook frame (``*_resmi``
+    columns). A frame of its own: the caller can free the batch's rows before scoring."""
     ident = workbooks.loc[workbooks["wb"].isin(accepted),
                           ["wb", "tahun", "kode_kelurahan",
                            *[f"{c}_resmi" for c in HIERARCHY if c != "kode_kelurahan"]]]
     ident = ident.rename(columns=lambda c: c.removesuffix("_resmi"))
     needed = [c for c in rows.columns if c in _FROM_ROWS]
-    picked = rows.loc[rows["wb"].isin(accepted), needed].merge(ident, on="wb", how="inner")
+    return rows.loc[rows["wb"].isin(accepted), needed].merge(ident, on="wb", how="inner")
+
+
+def rt_indicators(picked: pd.DataFrame, run_id: str) -> pd.DataFrame:
+    """``indikator_rt`` rows (contract columns and order) of the accepted RT rows ``picked``
+    (:func:`accepted_rows`), scored and stamped with the run."""
     scored = scoring.score(picked)
     scored["run_id"] = run_id
     return conform(scored, "indikator_rt")
@@ -48,5 +54,8 @@ def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
         elif col.type == "string":
             values = values.astype("string")
         out[col.name] = values
-    return pd.DataFrame(out, index=frame.index).reset_index(drop=True)
+    # copy=False: the converted columns are new arrays already, the others are shared with
+    # ``frame`` (copy-on-write); stacking them into 2-D blocks would copy a national run's
+    # RT rows once more at the run's peak
+    return pd.DataFrame(out, index=frame.index, copy=False).reset_index(drop=True)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from transforms.assess import findings, submissions
-from transforms.indicators.rt_rows import conform, rt_indicators
+from transforms.indicators.rt_rows import accepted_rows, conform, rt_indicators
 from transforms.intake.inventory import MANIFEST_COLUMNS, InputFile, Plan
 
 #: Findings that come from the decision between workbooks, not from validating one.
@@ -85,20 +85,37 @@ class RunTables:
     run: dict[str, object]
     vanished: pd.DataFrame
 
+    def take_rt(self) -> pd.DataFrame:
+        """The RT rows, handed over once (an empty frame stays behind), so that the store step
+        frees them as soon as they are in the warehouse instead of at the end of the run."""
+        rt = self.rt
+        # new empty columns: a 0-row slice would still hold the rows' arrays
+        self.rt = pd.DataFrame({c: pd.Series(dtype=t) for c, t in rt.dtypes.items()})
+        return rt
+
+
+def accepted_rt_rows(rows: pd.DataFrame, workbooks: pd.DataFrame,
+                     statuses: pd.DataFrame) -> pd.DataFrame:
+    """The RT rows (``rows``: the batch's) of the workbooks accepted (``statuses``), with their
+    official identity (``workbooks``: the reference-joined workbook frame), for
+    :func:`assemble`."""
+    accepted = set(statuses.loc[statuses["status"] == submissions.DITERIMA, "wb"])
+    return accepted_rows(rows, workbooks, accepted)
+
 
 def assemble(rows: pd.DataFrame, workbooks: pd.DataFrame, statuses: pd.DataFrame,
              found: pd.DataFrame, plan: Plan, withdrawn: list[tuple[str, int]], *,
              all_scope: bool, scope: str, input_dir: str, run_id: str, started: dt.datetime,
              versions: dict[str, str],
              rt_findings: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> RunTables:
-    """The run's tables from what was read (``rows``: the batch's RT rows; ``workbooks``: the
-    reference-joined workbook frame), decided (``statuses``) and found. Vanished files get a
+    """The run's tables from what was read (``rows``: the accepted RT rows of
+    :func:`accepted_rt_rows`; ``workbooks``: the reference-joined workbook frame), decided
+    (``statuses``) and found. Vanished files get a
     notice only on an unscoped run, and not when their kelurahan-year is ``withdrawn`` by
     this run (deleted and withdrawn: settled, not missing). ``rt_findings``: warnings about the
     accepted ``indikator_rt`` rows themselves (spec §5 ``berubah_drastis``), counted with the
     workbooks' other findings."""
-    accepted = set(statuses.loc[statuses["status"] == submissions.DITERIMA, "wb"])
-    rt = rt_indicators(rows, workbooks, accepted, run_id)
+    rt = rt_indicators(rows, run_id)
     if rt_findings is not None:
         found = pd.concat([found, rt_findings(rt)], ignore_index=True)
         statuses = submissions.with_counts(statuses, found)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from transforms.indicators import progress, rollup
 from transforms.intake import inventory
@@ -197,16 +198,15 @@ def published_sha(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                    "FROM indikator_rt").df()
 
 
-def _insert(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame,
+def _insert(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame | pa.Table,
             cols: list[str]) -> None:
-    if frame.empty:
+    if len(frame) == 0:
         return
-    # the frame itself, not frame[cols]: a copy would stay referenced by the connection
-    # until it closes (a national run's RT rows twice in memory during the transaction)
-    con.register("_incoming", frame)
+    # ``frame`` is read by DuckDB's replacement scan of this local, not registered: a
+    # registered frame stays referenced by the connection until the transaction ends (a
+    # national run's RT rows alive through the roll-up and the progress tables)
     con.execute(f"INSERT INTO {name} ({', '.join(cols)}) SELECT {', '.join(cols)} "
-                "FROM _incoming")
-    con.unregister("_incoming")
+                "FROM frame")
 
 
 def _delete_keys(con: duckdb.DuckDBPyConnection, table: str, keys: pd.DataFrame) -> None:
@@ -324,7 +324,11 @@ def _apply_rt(con: duckdb.DuckDBPyConnection, rt: pd.DataFrame,
         wanted = wanted.notna().to_numpy()
         rows = rt if wanted.all() else rt[wanted]  # a first load keeps every row: no copy
         _delete_keys(con, "indikator_rt", new_keys)
-        _insert(con, "indikator_rt", rows, contract.columns("indikator_rt"))
+        # as Arrow (the contract dtypes convert as they are, NaN to NULL like DuckDB's pandas
+        # scan): DuckDB's scan of the pandas frame needed ~180 MiB more at a national run's
+        # insert, the run's peak of memory, and more CPU
+        _insert(con, "indikator_rt", pa.Table.from_pandas(rows, preserve_index=False),
+                contract.columns("indikator_rt"))
         touched.append(rows[["tahun", "kode_kabupaten"]])
     if not withdrawn.empty:
         con.register("_w", withdrawn[["kode_kelurahan", "tahun"]])
