@@ -15,7 +15,8 @@ other partition stays as published.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 import duckdb
 import pandas as pd
@@ -170,9 +171,14 @@ final as (
 select * from final"""
 
 
+def _perubahan_rt_ordered_sql(rt: str) -> str:
+    """:func:`_perubahan_rt_sql` in the table's row order."""
+    return f"{_perubahan_rt_sql(rt)}\norder by tahun, kode_kelurahan, rw, rt"
+
+
 def perubahan_rt(con: duckdb.DuckDBPyConnection, rt: str = RT_SCOPE) -> pd.DataFrame:
     """``perubahan_rt`` for every RT-year in ``rt`` that has an earlier year of that RT."""
-    return con.sql(f"{_perubahan_rt_sql(rt)}\norder by tahun, kode_kelurahan, rw, rt").df()
+    return con.sql(_perubahan_rt_ordered_sql(rt)).df()
 
 
 # --- kemajuan_kabupaten ---------------------------------------------------------------------
@@ -275,43 +281,45 @@ def kemajuan_kabupaten(con: duckdb.DuckDBPyConnection, rt: str = RT_SCOPE) -> pd
 MODELS = {KAWASAN: kawasan, PERUBAHAN_RT: perubahan_rt, KEMAJUAN: kemajuan_kabupaten}
 
 
-def compute(con: duckdb.DuckDBPyConnection, kabupaten: Iterable[str],
-            source: str = "indikator_rt") -> dict[str, pd.DataFrame]:
-    """The three tables, every year, for the kabupaten/kota codes given, from ``source`` (the
-    warehouse's ``indikator_rt``, or any table or view of its rows)."""
+@contextmanager
+def _rt_scope(con: duckdb.DuckDBPyConnection, kabupaten: Iterable[str],
+              source: str) -> Iterator[None]:
+    """For the block, the view :data:`RT_SCOPE`: the rows of ``source`` of the kabupaten/kota
+    codes given."""
     codes = pd.DataFrame({"kode_kabupaten": sorted(set(kabupaten))}, dtype="object")
     con.register("_kabupaten_kemajuan", codes)
     con.execute(f"create or replace temp view {RT_SCOPE} as select * from {source} "
                 "where kode_kabupaten in (select kode_kabupaten from _kabupaten_kemajuan)")
     try:
-        return {name: model(con, RT_SCOPE) for name, model in MODELS.items()}
+        yield
     finally:
         con.execute(f"drop view {RT_SCOPE}")
         con.unregister("_kabupaten_kemajuan")
+
+
+def compute(con: duckdb.DuckDBPyConnection, kabupaten: Iterable[str],
+            source: str = "indikator_rt") -> dict[str, pd.DataFrame]:
+    """The three tables, every year, for the kabupaten/kota codes given, from ``source`` (the
+    warehouse's ``indikator_rt``, or any table or view of its rows)."""
+    with _rt_scope(con, kabupaten, source):
+        return {name: model(con, RT_SCOPE) for name, model in MODELS.items()}
 
 
 def _fresh_tables(con: duckdb.DuckDBPyConnection, kabupaten: Iterable[str],
                   source: str) -> dict[str, str]:
     """Recompute the three tables for the kabupaten codes given into temp tables, kept in
     DuckDB (no round trip through pandas but the kawasan score's); their names by table."""
-    codes = pd.DataFrame({"kode_kabupaten": sorted(set(kabupaten))}, dtype="object")
-    con.register("_kabupaten_kemajuan", codes)
-    con.execute(f"create or replace temp view {RT_SCOPE} as select * from {source} "
-                "where kode_kabupaten in (select kode_kabupaten from _kabupaten_kemajuan)")
     names = {table: f"_baru_{table}" for table in TABLES}
-    try:
+    with _rt_scope(con, kabupaten, source):
         con.register("_kawasan_baru", kawasan(con, RT_SCOPE))
         con.execute(f"create or replace temp table {names[KAWASAN]} as "
                     "select * from _kawasan_baru")
         con.unregister("_kawasan_baru")
         con.execute(f"create or replace temp table {names[PERUBAHAN_RT]} as "
-                    f"{_perubahan_rt_sql(RT_SCOPE)}\norder by tahun, kode_kelurahan, rw, rt")
+                    f"{_perubahan_rt_ordered_sql(RT_SCOPE)}")
         con.execute(f"create or replace temp table {names[KEMAJUAN]} as "
                     f"{_kemajuan_sql(RT_SCOPE)}")
-        return names
-    finally:
-        con.execute(f"drop view {RT_SCOPE}")
-        con.unregister("_kabupaten_kemajuan")
+    return names
 
 
 def _candidates(con: duckdb.DuckDBPyConnection, table: str, touched: pd.DataFrame,

@@ -35,9 +35,9 @@ def _code_digest() -> bytes:
 class SectionCache:
     """Sections by kabupaten code in ``folder``; see the module docstring."""
 
-    def __init__(self, folder: Path, salt: str = "") -> None:
+    def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.salt = _code_digest() + salt.encode()
+        self.salt = _code_digest()
         self.drawn = 0  # sections drawn (not reused) by this cache, for tests and logs
 
     def digests(self, tables: Mapping[str, pd.DataFrame], by: str) -> dict[str, str]:
