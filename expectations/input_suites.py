@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-import great_expectations as gx
-
+from expectations.gx_import import gx
 from transforms.spec import criteria, reference
 
 INTEGER_SUFFIX = "__pecahan"  # derived column: fractional part of a count

@@ -16,8 +16,6 @@ names its table, column and value, so the evidence is as specific as a check of 
 
 from __future__ import annotations
 
-import logging
-import os
 from collections import defaultdict
 from functools import cache
 
@@ -25,13 +23,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from expectations.gx_import import gx
 from expectations.validate_input import Suite, ephemeral_context
 from transforms.spec import contract
-
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-logging.getLogger("great_expectations").setLevel(logging.WARNING)
-
-import great_expectations as gx  # noqa: E402
 
 #: Profile-frame columns of the column-list check: the table's column at each position and
 #: the contract's.

@@ -8,26 +8,19 @@ workbook (``wb``), Excel row and column, and :mod:`transforms.assess.findings` w
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import os
 from collections.abc import Callable, Iterator
 from functools import cache
 
 import pandas as pd
 
 from expectations import input_suites
+from expectations.gx_import import ProgressBarsConfig, gx
 from transforms.assess import findings
 from transforms.indicators import scoring
 from transforms.read.batch import Batch
 from transforms.read.cells import sheet_and_row
 from transforms.spec import criteria
 from transforms.spec.names_to_code import NameMatch
-
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-logging.getLogger("great_expectations").setLevel(logging.WARNING)
-
-import great_expectations as gx  # noqa: E402  (after the analytics switch)
-from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 
 #: Problems recorded by the reader → the rule that reports them.
 PROBLEM_RULE = {"kosong": "nilai_kosong", "bukan_angka": "bukan_angka",
