@@ -290,7 +290,11 @@ def read_all(settings: Settings, files: list[inventory.InputFile], first: int) -
         _POOL = ProcessPoolExecutor(settings.workers, mp_context=get_context("spawn"),
                                     initializer=ignore_interrupts)
     try:
-        futures = [read_chunk.submit(settings.input, chunk, first + i * size)
+        # quoted on the local runner: Prefect would otherwise walk every file record of each
+        # chunk looking for futures (~10 ms a chunk of 250); the Dask runner hands a quoted
+        # list on with its records turned into plain tuples, so there it goes as it is
+        wrap = quote if settings.runner == "local" else list
+        futures = [read_chunk.submit(settings.input, wrap(chunk), first + i * size)
                    for i, chunk in enumerate(chunks)]
         parts, done = [], 0
         for f in futures:
