@@ -78,3 +78,25 @@ def test_the_same_workbook_again_changes_no_group_a_new_one_replaces_it(tmp_path
     assert warehouse.published_sha(con)["sha256"].tolist() == ["b" * 64]
     assert warehouse.row_count(con, "indikator_rt") == 3
     con.close()
+
+
+def test_the_same_rt_rows_roll_up_to_the_same_bits_whatever_order_they_are_stored_in(
+        tmp_path: Path, villages) -> None:
+    # 0.1 + 0.2 + 0.3 is 0.6000000000000001 in doubles, 0.3 + 0.2 + 0.1 is 0.6: a sum in
+    # storage order would publish either, depending on the warehouse's history
+    rt = ex.rt_table(villages).assign(luas_ha=[0.1, 0.2, 0.3])
+    rolled = []
+    for name, rows in (("forward", rt), ("reversed", rt.iloc[::-1].reset_index(drop=True))):
+        con = warehouse.connect(tmp_path / f"{name}.duckdb")
+        with warehouse.transaction(con):
+            _apply(con, villages, rows, "r1")
+        stored = con.sql("SELECT luas_ha FROM indikator_rt").fetchall()
+        rolled.append((stored, {t: con.sql(f"SELECT * FROM {t}").df()
+                                for t in ("indikator_kelurahan", "indikator_kecamatan",
+                                          "indikator_kabupaten")}))
+        con.close()
+    (forward_rows, forward), (reversed_rows, backward) = rolled
+    assert forward_rows != reversed_rows  # the two warehouses do hold them in other orders
+    for table, frame in forward.items():
+        pd.testing.assert_frame_equal(frame, backward[table], check_exact=True, obj=table)
+    assert forward["indikator_kelurahan"]["luas_ha"].tolist() == [0.6000000000000001]

@@ -8,6 +8,9 @@ get percents, RT counts and hectares by tingkat, and completeness against the re
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import duckdb
 import pandas as pd
 
@@ -19,6 +22,34 @@ _LEVELS = {
     "kecamatan": ["kode_provinsi", "kode_kabupaten", "kode_kecamatan"],
     "kabupaten": ["kode_provinsi", "kode_kabupaten"],
 }
+
+
+#: Sort keys of RT rows: a roll-up sums its doubles in this order (see :func:`ordered_rt`).
+RT_ORDER = "tahun, kode_kelurahan, rw, rt"
+
+
+def ordered_rt(con: duckdb.DuckDBPyConnection, source: str, name: str) -> None:
+    """Temp table ``name``: the columns a roll-up reads of ``source``, in :data:`RT_ORDER`.
+
+    Summed on one thread from this table, the roll-ups of the same RT rows have the same bits in
+    every run, whatever order the warehouse holds them in (runs store and replace kelurahan one
+    by one) — a parallel sum over the warehouse adds doubles in an order that varies. Costs a
+    sort (~0.3 s for a national run); ``sum(x ORDER BY …)`` per column costs six times more."""
+    keys = dict.fromkeys([*_LEVELS["kelurahan"], "tahun", "rw", "rt", "tingkat_kekumuhan",
+                          *criteria.numeric_columns()])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {', '.join(keys)} "
+                f"FROM {source} ORDER BY {RT_ORDER}")
+
+
+@contextmanager
+def one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """DuckDB on one thread inside the block (the setting it had before, after)."""
+    before = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    con.execute("SET threads = 1")
+    try:
+        yield
+    finally:
+        con.execute(f"SET threads = {int(before)}")
 
 
 def sums_sql(order: str = "") -> str:

@@ -227,15 +227,17 @@ def refresh_rollups(con: duckdb.DuckDBPyConnection, groups: pd.DataFrame,
         return
     rollup.register_reference(con, villages)
     con.register("_groups", groups)
-    con.execute("CREATE OR REPLACE TEMP VIEW rt_scope AS SELECT r.* FROM indikator_rt r "
-                "JOIN _groups g USING (tahun, kode_kabupaten)")
-    for level, frame in (("kelurahan", rollup.kelurahan(con, "rt_scope")),
-                         ("kecamatan", rollup.region(con, "kecamatan", "rt_scope")),
-                         ("kabupaten", rollup.region(con, "kabupaten", "rt_scope"))):
+    rollup.ordered_rt(con, "indikator_rt r JOIN _groups g USING (tahun, kode_kabupaten)",
+                      "rt_scope")
+    with rollup.one_thread(con):  # the same rows give the same bits (rollup.ordered_rt)
+        frames = {"kelurahan": rollup.kelurahan(con, "rt_scope"),
+                  "kecamatan": rollup.region(con, "kecamatan", "rt_scope"),
+                  "kabupaten": rollup.region(con, "kabupaten", "rt_scope")}
+    for level, frame in frames.items():
         table = f"indikator_{level}"
         _delete_keys(con, table, groups)
         _insert(con, table, frame, contract.columns(table))
-    con.execute("DROP VIEW rt_scope")
+    con.execute("DROP TABLE rt_scope")
     con.unregister("_groups")
 
 
