@@ -181,7 +181,9 @@ def _bands_section() -> str:
         "**Agregasi.** Kelurahan, kecamatan dan kabupaten/kota menjumlahkan penyebut dan volume "
         "lalu menghitung ulang persen (rasio jumlah); persen, nilai dan total tidak pernah "
         "dirata-rata. Kelurahan dinilai sebagai satu kawasan; kecamatan dan kabupaten/kota tidak "
-        "diberi nilai/tingkat. `luas_kumuh_ha` = Σ `luas_ha` RT yang tingkatnya bukan Tidak Kumuh.",
+        "diberi nilai/tingkat. `luas_kumuh_ha` = Σ `luas_ha` RT yang tingkatnya bukan Tidak Kumuh. "
+        "Penjumlahan selalu dalam urutan tetap (tahun, kelurahan, RW, RT), sehingga baris RT "
+        "yang sama selalu menghasilkan angka yang sama persis sampai digit terakhir.",
         "",
     ])
 
