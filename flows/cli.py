@@ -152,11 +152,26 @@ def _consolidate(settings: config.Settings, api: prefect_server.Api, **params) -
         nightly.load_checks(settings.check_outputs)  # also while the server starts
     api.ready()
     run = nightly.with_runner(settings.runner, settings.dask_address, settings.workers)
-    return run(input_dir=str(settings.input), out=_where(settings.out),
-               warehouse_path=str(settings.warehouse), workers=settings.workers,
-               settle_seconds=settings.settle_seconds, take_lock=False,
-               lock_timeout=settings.lock_timeout, runner=settings.runner,
-               check_outputs=settings.check_outputs, timezone=settings.timezone, **params)
+    with without_heartbeat():
+        return run(input_dir=str(settings.input), out=_where(settings.out),
+                   warehouse_path=str(settings.warehouse), workers=settings.workers,
+                   settle_seconds=settings.settle_seconds, take_lock=False,
+                   lock_timeout=settings.lock_timeout, runner=settings.runner,
+                   check_outputs=settings.check_outputs, timezone=settings.timezone, **params)
+
+
+@contextmanager
+def without_heartbeat() -> Iterator[None]:
+    """Prefect settings for a flow run that ends with this command's process: no heartbeat.
+
+    Prefect's heartbeat thread (an event every 180 s, for automations that mark silent runs
+    crashed) sleeps in 1-second steps and is joined when the flow ends, which held the end of
+    every ``kumuh run`` back by up to a second. A command's end is seen by whoever started it
+    (exit code, log); the runs of ``kumuh serve`` keep their heartbeats."""
+    from prefect.settings import temporary_settings
+
+    with temporary_settings(updates={"flows.heartbeat_frequency": None}):
+        yield
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -70,6 +70,25 @@ def test_a_running_local_server_is_used(prefect_api: dict, tmp_path: Path) -> No
     assert done.returncode == 0, done.stderr[-3000:]
     runs = _runs_of(api, inbox)
     assert [r["state_type"] for r in runs] == ["COMPLETED"]
+    # no heartbeat thread held the end of the run back (flows.cli.without_heartbeat)
+    events = _events_of(api, runs[0]["id"], until="prefect.flow-run.Running")
+    assert "prefect.flow-run.Running" in events
+    assert "prefect.flow-run.heartbeat" not in events
+
+
+def _events_of(api_url: str, flow_run_id: str, until: str) -> set[str]:
+    """Names of the events the server recorded about one flow run, once ``until`` is among
+    them (events reach the server a moment after the run; at most 30 s)."""
+    body = json.dumps({"filter": {"resource": {"id": [f"prefect.flow-run.{flow_run_id}"]}},
+                       "limit": 50}).encode()
+    deadline, names = time.monotonic() + 30, set()
+    while until not in names and time.monotonic() < deadline:
+        request = urllib.request.Request(f"{api_url}/events/filter", data=body, method="POST",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            names = {e["event"] for e in json.load(answer)["events"]}
+        time.sleep(0.2)
+    return names
 
 
 def test_the_api_of_the_prefect_profile_is_used(prefect_api: dict, tmp_path: Path) -> None:
