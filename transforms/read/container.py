@@ -1,16 +1,17 @@
 """Container safety before calamine sees a file: sniffing, size caps, zip-bomb checks.
 
 A file is sniffed (empty, zip, OLE2, or text/HTML/CSV/PDF that is no workbook) and checked
-against caps: file size, the real inflated size of every zip member (not the declared one: a zip
-bomb stops here), and the grid size of each sheet measured from its XML before the sheet is built
-(``MAX_*``). Each refusal is a :class:`ReadFailure` carrying a rule code of
-``spec/tables/rules.csv`` (``berkas_kosong``, ``bukan_workbook``, ``berkas_rusak``,
-``berkas_terenkripsi``, ``berkas_terlalu_besar``).
+against caps: file size, the inflated size of the zip members (never the declared one: a zip bomb
+stops here; bounded from the compressed sizes, else measured by inflating), and the grid size of
+each sheet measured from its XML before the sheet is built (``MAX_*``). Each refusal is a
+:class:`ReadFailure` carrying a rule code of ``spec/tables/rules.csv`` (``berkas_kosong``,
+``bukan_workbook``, ``berkas_rusak``, ``berkas_terenkripsi``, ``berkas_terlalu_besar``).
 """
 
 from __future__ import annotations
 
 import io
+import math
 import re
 import struct
 import xml.etree.ElementTree as ET
@@ -169,6 +170,26 @@ def _inflated_size(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, budg
     return size + len(tail)
 
 
+#: Most bytes one byte of deflate data inflates to: a match of 258 bytes takes at least two
+#: bits (a length code and a distance code of one bit each), so 8 bits give 1032 bytes.
+_DEFLATE_MAX_RATIO = 1032
+
+
+def _inflated_bound(infos: list[zipfile.ZipInfo]) -> float:
+    """Most bytes the members can inflate to, from their compressed sizes alone (the sizes
+    zipfile and calamine read them with; the declared uncompressed sizes may lie); infinite
+    when a member uses another method than stored or deflate."""
+    bound = 0.0
+    for info in infos:
+        if info.compress_type == zipfile.ZIP_STORED:
+            bound += info.compress_size
+        elif info.compress_type == zipfile.ZIP_DEFLATED:
+            bound += _DEFLATE_MAX_RATIO * info.compress_size
+        else:
+            return math.inf
+    return bound
+
+
 def _kept_part(name: str) -> bool:
     """Zip members kept inflated after the container check: the xlsx parts the reader parses
     itself (workbook, its relationships and the worksheets)."""
@@ -187,8 +208,10 @@ def _zip_entries(data: bytes) -> int | None:
 
 def check_zip(data: bytes) -> tuple[str, dict[str, bytes]]:
     """Open a zip container and check it before calamine: (``xlsx``, ``ods`` or ``xlsb``, the
-    inflated parts of :func:`_kept_part`). Raises berkas_rusak, berkas_terenkripsi,
-    bukan_workbook or berkas_terlalu_besar."""
+    inflated parts of :func:`_kept_part`). Every member is inflated to measure its real size,
+    unless their compressed sizes alone keep the total under the cap (:func:`_inflated_bound`):
+    then only the kept parts are. Raises berkas_rusak, berkas_terenkripsi, bukan_workbook or
+    berkas_terlalu_besar."""
     parts: dict[str, bytes] = {}
     entries = _zip_entries(data)
     if entries is not None and entries > MAX_ZIP_MEMBERS:
@@ -200,9 +223,13 @@ def check_zip(data: bytes) -> tuple[str, dict[str, bytes]]:
             kind = _zip_kind({i.filename for i in infos})
             if any(i.flag_bits & 0x1 for i in infos):
                 raise ReadFailure("isi zip dilindungi kata sandi", "berkas_terenkripsi")
+            # no member can pass the cap: only the parts the reader parses need inflating
+            bounded = _inflated_bound(infos) <= MAX_UNCOMPRESSED_BYTES
             total = 0
             for info in infos:
                 keep: list[bytes] | None = [] if _kept_part(info.filename) else None
+                if bounded and keep is None:
+                    continue
                 total += _inflated_size(zf, data, info, MAX_UNCOMPRESSED_BYTES - total, keep)
                 if total > MAX_UNCOMPRESSED_BYTES:
                     raise too_big(f"isinya mengembang menjadi lebih dari "
