@@ -278,17 +278,6 @@ def _at(a: np.ndarray, n: int, text: bytes) -> np.ndarray:
     return mask
 
 
-def _every_cell_has_ref(a: np.ndarray, n: int) -> bool:
-    """True when every cell tag is a plain ``<c r="…`` (no ``<c>``, no prefixed ``x:c``)."""
-    cell = _at(a, n, b"<c")
-    after = a[2:n + 2]
-    if (cell & (after == ord(">"))).any():
-        return False
-    if (_at(a, n, b":c") & ((after == ord(" ")) | (after == ord(">")))).any():
-        return False
-    return not (cell & (after == ord(" ")) & ~_at(a[3:], n, b'r="')).any()
-
-
 def _parse_run(a: np.ndarray, pos: np.ndarray, lo: int, hi: int, base: int,
                width: int) -> tuple[np.ndarray, np.ndarray]:
     """Value of the run of bytes in [lo, hi] at each position (letters base 26 from 1, digits
@@ -299,16 +288,25 @@ def _parse_run(a: np.ndarray, pos: np.ndarray, lo: int, hi: int, base: int,
     for _ in range(width):
         ch = a[pos]
         live &= (ch >= lo) & (ch <= hi)
-        if not live.any():
+        if not np.count_nonzero(live):
             break  # every run has ended
         value = np.where(live, value * base + (ch.astype(np.int64) - zero), value)
         pos = pos + live
     return value, pos
 
 
-def _xlsx_ref_bounds(a: np.ndarray, n: int) -> tuple[int, int]:
-    """(largest row, largest column), 1-based, over every ``r`` attribute of a sheet's XML."""
-    starts = np.flatnonzero(_at(a, n, b' r="')) + 4
+def _xlsx_ref_bounds(a: np.ndarray, n: int) -> tuple[int, int] | None:
+    """(largest row, largest column), 1-based, over every `` r="`` attribute of a sheet's XML;
+    None when a cell tag is not a plain ``<c r="…`` (``<c>``, ``<c`` without ``r`` first, a
+    prefixed ``x:c``)."""
+    quote_r = _at(a, n + 3, b'r="')  # offsets where ``r="`` starts
+    after_c = a[2:n + 2]  # the byte after a ``<c`` or ``:c`` at each offset
+    closed, spaced = after_c == ord(">"), after_c == ord(" ")
+    no_ref = (_at(a, n, b"<c") & (closed | (spaced & ~quote_r[3:n + 3]))) | (
+        _at(a, n, b":c") & (closed | spaced))
+    if no_ref.any():
+        return None
+    starts = np.flatnonzero((a[:n] == ord(" ")) & quote_r[1:n + 1]) + 4
     cols, pos = _parse_run(a, starts, 65, 90, 26, 3)
     rows, _ = _parse_run(a, pos, 48, 57, 10, 7)
     return int(rows.max(initial=0)), int(cols.max(initial=0))
@@ -316,7 +314,7 @@ def _xlsx_ref_bounds(a: np.ndarray, n: int) -> tuple[int, int]:
 
 def _small_ref_bounds(xml: bytes) -> tuple[int, int] | None:
     """:func:`_xlsx_ref_bounds` of a small XML with bytes methods (None: a cell without a
-    plain ``r``, as :func:`_every_cell_has_ref`)."""
+    plain ``r``)."""
     if b"<c>" in xml or b":c " in xml or b":c>" in xml or (
             xml.count(b"<c ") != xml.count(b'<c r="')):
         return None
@@ -333,7 +331,7 @@ def xlsx_grid_cells(xml: bytes) -> int:
         bounds = _small_ref_bounds(xml)
     else:
         a = np.frombuffer(xml + _PAD, dtype=np.uint8)
-        bounds = _xlsx_ref_bounds(a, len(xml)) if _every_cell_has_ref(a, len(xml)) else None
+        bounds = _xlsx_ref_bounds(a, len(xml))
     if bounds is not None and bounds[0] * bounds[1] <= MAX_SHEET_CELLS:
         return bounds[0] * bounds[1]
     return _xlsx_grid_cells_sequential(xml)
