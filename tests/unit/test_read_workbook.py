@@ -808,6 +808,27 @@ def test_caps_reject_before_reading(
     assert len(result.sha256) == 64 and result.size == path.stat().st_size
 
 
+@pytest.mark.parametrize("declared", [None, 10])
+def test_bomb_in_a_part_the_reader_never_parses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, declared: int | None
+) -> None:
+    """A member no reader step parses is still measured once its compressed size could
+    inflate past the cap, whatever size its header declares."""
+    path = tmp_path / "wb.xlsx"
+    build(path)
+    monkeypatch.setattr(container, "MAX_UNCOMPRESSED_BYTES", path.stat().st_size * 40)
+    assert read(path).terbaca  # the whole workbook is under the cap
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("docProps/bomb.xml", b"\0" * (path.stat().st_size * 60))
+    if declared is not None:  # the central directory claims a tiny uncompressed size
+        data = path.read_bytes()
+        at = data.rfind(b"PK\x01\x02") + 24  # the last entry's uncompressed size
+        path.write_bytes(data[:at] + declared.to_bytes(4, "little") + data[at + 4:])
+    result = read(path)
+    assert not result.terbaca and result.read_error_code == "berkas_terlalu_besar"
+    assert result.read_error is not None and "mengembang" in result.read_error
+
+
 @pytest.mark.parametrize(
     ("xml", "cells"),
     [

@@ -1,16 +1,17 @@
 """Container safety before calamine sees a file: sniffing, size caps, zip-bomb checks.
 
 A file is sniffed (empty, zip, OLE2, or text/HTML/CSV/PDF that is no workbook) and checked
-against caps: file size, the real inflated size of every zip member (not the declared one: a zip
-bomb stops here), and the grid size of each sheet measured from its XML before the sheet is built
-(``MAX_*``). Each refusal is a :class:`ReadFailure` carrying a rule code of
-``spec/tables/rules.csv`` (``berkas_kosong``, ``bukan_workbook``, ``berkas_rusak``,
-``berkas_terenkripsi``, ``berkas_terlalu_besar``).
+against caps: file size, the inflated size of the zip members (never the declared one: a zip bomb
+stops here; bounded from the compressed sizes, else measured by inflating), and the grid size of
+each sheet measured from its XML before the sheet is built (``MAX_*``). Each refusal is a
+:class:`ReadFailure` carrying a rule code of ``spec/tables/rules.csv`` (``berkas_kosong``,
+``bukan_workbook``, ``berkas_rusak``, ``berkas_terenkripsi``, ``berkas_terlalu_besar``).
 """
 
 from __future__ import annotations
 
 import io
+import math
 import re
 import struct
 import xml.etree.ElementTree as ET
@@ -169,6 +170,26 @@ def _inflated_size(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, budg
     return size + len(tail)
 
 
+#: Most bytes one byte of deflate data inflates to: a match of 258 bytes takes at least two
+#: bits (a length code and a distance code of one bit each), so 8 bits give 1032 bytes.
+_DEFLATE_MAX_RATIO = 1032
+
+
+def _inflated_bound(infos: list[zipfile.ZipInfo]) -> float:
+    """Most bytes the members can inflate to, from their compressed sizes alone (the sizes
+    zipfile and calamine read them with; the declared uncompressed sizes may lie); infinite
+    when a member uses another method than stored or deflate."""
+    bound = 0.0
+    for info in infos:
+        if info.compress_type == zipfile.ZIP_STORED:
+            bound += info.compress_size
+        elif info.compress_type == zipfile.ZIP_DEFLATED:
+            bound += _DEFLATE_MAX_RATIO * info.compress_size
+        else:
+            return math.inf
+    return bound
+
+
 def _kept_part(name: str) -> bool:
     """Zip members kept inflated after the container check: the xlsx parts the reader parses
     itself (workbook, its relationships and the worksheets)."""
@@ -187,8 +208,10 @@ def _zip_entries(data: bytes) -> int | None:
 
 def check_zip(data: bytes) -> tuple[str, dict[str, bytes]]:
     """Open a zip container and check it before calamine: (``xlsx``, ``ods`` or ``xlsb``, the
-    inflated parts of :func:`_kept_part`). Raises berkas_rusak, berkas_terenkripsi,
-    bukan_workbook or berkas_terlalu_besar."""
+    inflated parts of :func:`_kept_part`). Every member is inflated to measure its real size,
+    unless their compressed sizes alone keep the total under the cap (:func:`_inflated_bound`):
+    then only the kept parts are. Raises berkas_rusak, berkas_terenkripsi, bukan_workbook or
+    berkas_terlalu_besar."""
     parts: dict[str, bytes] = {}
     entries = _zip_entries(data)
     if entries is not None and entries > MAX_ZIP_MEMBERS:
@@ -200,9 +223,13 @@ def check_zip(data: bytes) -> tuple[str, dict[str, bytes]]:
             kind = _zip_kind({i.filename for i in infos})
             if any(i.flag_bits & 0x1 for i in infos):
                 raise ReadFailure("isi zip dilindungi kata sandi", "berkas_terenkripsi")
+            # no member can pass the cap: only the parts the reader parses need inflating
+            bounded = _inflated_bound(infos) <= MAX_UNCOMPRESSED_BYTES
             total = 0
             for info in infos:
                 keep: list[bytes] | None = [] if _kept_part(info.filename) else None
+                if bounded and keep is None:
+                    continue
                 total += _inflated_size(zf, data, info, MAX_UNCOMPRESSED_BYTES - total, keep)
                 if total > MAX_UNCOMPRESSED_BYTES:
                     raise too_big(f"isinya mengembang menjadi lebih dari "
@@ -251,17 +278,6 @@ def _at(a: np.ndarray, n: int, text: bytes) -> np.ndarray:
     return mask
 
 
-def _every_cell_has_ref(a: np.ndarray, n: int) -> bool:
-    """True when every cell tag is a plain ``<c r="…`` (no ``<c>``, no prefixed ``x:c``)."""
-    cell = _at(a, n, b"<c")
-    after = a[2:n + 2]
-    if (cell & (after == ord(">"))).any():
-        return False
-    if (_at(a, n, b":c") & ((after == ord(" ")) | (after == ord(">")))).any():
-        return False
-    return not (cell & (after == ord(" ")) & ~_at(a[3:], n, b'r="')).any()
-
-
 def _parse_run(a: np.ndarray, pos: np.ndarray, lo: int, hi: int, base: int,
                width: int) -> tuple[np.ndarray, np.ndarray]:
     """Value of the run of bytes in [lo, hi] at each position (letters base 26 from 1, digits
@@ -272,16 +288,25 @@ def _parse_run(a: np.ndarray, pos: np.ndarray, lo: int, hi: int, base: int,
     for _ in range(width):
         ch = a[pos]
         live &= (ch >= lo) & (ch <= hi)
-        if not live.any():
+        if not np.count_nonzero(live):
             break  # every run has ended
         value = np.where(live, value * base + (ch.astype(np.int64) - zero), value)
         pos = pos + live
     return value, pos
 
 
-def _xlsx_ref_bounds(a: np.ndarray, n: int) -> tuple[int, int]:
-    """(largest row, largest column), 1-based, over every ``r`` attribute of a sheet's XML."""
-    starts = np.flatnonzero(_at(a, n, b' r="')) + 4
+def _xlsx_ref_bounds(a: np.ndarray, n: int) -> tuple[int, int] | None:
+    """(largest row, largest column), 1-based, over every `` r="`` attribute of a sheet's XML;
+    None when a cell tag is not a plain ``<c r="…`` (``<c>``, ``<c`` without ``r`` first, a
+    prefixed ``x:c``)."""
+    quote_r = _at(a, n + 3, b'r="')  # offsets where ``r="`` starts
+    after_c = a[2:n + 2]  # the byte after a ``<c`` or ``:c`` at each offset
+    closed, spaced = after_c == ord(">"), after_c == ord(" ")
+    no_ref = (_at(a, n, b"<c") & (closed | (spaced & ~quote_r[3:n + 3]))) | (
+        _at(a, n, b":c") & (closed | spaced))
+    if no_ref.any():
+        return None
+    starts = np.flatnonzero((a[:n] == ord(" ")) & quote_r[1:n + 1]) + 4
     cols, pos = _parse_run(a, starts, 65, 90, 26, 3)
     rows, _ = _parse_run(a, pos, 48, 57, 10, 7)
     return int(rows.max(initial=0)), int(cols.max(initial=0))
@@ -289,7 +314,7 @@ def _xlsx_ref_bounds(a: np.ndarray, n: int) -> tuple[int, int]:
 
 def _small_ref_bounds(xml: bytes) -> tuple[int, int] | None:
     """:func:`_xlsx_ref_bounds` of a small XML with bytes methods (None: a cell without a
-    plain ``r``, as :func:`_every_cell_has_ref`)."""
+    plain ``r``)."""
     if b"<c>" in xml or b":c " in xml or b":c>" in xml or (
             xml.count(b"<c ") != xml.count(b'<c r="')):
         return None
@@ -306,7 +331,7 @@ def xlsx_grid_cells(xml: bytes) -> int:
         bounds = _small_ref_bounds(xml)
     else:
         a = np.frombuffer(xml + _PAD, dtype=np.uint8)
-        bounds = _xlsx_ref_bounds(a, len(xml)) if _every_cell_has_ref(a, len(xml)) else None
+        bounds = _xlsx_ref_bounds(a, len(xml))
     if bounds is not None and bounds[0] * bounds[1] <= MAX_SHEET_CELLS:
         return bounds[0] * bounds[1]
     return _xlsx_grid_cells_sequential(xml)

@@ -31,7 +31,6 @@ def _stored_kind(marker: str) -> str:
     return "persen" if marker.lower() in ("%", "persen", "persentase") else "nilai"
 
 
-@lru_cache(maxsize=16384)
 @lru_cache(maxsize=65536)  # labels and data texts repeat across a run's workbooks
 def match_column_label(label: str) -> str | None:
     """Canonical column of a header label (``'Vol. 2b'`` → ``vol_2b``, ``'% 1a'`` →

@@ -12,6 +12,7 @@ import re
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterable
+from functools import lru_cache
 
 import python_calamine as pc
 
@@ -136,8 +137,10 @@ _XLSX_REF = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
 _XLSX_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 
 
+@lru_cache(maxsize=256)  # workbooks made from one template repeat these two parts
 def _xlsx_sheet_paths(workbook_xml: bytes, rels_xml: bytes) -> dict[str, str]:
-    """Zip member of every worksheet of an xlsx/xlsm, by sheet name."""
+    """Zip member of every worksheet of an xlsx/xlsm, by sheet name (shared: not to be
+    changed)."""
     book = ET.fromstring(workbook_xml)
     rels = ET.fromstring(rels_xml)
     targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_NS_PKG}Relationship")}
