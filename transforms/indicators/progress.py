@@ -200,7 +200,10 @@ def _sebanding_sql(pembanding: str) -> str:
   group by t.tahun, t.kode_kabupaten"""
 
 
-def _kemajuan_sql(rt: str) -> str:
+def _kemajuan_sql(rt: str, perubahan: str | None = None) -> str:
+    """The kemajuan model over ``rt``; its RT transitions from ``perubahan`` (a table of
+    ``perubahan_rt`` rows of the same RTs, already computed) or else computed here."""
+    transitions = f"select * from {perubahan}" if perubahan else _perubahan_rt_sql(rt)
     return f"""
 with kelurahan_tahun as (
   -- luas kumuh of each published kelurahan-year (spec §4)
@@ -230,7 +233,7 @@ sebanding_sebelumnya as ({_sebanding_sql("tahun_sebelumnya")}
 ),
 sebanding_awal as ({_sebanding_sql("tahun_awal")}
 ),
-perubahan as ({_perubahan_rt_sql(rt)}
+perubahan as ({transitions}
 ),
 arah_rt as (
   -- RTs compared with the kabupaten's previous year (so in like-for-like kelurahan)
@@ -318,7 +321,7 @@ def _fresh_tables(con: duckdb.DuckDBPyConnection, kabupaten: Iterable[str],
         con.execute(f"create or replace temp table {names[PERUBAHAN_RT]} as "
                     f"{_perubahan_rt_ordered_sql(RT_SCOPE)}")
         con.execute(f"create or replace temp table {names[KEMAJUAN]} as "
-                    f"{_kemajuan_sql(RT_SCOPE)}")
+                    f"{_kemajuan_sql(RT_SCOPE, names[PERUBAHAN_RT])}")
     return names
 
 
@@ -356,21 +359,26 @@ def _replace_changed(con: duckdb.DuckDBPyConnection, table: str, fresh: str,
                      candidates: pd.DataFrame) -> pd.DataFrame:
     """Replace the candidate groups of ``table`` whose rows differ from the recomputed ones
     (table ``fresh``); returns those groups (tahun, kode_kabupaten)."""
+    cols = ", ".join(contract.columns(table))
     con.register("_calon", candidates)
     try:
+        # the rows of a group differ when some row is not there as many times on both sides:
+        # one hash aggregate over every column counts each row's copies (new minus old), the
+        # multiset difference that ``except all`` both ways gives, in a sixth of its time
         changed = con.sql(f"""
 with baru as (
-  select * from {fresh}
+  select {cols}, 1 as salinan from {fresh}
   where (tahun, kode_kabupaten) in (select (tahun, kode_kabupaten) from _calon)
 ),
 lama as (
-  select * from {table}
+  select {cols}, -1 as salinan from {table}
   where (tahun, kode_kabupaten) in (select (tahun, kode_kabupaten) from _calon)
 ),
 berbeda as (
-  (select * from baru except all select * from lama)
-  union all
-  (select * from lama except all select * from baru)
+  select tahun, kode_kabupaten
+  from (select * from baru union all select * from lama)
+  group by {cols}
+  having sum(salinan) <> 0
 ),
 final as (select distinct tahun, kode_kabupaten from berbeda)
 select * from final order by kode_kabupaten, tahun""").df()
