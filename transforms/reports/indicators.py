@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 
 from transforms.reports import progress
-from transforms.reports.formatting import format_angka, format_ha, format_persen
+from transforms.reports.formatting import format_angka, format_ha, format_persen, records
 from transforms.reports.formatting import table as _table
 from transforms.reports.section_cache import SectionCache
 from transforms.reports.timestamps import DEFAULT_TIMEZONE, run_started, tanggal, waktu
@@ -135,21 +135,21 @@ def _years(kab: pd.DataFrame) -> list[int]:
 
 
 def _luas_section(kab: pd.DataFrame, nama: str) -> str:
-    kab = kab.sort_values("tahun")
+    """Luas kumuh by tingkat per year; ``kab`` sorted by year."""
     cats = [str(y) for y in _years(kab)]
     cols = [f"luas_kumuh_{criteria.TINGKAT_SUFFIX[t].removeprefix('kumuh_')}_ha" for t in KUMUH]
     series = [(t, COLOURS[t], [float(v) for v in kab[c]]) for t, c in zip(KUMUH, cols,
                                                                            strict=True)]
     title = f"Luas kumuh menurut tingkat per tahun — {nama}"
     rows = [[int(r.tahun), *(format_ha(getattr(r, c)) for c in cols), format_ha(r.luas_kumuh_ha)]
-            for r in kab.itertuples()]
+            for r in records(kab)]
     return (f"<h3>{_e(title)}</h3>"
             + stacked_bars_svg(cats, series, format_ha, title, y_label="luas kumuh (ha)")
             + _table(["tahun", *KUMUH, "luas kumuh"], rows))
 
 
 def _rt_section(kab: pd.DataFrame, nama: str) -> str:
-    kab = kab.sort_values("tahun")
+    """RT counts by tingkat per year; ``kab`` sorted by year."""
     cats = [str(y) for y in _years(kab)]
     cols = [f"jumlah_rt_{criteria.TINGKAT_SUFFIX[t]}" for t in criteria.TINGKAT_LABELS]
     series = [(t, COLOURS[t], [float(v) for v in kab[c]])
@@ -160,7 +160,7 @@ def _rt_section(kab: pd.DataFrame, nama: str) -> str:
         return f"{format_angka(v, 0)} RT"
 
     rows = [[int(r.tahun), *(format_angka(getattr(r, c), 0) for c in cols),
-             format_angka(r.jumlah_rt, 0)] for r in kab.itertuples()]
+             format_angka(r.jumlah_rt, 0)] for r in records(kab)]
     return (f"<h3>{_e(title)}</h3>"
             + stacked_bars_svg(cats, series, fmt, title, y_label="jumlah RT")
             + _table(["tahun", *criteria.TINGKAT_LABELS, "jumlah RT"], rows))
@@ -171,7 +171,7 @@ def _kelengkapan_section(kec: pd.DataFrame, nama: str, tahun: int) -> str:
     title = f"Kelengkapan laporan per kecamatan, tahun {tahun} — {nama}"
     items = [(r.nama_kecamatan, float(r.kelengkapan_persen),
               f"{format_persen(r.kelengkapan_persen)} ({r.jumlah_kelurahan_dilaporkan} dari "
-              f"{r.jumlah_kelurahan_referensi})") for r in kec.itertuples()]
+              f"{r.jumlah_kelurahan_referensi})") for r in records(kec)]
     if not items:
         return f"<h3>{_e(title)}</h3><p>Tidak ada data kecamatan.</p>"
     return f"<h3>{_e(title)}</h3>" + hbars_svg(
@@ -183,7 +183,7 @@ def _top_section(kel: pd.DataFrame, nama: str, tahun: int) -> str:
                                                  ascending=[False, True]).head(10)
     title = f"Sepuluh kelurahan/desa dengan luas kumuh terbesar, tahun {tahun} — {nama}"
     rows, marked = [], False
-    for i, r in enumerate(kel.itertuples(), start=1):
+    for i, r in enumerate(records(kel), start=1):
         kumuh = int(r.jumlah_rt) - int(r.jumlah_rt_tidak_kumuh)
         mark = r.tingkat_kekumuhan == TIDAK_KUMUH and kumuh > 0
         marked |= mark
@@ -209,16 +209,17 @@ TOP_MARK = "* Tidak Kumuh sebagai satu kawasan, tetapi memiliki RT kumuh."
 
 
 def _summary(kab: pd.DataFrame) -> str:
+    """The kabupaten's figures per year; ``kab`` sorted by year."""
     rows = [[int(r.tahun), f"{r.jumlah_kelurahan_dilaporkan} dari {r.jumlah_kelurahan_referensi}",
              format_persen(r.kelengkapan_persen), format_angka(r.jumlah_rt, 0),
-             format_ha(r.luas_kumuh_ha)] for r in kab.sort_values("tahun").itertuples()]
+             format_ha(r.luas_kumuh_ha)] for r in records(kab)]
     return _table(["tahun", "kelurahan/desa dilaporkan", "kelengkapan", "jumlah RT",
                    "luas kumuh"], rows)
 
 
 def kabupaten_section(kode: str, tables: dict[str, pd.DataFrame], clerk_href: str) -> str:
     """Everything about one kabupaten/kota; ``tables`` holds that kabupaten's rows only."""
-    kab = tables["indikator_kabupaten"]
+    kab = tables["indikator_kabupaten"].sort_values("tahun")
     nama = str(kab["nama_kabupaten"].iloc[0])
     latest = max(_years(kab))
     kec = tables["indikator_kecamatan"]

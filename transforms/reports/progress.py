@@ -71,11 +71,12 @@ def luas_per_tahun(kabupaten: pd.DataFrame, kemajuan: pd.DataFrame) -> pd.DataFr
     """Per year of one kabupaten: kelurahan reported, luas kumuh of all reported kelurahan
     (``indikator_kabupaten``) and the like-for-like change against the previous year in
     words (empty for the first year)."""
-    kalimat = {int(r["tahun"]): kalimat_kemajuan(r)[0] for _, r in kemajuan.iterrows()}
+    kalimat = {int(r["tahun"]): kalimat_kemajuan(r)[0]
+               for r in kemajuan.to_dict("records")}
     rows = [{"tahun": int(r.tahun), "kelurahan_dilaporkan": int(r.jumlah_kelurahan_dilaporkan),
              "luas_kumuh_ha": float(r.luas_kumuh_ha),
              "perubahan_sebanding": kalimat.get(int(r.tahun), "")}
-            for r in kabupaten.sort_values("tahun").itertuples()]
+            for r in formatting.records(kabupaten.sort_values("tahun"))]
     return pd.DataFrame(rows, columns=["tahun", "kelurahan_dilaporkan", "luas_kumuh_ha",
                                        "perubahan_sebanding"])
 
@@ -88,8 +89,9 @@ def transisi_tingkat(perubahan: pd.DataFrame, tahun: int,
                      & (perubahan["tahun_sebelumnya"] == tahun_sebelumnya)]
     labels = list(criteria.TINGKAT_LABELS)
     n = len(labels)
-    dulu = pd.Categorical(pair["tingkat_sebelumnya"], categories=labels).codes
-    kini = pd.Categorical(pair["tingkat_kekumuhan"], categories=labels).codes
+    positions = pd.Index(labels)
+    dulu = positions.get_indexer(pair["tingkat_sebelumnya"])  # -1: not a tingkat, or none
+    kini = positions.get_indexer(pair["tingkat_kekumuhan"])
     known = (dulu >= 0) & (kini >= 0)  # a count per cell, as crosstab would (fast per kabupaten)
     counts = np.bincount(dulu[known] * n + kini[known], minlength=n * n).reshape(n, n)
     return pd.DataFrame(counts.astype("int64"),
@@ -125,7 +127,7 @@ def luas_html(kabupaten: pd.DataFrame, kemajuan: pd.DataFrame, nama: str) -> str
     title = f"Kemajuan menuju 0 ha: luas kumuh per tahun — {nama}"
     data = luas_per_tahun(kabupaten, kemajuan)
     rows = [[r.tahun, r.kelurahan_dilaporkan, formatting.format_ha(r.luas_kumuh_ha),
-             r.perubahan_sebanding or "—"] for r in data.itertuples()]
+             r.perubahan_sebanding or "—"] for r in formatting.records(data)]
     table = formatting.table(["tahun", "kelurahan/desa dilaporkan", "luas kumuh",
                                   "perubahan pada kelurahan yang sama"], rows,
                                  frozenset({0, 3}))
@@ -168,7 +170,7 @@ def lokasi_html(kawasan: pd.DataFrame, nama_kelurahan: Mapping[str, str], nama: 
     title = f"Lokasi kawasan kumuh tahun {tahun} (tabel lokasi SK) — {nama}"
     rows = [[i, r.kawasan, r.kelurahan, formatting.format_ha(r.luas_ha),
              formatting.format_ha(r.luas_kumuh_ha), r.tingkat_kekumuhan, r.kewenangan]
-            for i, r in enumerate(data.itertuples(), start=1)]
+            for i, r in enumerate(formatting.records(data), start=1)]
     header = ["no", "kawasan", "kelurahan/desa", "luas", "luas kumuh", "tingkat",
               "kewenangan (UU 23/2014)"]
     body = (formatting.table(header, rows, frozenset({0, 1, 2, 5, 6})) if rows
