@@ -148,7 +148,7 @@ def _consolidate(settings: config.Settings, api: prefect_server.Api, **params) -
     and so do the GX suites when the run will probably need them."""
     from flows import nightly
 
-    if api.starting and nightly.expects_changes(settings, params):
+    if api.starting and nightly.expects_changes(settings, params, keep_listing=True):
         nightly.load_checks(settings.check_outputs)  # also while the server starts
     api.ready()
     run = nightly.with_runner(settings.runner, settings.dask_address, settings.workers)

@@ -9,6 +9,7 @@ run in a process pool (or on Dask) started by :func:`read_all` when there is eno
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -59,9 +60,33 @@ def open_warehouse(settings: Settings) -> duckdb.DuckDBPyConnection:
                              on_wait=lambda who: logger.warning("Menunggu: %s", who))
 
 
+#: How long a listing taken by the command before the flow started stands for the folder.
+LISTING_FRESH_SECONDS = 15.0
+#: (folder, settle seconds, monotonic time, listing) of the command's look at the input
+#: folder (:func:`scan_ahead`), taken by the flow's inventory once.
+_AHEAD: tuple[Path, float, float, inventory.Listing] | None = None
+
+
+def scan_ahead(root: Path, settle_seconds: float) -> inventory.Listing:
+    """:func:`inventory.scan` of the input folder for the command's start-up, kept for the
+    inventory of the flow run it starts (the same walk, seconds apart, is not done twice).
+    A file that changes in between is seen as changing while read, and read next run."""
+    global _AHEAD
+    listing = inventory.scan(root, settle_seconds=settle_seconds)
+    _AHEAD = (root.resolve(), settle_seconds, time.monotonic(), listing)
+    return listing
+
+
 @task(cache_policy=NO_CACHE)
 def take_inventory(root: Path, settle_seconds: float) -> inventory.Listing:
-    """Every workbook under the input folder with its size and mtime, and the other files."""
+    """Every workbook under the input folder with its size and mtime, and the other files:
+    the command's listing of the same folder and settle time when it is seconds old, else a
+    new walk of the folder."""
+    global _AHEAD
+    ahead, _AHEAD = _AHEAD, None
+    if ahead is not None and ahead[:2] == (root.resolve(), settle_seconds) and (
+            time.monotonic() - ahead[2] < LISTING_FRESH_SECONDS):
+        return ahead[3]
     return inventory.scan(root, settle_seconds=settle_seconds)
 
 
