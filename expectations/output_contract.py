@@ -130,25 +130,22 @@ def _blocks(name: str, table: pa.Table) -> list[Block]:
 
 
 def _frame(blocks: list[Block]) -> pd.DataFrame:
-    """Profile blocks as the frame the suite checks, each rule's column typed."""
+    """Profile blocks as the frame the suite checks: a cell no block fills is NaN; a rule's
+    column holds numbers (float) when the rule speaks of numbers, else objects."""
     sizes = [len(next(iter(values.values()))) for _name, _kolom, values in blocks]
     ends = np.cumsum([0, *sizes])
-    columns = [ACTUAL, EXPECTED, *(rule_column(r) for r in rules())]
-    cells = {c: np.full(ends[-1], np.nan, dtype=object) for c in columns}
+    numeric = {rule_column(r) for r in rules() if _numeric(r)}  # contract types: never text
+    cells = {c: np.full(ends[-1], np.nan, dtype=float if c in numeric else object)
+             for c in [ACTUAL, EXPECTED, *(rule_column(r) for r in rules())]}
     tabel, kolom = np.empty(ends[-1], dtype=object), np.empty(ends[-1], dtype=object)
     for (name, names, values), start, end in zip(blocks, ends[:-1], ends[1:], strict=True):
         tabel[start:end] = name
         kolom[start:end] = names
         for column, found in values.items():
             cells[column][start:end] = found
-    frame = pd.DataFrame({"tabel": tabel, "kolom": kolom, **cells}, dtype=object, copy=False)
-    for rule in rules():  # numbers as numbers (NaN = no value), everything else as objects
-        target = rule_column(rule)
-        if _numeric(rule):
-            frame[target] = pd.to_numeric(frame[target])  # contract types: never text
-        else:
-            frame[target] = frame[target].astype(object)
-    return frame.astype({"tabel": object, "kolom": object, ACTUAL: object, EXPECTED: object})
+    columns = {"tabel": tabel, "kolom": kolom, **cells}
+    return pd.DataFrame({c: pd.Series(v, dtype=v.dtype, copy=False)  # no str inference
+                         for c, v in columns.items()}, copy=False)
 
 
 def profile(tables: dict[str, pa.Table | pd.DataFrame]) -> pd.DataFrame:
