@@ -286,7 +286,10 @@ def _used(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     out = {}
     for name, used in _USED.items():
         df = tables.get(name, pd.DataFrame(columns=contract.columns(name)))[used]
-        out[name] = df.assign(tahun=pd.to_numeric(df["tahun"].astype("string")).astype("Int64"))
+        tahun = df["tahun"]
+        if not pd.api.types.is_integer_dtype(tahun):  # years written as text or floats
+            tahun = pd.to_numeric(tahun.astype("string"))
+        out[name] = df.assign(tahun=tahun.astype("Int64"))
     return out
 
 
