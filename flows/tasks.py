@@ -261,31 +261,37 @@ def draw_reports(settings: Settings, ref: reference.Reference, run_id: str,
 @contextmanager
 def reports_drawn_aside(settings: Settings, ref: reference.Reference,
                         run_id: str) -> Iterator[Callable[[], Reports]]:
-    """The reports of the state about to be published, drawn in a thread while the block
-    publishes (the Parquet writes and DuckDB free the GIL); the block gets a function that
-    waits for them. The warehouse is read here, before the block; nothing is drawn when
-    nothing waits to be published. Leaving the block waits for the thread."""
+    """The reports of the state about to be published, read and drawn in a thread while the
+    block publishes (the Parquet writes and DuckDB free the GIL; the publish changes none of
+    the tables the reports read); the block gets a function that waits for them. Nothing is
+    drawn when nothing waits to be published. Leaving the block waits for the thread."""
     con = open_warehouse(settings)
     try:
-        if warehouse.pending_groups(con).empty:
-            frames = None
-        else:
+        waiting = not warehouse.pending_groups(con).empty
+    except BaseException:
+        con.close()
+        raise
+    if not waiting:
+        con.close()
+
+        def nothing() -> Reports:
+            raise RuntimeError("tidak ada yang diterbitkan, jadi tidak ada laporan")
+        yield nothing
+        return
+
+    def read_and_draw() -> Reports:
+        try:  # the connection is this thread's from here on
             frames = warehouse.table_frames(
                 con, ["temuan_validasi", "pengiriman", "indikator_kabupaten",
                       "indikator_kecamatan", "indikator_kelurahan", *progress.TABLES],
                 columns=indicator_report.columns_used())
             hilang = warehouse.vanished_files(con)
-    finally:
-        con.close()
-    if frames is None:
-        def nothing() -> Reports:
-            raise RuntimeError("tidak ada yang diterbitkan, jadi tidak ada laporan")
-        yield nothing
-        return
+        finally:
+            con.close()
+        return draw_reports(settings, ref, run_id, frames, hilang)
+
     with ThreadPoolExecutor(1, thread_name_prefix="laporan") as pool:
-        drawing = pool.submit(draw_reports, settings, ref, run_id, frames, hilang)
-        del frames
-        yield drawing.result
+        yield pool.submit(read_and_draw).result
 
 
 @task(cache_policy=NO_CACHE)
