@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from functools import cache
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -102,33 +103,51 @@ def _checked_values(column: pa.ChunkedArray, rule: str) -> list[object]:
     return pc.unique(column.drop_null()).to_pylist()
 
 
+#: Profile rows of one table: its name, their ``kolom`` (one, or one per row) and, by frame
+#: column, their values; a frame column a block does not name is NaN in its rows.
+Block = tuple[str, str | list[str], dict[str, list[object]]]
+
+
+def _blocks(name: str, table: pa.Table) -> list[Block]:
+    """One table's profile rows (see :func:`profile`): its column list position by position,
+    then the checked values of each ruled column."""
+    actual, expected = table.column_names, contract.columns(name)
+    width = max(len(actual), len(expected))
+    blocks: list[Block] = [(name, [f"#{i + 1}" for i in range(width)], {
+        ACTUAL: [*actual, *[None] * (width - len(actual))],
+        EXPECTED: [*expected, *[None] * (width - len(expected))]})]
+    for col in contract.tables()[name]:
+        if col.allowed and col.name in actual:
+            blocks.append((name, col.name, {rule_column(col.allowed): _checked_values(
+                table.column(col.name), col.allowed)}))
+    return blocks
+
+
+def _frame(blocks: list[Block]) -> pd.DataFrame:
+    """Profile blocks as the frame the suite checks: a cell no block fills is NaN; a rule's
+    column holds numbers (float) when the rule speaks of numbers, else objects."""
+    sizes = [len(next(iter(values.values()))) for _name, _kolom, values in blocks]
+    ends = np.cumsum([0, *sizes])
+    numeric = {rule_column(r) for r in rules() if _numeric(r)}  # contract types: never text
+    cells = {c: np.full(ends[-1], np.nan, dtype=float if c in numeric else object)
+             for c in [ACTUAL, EXPECTED, *(rule_column(r) for r in rules())]}
+    tabel, kolom = np.empty(ends[-1], dtype=object), np.empty(ends[-1], dtype=object)
+    for (name, names, values), start, end in zip(blocks, ends[:-1], ends[1:], strict=True):
+        tabel[start:end] = name
+        kolom[start:end] = names
+        for column, found in values.items():
+            cells[column][start:end] = found
+    columns = {"tabel": tabel, "kolom": kolom, **cells}
+    return pd.DataFrame({c: pd.Series(v, dtype=v.dtype, copy=False)  # no str inference
+                         for c, v in columns.items()}, copy=False)
+
+
 def profile(tables: dict[str, pa.Table | pd.DataFrame]) -> pd.DataFrame:
     """The column profile of ``tables``: one row per checked value (``tabel``, ``kolom``, the
     value in its rule's column) plus one row per column position (actual vs contract name)."""
-    records: list[dict[str, object]] = []
-    for name, data in tables.items():
-        table = pa.Table.from_pandas(data, preserve_index=False) if isinstance(
-            data, pd.DataFrame) else data
-        actual, expected = table.column_names, contract.columns(name)
-        for i in range(max(len(actual), len(expected))):
-            records.append({"tabel": name, "kolom": f"#{i + 1}",
-                            ACTUAL: actual[i] if i < len(actual) else None,
-                            EXPECTED: expected[i] if i < len(expected) else None})
-        for col in contract.tables()[name]:
-            if not col.allowed or col.name not in actual:
-                continue
-            target = rule_column(col.allowed)
-            records += [{"tabel": name, "kolom": col.name, target: v}
-                        for v in _checked_values(table.column(col.name), col.allowed)]
-    columns = ["tabel", "kolom", ACTUAL, EXPECTED, *(rule_column(r) for r in rules())]
-    frame = pd.DataFrame.from_records(records, columns=columns)
-    for rule in rules():  # numbers as numbers (NaN = no value), everything else as objects
-        target = rule_column(rule)
-        if _numeric(rule):
-            frame[target] = pd.to_numeric(frame[target])  # contract types: never text
-        else:
-            frame[target] = frame[target].astype(object)
-    return frame.astype({"tabel": object, "kolom": object, ACTUAL: object, EXPECTED: object})
+    return _frame([block for name, data in tables.items() for block in _blocks(
+        name, pa.Table.from_pandas(data, preserve_index=False)
+        if isinstance(data, pd.DataFrame) else data)])
 
 
 def profile_violations(frame: pd.DataFrame) -> list[str]:
@@ -179,12 +198,12 @@ class ContractCheck:
     them all in one GX call before the tables are switched (``check``)."""
 
     def __init__(self) -> None:
-        self.profiles: list[pd.DataFrame] = []
+        self.blocks: list[Block] = []
 
     def inspect(self, table: str, data: pa.Table) -> None:
-        self.profiles.append(profile({table: data}))
+        self.blocks += _blocks(table, data)  # framed once, in ``check``
 
     def check(self) -> None:
         # parts of one table repeat its column list and may share values: count each once
-        check_profile(pd.concat(self.profiles, ignore_index=True).drop_duplicates()
-                      if self.profiles else pd.DataFrame())
+        check_profile(_frame(self.blocks).drop_duplicates()
+                      if self.blocks else pd.DataFrame())

@@ -146,10 +146,12 @@ def _consolidate(settings: config.Settings, api: prefect_server.Api, **params) -
     """One flow run (the caller holds the writer lock) reporting to ``api``, chosen before
     Prefect, pandas and the flow are imported, so they load while a temporary server starts,
     and so do the GX suites when the run will probably need them."""
-    from flows import nightly
+    from flows import nightly, process
 
-    if api.starting and nightly.expects_changes(settings, params):
+    process.settle_imports()
+    if api.starting and nightly.expects_changes(settings, params, keep_listing=True):
         nightly.load_checks(settings.check_outputs)  # also while the server starts
+        process.settle_imports()
     api.ready()
     run = nightly.with_runner(settings.runner, settings.dask_address, settings.workers)
     with without_heartbeat():

@@ -41,6 +41,7 @@ from flows.tasks import (  # noqa: E402
     publish_tables,
     read_all,
     reports_drawn_aside,
+    scan_ahead,
     store,
     take_inventory,
     validate_batch,
@@ -348,10 +349,12 @@ def _plan(present: list[inventory.InputFile], known: pd.DataFrame,
 _FORCING = ("full", "force", "withdraw", "kabupaten", "kecamatan", "kelurahan", "tahun")
 
 
-def expects_changes(settings: Settings, params: dict) -> bool:
+def expects_changes(settings: Settings, params: dict, *, keep_listing: bool = False) -> bool:
     """Whether a run with these flow parameters will probably validate or publish anything,
     judged from the manifest and a look at the input folder, so that the CLI can load the GX
-    suites while the Prefect server starts. A hint: the flow decides for itself."""
+    suites while the Prefect server starts. A hint: the flow decides for itself. With
+    ``keep_listing`` the look at the folder serves as the inventory of the flow run started
+    next in this process, if that starts within seconds."""
     if any(params.get(name) for name in _FORCING) or not settings.warehouse.exists():
         return True
     try:
@@ -365,7 +368,8 @@ def expects_changes(settings: Settings, params: dict) -> bool:
             con.close()
     except duckdb.Error:
         return True
-    present = inventory.discover(settings.input, settle_seconds=settings.settle_seconds)
+    present = (scan_ahead(settings.input, settings.settle_seconds).workbooks if keep_listing
+               else inventory.discover(settings.input, settle_seconds=settings.settle_seconds))
     return _plan(present, known, full=False).changed
 
 

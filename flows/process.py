@@ -1,10 +1,12 @@
 """Process set-up of every kumuh entry point, in one place: :func:`set_up` runs before Prefect
 and GX are imported (environment switches: no telemetry, this network has no internet; a
-first-run server start-up time) and tunes the allocator so freed frames go back to the system.
+first-run server start-up time) and tunes the allocator so freed frames go back to the system;
+:func:`settle_imports` takes what the imports built out of the garbage collector's walks.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -59,3 +61,11 @@ def return_freed_memory() -> None:
             libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
     except OSError:
         return
+
+
+def settle_imports() -> None:
+    """Leave every object alive now out of the garbage collector's full collections: called
+    after the heavy imports (Prefect, pandas, GX: millions of objects that live as long as the
+    process), so that a full collection during the run walks only the run's own objects
+    (~0.05 s instead of 0.2–0.4 s each, three or more a run)."""
+    gc.freeze()

@@ -9,6 +9,7 @@ run in a process pool (or on Dask) started by :func:`read_all` when there is eno
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -59,9 +60,33 @@ def open_warehouse(settings: Settings) -> duckdb.DuckDBPyConnection:
                              on_wait=lambda who: logger.warning("Menunggu: %s", who))
 
 
+#: How long a listing taken by the command before the flow started stands for the folder.
+LISTING_FRESH_SECONDS = 15.0
+#: (folder, settle seconds, monotonic time, listing) of the command's look at the input
+#: folder (:func:`scan_ahead`), taken by the flow's inventory once.
+_AHEAD: tuple[Path, float, float, inventory.Listing] | None = None
+
+
+def scan_ahead(root: Path, settle_seconds: float) -> inventory.Listing:
+    """:func:`inventory.scan` of the input folder for the command's start-up, kept for the
+    inventory of the flow run it starts (the same walk, seconds apart, is not done twice).
+    A file that changes in between is seen as changing while read, and read next run."""
+    global _AHEAD
+    listing = inventory.scan(root, settle_seconds=settle_seconds)
+    _AHEAD = (root.resolve(), settle_seconds, time.monotonic(), listing)
+    return listing
+
+
 @task(cache_policy=NO_CACHE)
 def take_inventory(root: Path, settle_seconds: float) -> inventory.Listing:
-    """Every workbook under the input folder with its size and mtime, and the other files."""
+    """Every workbook under the input folder with its size and mtime, and the other files:
+    the command's listing of the same folder and settle time when it is seconds old, else a
+    new walk of the folder."""
+    global _AHEAD
+    ahead, _AHEAD = _AHEAD, None
+    if ahead is not None and ahead[:2] == (root.resolve(), settle_seconds) and (
+            time.monotonic() - ahead[2] < LISTING_FRESH_SECONDS):
+        return ahead[3]
     return inventory.scan(root, settle_seconds=settle_seconds)
 
 
@@ -236,31 +261,37 @@ def draw_reports(settings: Settings, ref: reference.Reference, run_id: str,
 @contextmanager
 def reports_drawn_aside(settings: Settings, ref: reference.Reference,
                         run_id: str) -> Iterator[Callable[[], Reports]]:
-    """The reports of the state about to be published, drawn in a thread while the block
-    publishes (the Parquet writes and DuckDB free the GIL); the block gets a function that
-    waits for them. The warehouse is read here, before the block; nothing is drawn when
-    nothing waits to be published. Leaving the block waits for the thread."""
+    """The reports of the state about to be published, read and drawn in a thread while the
+    block publishes (the Parquet writes and DuckDB free the GIL; the publish changes none of
+    the tables the reports read); the block gets a function that waits for them. Nothing is
+    drawn when nothing waits to be published. Leaving the block waits for the thread."""
     con = open_warehouse(settings)
     try:
-        if warehouse.pending_groups(con).empty:
-            frames = None
-        else:
+        waiting = not warehouse.pending_groups(con).empty
+    except BaseException:
+        con.close()
+        raise
+    if not waiting:
+        con.close()
+
+        def nothing() -> Reports:
+            raise RuntimeError("tidak ada yang diterbitkan, jadi tidak ada laporan")
+        yield nothing
+        return
+
+    def read_and_draw() -> Reports:
+        try:  # the connection is this thread's from here on
             frames = warehouse.table_frames(
                 con, ["temuan_validasi", "pengiriman", "indikator_kabupaten",
                       "indikator_kecamatan", "indikator_kelurahan", *progress.TABLES],
                 columns=indicator_report.columns_used())
             hilang = warehouse.vanished_files(con)
-    finally:
-        con.close()
-    if frames is None:
-        def nothing() -> Reports:
-            raise RuntimeError("tidak ada yang diterbitkan, jadi tidak ada laporan")
-        yield nothing
-        return
+        finally:
+            con.close()
+        return draw_reports(settings, ref, run_id, frames, hilang)
+
     with ThreadPoolExecutor(1, thread_name_prefix="laporan") as pool:
-        drawing = pool.submit(draw_reports, settings, ref, run_id, frames, hilang)
-        del frames
-        yield drawing.result
+        yield pool.submit(read_and_draw).result
 
 
 @task(cache_policy=NO_CACHE)

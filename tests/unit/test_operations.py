@@ -97,3 +97,28 @@ def test_read_chunks_grow_with_the_run_but_stay_bounded() -> None:
     assert config.read_chunk_size(10_562, 2) == config.CHUNK_SIZE_MAX
     assert config.read_chunk_size(10_562, 16) == 100
     assert config.read_chunk_size(5_000, 1, smallest=20) == config.CHUNK_SIZE_MAX
+
+
+def test_the_commands_listing_serves_the_flows_inventory_once_and_only_while_fresh(
+        tmp_path: Path) -> None:
+    from flows import tasks
+
+    folder = tmp_path / "masukan"
+    (folder / "33.75").mkdir(parents=True)
+    (folder / "33.75" / "a.xlsx").write_bytes(b"satu")
+    ahead = tasks.scan_ahead(folder, 0.0)
+    assert [f.rel for f in ahead.workbooks] == ["33.75/a.xlsx"]
+    (folder / "33.75" / "b.xlsx").write_bytes(b"dua")
+    # the flow's inventory right after: the command's walk, not a second one
+    assert tasks.take_inventory.fn(folder, 0.0) is ahead
+    # used once: the next inventory walks the folder again and sees the new file
+    assert [f.rel for f in tasks.take_inventory.fn(folder, 0.0).workbooks] == [
+        "33.75/a.xlsx", "33.75/b.xlsx"]
+    # another settle time, or a listing older than the limit, is not reused
+    tasks.scan_ahead(folder, 0.0)
+    young = tasks.take_inventory.fn(folder, 60.0).workbooks
+    assert len(young) == 2 and not any(f.settled for f in young)
+    stale = tasks.scan_ahead(folder, 0.0)
+    (folder / "33.75" / "c.xlsx").write_bytes(b"tiga")
+    tasks._AHEAD = (tasks._AHEAD[0], 0.0, tasks._AHEAD[2] - tasks.LISTING_FRESH_SECONDS, stale)
+    assert len(tasks.take_inventory.fn(folder, 0.0).workbooks) == 3

@@ -51,7 +51,7 @@ def current_version(out: Path, table: str) -> Path | None:
 
 
 def _write(path: Path, table: pa.Table) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``table`` at ``path`` (its folder exists)."""
     if "tahun" in table.schema.names and path.parent.name.startswith("tahun="):
         table = table.drop_columns(["tahun"])  # the hive path carries it
     # Snappy without dictionary pages: most columns are measures, and a file is small (one
@@ -62,7 +62,7 @@ def _write(path: Path, table: pa.Table) -> None:
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
+    """``dst`` (its folder exists) as a hard link to ``src``, else a copy of it."""
     try:
         os.link(src, dst)
     except OSError:
@@ -138,19 +138,31 @@ def _table_version(out: Path, root: Path, name: str, changed: dict[str, Rows],
     previous = current_version(out, name)
     if name in contract.PARTITIONED:
         written = set()
+        years: set[int] = set()
+
+        def place(tahun: int, kab: str) -> Path:
+            """The group's file in the version, its year's folder made once."""
+            if tahun not in years:
+                (target / group_file(tahun, kab)).parent.mkdir()
+                years.add(tahun)
+            return target / group_file(tahun, kab)
+
         for data in _parts(changed[name]) if name in changed else ():
             if inspect:
                 inspect(name, data)
             files = []
             for tahun, kab, rows in _split_groups(data):
-                files.append((target / group_file(tahun, kab), rows))
+                files.append((place(tahun, kab), rows))
                 written.add((tahun, kab))
             write(files)
         for tahun, kab in sorted(keep.get(name, set()) - written):
-            src = previous / group_file(tahun, kab) if previous else None
-            if src is None or not src.exists():
-                raise FileNotFoundError(f"cannot carry {name} {tahun}/{kab}: no source")
-            _link_or_copy(src, target / group_file(tahun, kab))
+            try:
+                if previous is None:
+                    raise FileNotFoundError
+                _link_or_copy(previous / group_file(tahun, kab), place(tahun, kab))
+            except FileNotFoundError:
+                raise FileNotFoundError(f"cannot carry {name} {tahun}/{kab}: no source"
+                                        ) from None
     elif name in flat:
         data = pa.concat_tables(list(_parts(flat[name])))
         if inspect:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import html
+from collections import namedtuple
 from collections.abc import Sequence
+from functools import cache
+
+import pandas as pd
 
 
 def format_angka(value: float, decimals: int = 2) -> str:
@@ -35,3 +39,30 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]],
         "<tr>" + "".join(f'<td class="{"" if j in text_columns else "num"}">{_e(c)}</td>'
                          for j, c in enumerate(r)) + "</tr>" for r in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+@cache
+def _row_type(columns: tuple[str, ...]) -> type:
+    return namedtuple("Baris", columns)
+
+
+#: A table's rows as named tuples of Python values (:func:`records`).
+Rows = list[tuple]
+
+
+def records(frame: pd.DataFrame) -> Rows:
+    """The rows of ``frame`` as named tuples of Python values, for drawing a report: what
+    ``itertuples`` gives (without the index), at a third of its cost on small frames."""
+    row = _row_type(tuple(frame.columns))
+    return [row._make(values) for values in zip(*(frame[c].tolist() for c in frame.columns),
+                                                strict=True)]
+
+
+def largest_first(rows: Rows, value: str, key: str) -> Rows:
+    """``rows`` by the field ``value`` descending (missing values last), then ``key``
+    ascending: pandas' ``sort_values([value, key], ascending=[False, True])``."""
+    def order(r: tuple) -> tuple:
+        v = getattr(r, value)
+        missing = v is None or v != v
+        return (missing, 0.0 if missing else -float(v), getattr(r, key))
+    return sorted(rows, key=order)

@@ -18,7 +18,14 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 
 from transforms.reports import progress
-from transforms.reports.formatting import format_angka, format_ha, format_persen
+from transforms.reports.formatting import (
+    Rows,
+    format_angka,
+    format_ha,
+    format_persen,
+    largest_first,
+    records,
+)
 from transforms.reports.formatting import table as _table
 from transforms.reports.section_cache import SectionCache
 from transforms.reports.timestamps import DEFAULT_TIMEZONE, run_started, tanggal, waktu
@@ -130,29 +137,29 @@ def hbars_svg(items: Sequence[tuple[str, float, str]], title: str, x_label: str,
     return "".join(out) + "</svg>"
 
 
-def _years(kab: pd.DataFrame) -> list[int]:
-    return sorted(int(t) for t in kab["tahun"].unique())
+def _years(kab: Rows) -> list[int]:
+    return sorted({int(r.tahun) for r in kab})
 
 
-def _luas_section(kab: pd.DataFrame, nama: str) -> str:
-    kab = kab.sort_values("tahun")
+def _luas_section(kab: Rows, nama: str) -> str:
+    """Luas kumuh by tingkat per year; ``kab`` sorted by year."""
     cats = [str(y) for y in _years(kab)]
     cols = [f"luas_kumuh_{criteria.TINGKAT_SUFFIX[t].removeprefix('kumuh_')}_ha" for t in KUMUH]
-    series = [(t, COLOURS[t], [float(v) for v in kab[c]]) for t, c in zip(KUMUH, cols,
-                                                                           strict=True)]
+    series = [(t, COLOURS[t], [float(getattr(r, c)) for r in kab])
+              for t, c in zip(KUMUH, cols, strict=True)]
     title = f"Luas kumuh menurut tingkat per tahun — {nama}"
     rows = [[int(r.tahun), *(format_ha(getattr(r, c)) for c in cols), format_ha(r.luas_kumuh_ha)]
-            for r in kab.itertuples()]
+            for r in kab]
     return (f"<h3>{_e(title)}</h3>"
             + stacked_bars_svg(cats, series, format_ha, title, y_label="luas kumuh (ha)")
             + _table(["tahun", *KUMUH, "luas kumuh"], rows))
 
 
-def _rt_section(kab: pd.DataFrame, nama: str) -> str:
-    kab = kab.sort_values("tahun")
+def _rt_section(kab: Rows, nama: str) -> str:
+    """RT counts by tingkat per year; ``kab`` sorted by year."""
     cats = [str(y) for y in _years(kab)]
     cols = [f"jumlah_rt_{criteria.TINGKAT_SUFFIX[t]}" for t in criteria.TINGKAT_LABELS]
-    series = [(t, COLOURS[t], [float(v) for v in kab[c]])
+    series = [(t, COLOURS[t], [float(getattr(r, c)) for r in kab])
               for t, c in zip(criteria.TINGKAT_LABELS, cols, strict=True)]
     title = f"Jumlah RT menurut tingkat kekumuhan per tahun — {nama}"
 
@@ -160,30 +167,30 @@ def _rt_section(kab: pd.DataFrame, nama: str) -> str:
         return f"{format_angka(v, 0)} RT"
 
     rows = [[int(r.tahun), *(format_angka(getattr(r, c), 0) for c in cols),
-             format_angka(r.jumlah_rt, 0)] for r in kab.itertuples()]
+             format_angka(r.jumlah_rt, 0)] for r in kab]
     return (f"<h3>{_e(title)}</h3>"
             + stacked_bars_svg(cats, series, fmt, title, y_label="jumlah RT")
             + _table(["tahun", *criteria.TINGKAT_LABELS, "jumlah RT"], rows))
 
 
-def _kelengkapan_section(kec: pd.DataFrame, nama: str, tahun: int) -> str:
-    kec = kec[kec["tahun"] == tahun].sort_values("kode_kecamatan")
+def _kelengkapan_section(kec: Rows, nama: str, tahun: int) -> str:
+    kec = sorted((r for r in kec if r.tahun == tahun), key=lambda r: r.kode_kecamatan)
     title = f"Kelengkapan laporan per kecamatan, tahun {tahun} — {nama}"
     items = [(r.nama_kecamatan, float(r.kelengkapan_persen),
               f"{format_persen(r.kelengkapan_persen)} ({r.jumlah_kelurahan_dilaporkan} dari "
-              f"{r.jumlah_kelurahan_referensi})") for r in kec.itertuples()]
+              f"{r.jumlah_kelurahan_referensi})") for r in kec]
     if not items:
         return f"<h3>{_e(title)}</h3><p>Tidak ada data kecamatan.</p>"
     return f"<h3>{_e(title)}</h3>" + hbars_svg(
         items, title, x_label="kelengkapan (% kelurahan/desa yang dilaporkan)")
 
 
-def _top_section(kel: pd.DataFrame, nama: str, tahun: int) -> str:
-    kel = kel[kel["tahun"] == tahun].sort_values(["luas_kumuh_ha", "kode_kelurahan"],
-                                                 ascending=[False, True]).head(10)
+def _top_section(kel: Rows, nama: str, tahun: int) -> str:
+    kel = largest_first([r for r in kel if r.tahun == tahun], "luas_kumuh_ha",
+                        "kode_kelurahan")[:10]
     title = f"Sepuluh kelurahan/desa dengan luas kumuh terbesar, tahun {tahun} — {nama}"
     rows, marked = [], False
-    for i, r in enumerate(kel.itertuples(), start=1):
+    for i, r in enumerate(kel, start=1):
         kumuh = int(r.jumlah_rt) - int(r.jumlah_rt_tidak_kumuh)
         mark = r.tingkat_kekumuhan == TIDAK_KUMUH and kumuh > 0
         marked |= mark
@@ -208,21 +215,24 @@ TOP_NOTE = ("Luas kumuh adalah jumlah luas RT yang tingkatnya bukan Tidak Kumuh.
 TOP_MARK = "* Tidak Kumuh sebagai satu kawasan, tetapi memiliki RT kumuh."
 
 
-def _summary(kab: pd.DataFrame) -> str:
+def _summary(kab: Rows) -> str:
+    """The kabupaten's figures per year; ``kab`` sorted by year."""
     rows = [[int(r.tahun), f"{r.jumlah_kelurahan_dilaporkan} dari {r.jumlah_kelurahan_referensi}",
              format_persen(r.kelengkapan_persen), format_angka(r.jumlah_rt, 0),
-             format_ha(r.luas_kumuh_ha)] for r in kab.sort_values("tahun").itertuples()]
+             format_ha(r.luas_kumuh_ha)] for r in kab]
     return _table(["tahun", "kelurahan/desa dilaporkan", "kelengkapan", "jumlah RT",
                    "luas kumuh"], rows)
 
 
 def kabupaten_section(kode: str, tables: dict[str, pd.DataFrame], clerk_href: str) -> str:
-    """Everything about one kabupaten/kota; ``tables`` holds that kabupaten's rows only."""
-    kab = tables["indikator_kabupaten"]
-    nama = str(kab["nama_kabupaten"].iloc[0])
+    """Everything about one kabupaten/kota; ``tables`` holds that kabupaten's rows only.
+    Drawn from the rows as Python values (pandas costs ~0.1 ms a call on frames this small)."""
+    kab = records(tables["indikator_kabupaten"])
+    nama = str(kab[0].nama_kabupaten)
+    kab.sort(key=lambda r: int(r.tahun))
     latest = max(_years(kab))
-    kec = tables["indikator_kecamatan"]
-    kel = tables["indikator_kelurahan"]
+    kec = records(tables["indikator_kecamatan"])
+    kel = records(tables["indikator_kelurahan"])
     return (f'<section id="kab-{_e(kode)}"><h2>{_e(nama)} ({_e(kode)})</h2>{_summary(kab)}'
             + _luas_section(kab, nama) + _rt_section(kab, nama)
             + _kelengkapan_section(kec, nama, latest) + _top_section(kel, nama, latest)
@@ -276,7 +286,10 @@ def _used(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     out = {}
     for name, used in _USED.items():
         df = tables.get(name, pd.DataFrame(columns=contract.columns(name)))[used]
-        out[name] = df.assign(tahun=pd.to_numeric(df["tahun"].astype("string")).astype("Int64"))
+        tahun = df["tahun"]
+        if not pd.api.types.is_integer_dtype(tahun):  # years written as text or floats
+            tahun = pd.to_numeric(tahun.astype("string"))
+        out[name] = df.assign(tahun=tahun.astype("Int64"))
     return out
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from transforms.reports import formatting
+from transforms.reports.formatting import Rows, records
 from transforms.spec import criteria
 
 _NOISE = 9  # decimals kept before rounding for print: drops binary noise (spec §3)
@@ -67,50 +68,68 @@ def kalimat_kemajuan(row: pd.Series | Mapping[str, object]) -> list[str]:
     return out
 
 
+def _luas_rows(kabupaten: Rows, kemajuan: Rows) -> list[tuple[int, int, float, str]]:
+    """:func:`luas_per_tahun`'s rows from the tables' rows."""
+    kalimat = {int(r.tahun): kalimat_kemajuan(r._asdict())[0] for r in kemajuan}
+    return [(int(r.tahun), int(r.jumlah_kelurahan_dilaporkan), float(r.luas_kumuh_ha),
+             kalimat.get(int(r.tahun), "")) for r in sorted(kabupaten, key=_tahun)]
+
+
 def luas_per_tahun(kabupaten: pd.DataFrame, kemajuan: pd.DataFrame) -> pd.DataFrame:
     """Per year of one kabupaten: kelurahan reported, luas kumuh of all reported kelurahan
     (``indikator_kabupaten``) and the like-for-like change against the previous year in
     words (empty for the first year)."""
-    kalimat = {int(r["tahun"]): kalimat_kemajuan(r)[0] for _, r in kemajuan.iterrows()}
-    rows = [{"tahun": int(r.tahun), "kelurahan_dilaporkan": int(r.jumlah_kelurahan_dilaporkan),
-             "luas_kumuh_ha": float(r.luas_kumuh_ha),
-             "perubahan_sebanding": kalimat.get(int(r.tahun), "")}
-            for r in kabupaten.sort_values("tahun").itertuples()]
-    return pd.DataFrame(rows, columns=["tahun", "kelurahan_dilaporkan", "luas_kumuh_ha",
-                                       "perubahan_sebanding"])
+    return pd.DataFrame(_luas_rows(records(kabupaten), records(kemajuan)),
+                        columns=["tahun", "kelurahan_dilaporkan", "luas_kumuh_ha",
+                                 "perubahan_sebanding"])
+
+
+def _transisi_counts(perubahan: pd.DataFrame, tahun: int, tahun_sebelumnya: int) -> np.ndarray:
+    """:func:`transisi_tingkat`'s counts, tingkat by tingkat (Tidak Kumuh first)."""
+    pair = ((perubahan["tahun"] == tahun) & (perubahan["tahun_sebelumnya"] == tahun_sebelumnya)
+            ).to_numpy(dtype=bool, na_value=False)
+    labels = pd.Index(criteria.TINGKAT_LABELS)
+    n = len(labels)
+    # -1: not a tingkat, or none
+    dulu = labels.get_indexer(perubahan["tingkat_sebelumnya"].to_numpy()[pair])
+    kini = labels.get_indexer(perubahan["tingkat_kekumuhan"].to_numpy()[pair])
+    known = (dulu >= 0) & (kini >= 0)  # a count per cell, as crosstab would (fast per kabupaten)
+    return np.bincount(dulu[known] * n + kini[known], minlength=n * n).reshape(n, n).astype(
+        "int64")
 
 
 def transisi_tingkat(perubahan: pd.DataFrame, tahun: int,
                      tahun_sebelumnya: int) -> pd.DataFrame:
     """RTs by tingkat in ``tahun_sebelumnya`` (rows) × tingkat in ``tahun`` (columns), over
     the ``perubahan_rt`` rows of that pair of years; every tingkat present, Tidak Kumuh first."""
-    pair = perubahan[(perubahan["tahun"] == tahun)
-                     & (perubahan["tahun_sebelumnya"] == tahun_sebelumnya)]
     labels = list(criteria.TINGKAT_LABELS)
-    n = len(labels)
-    dulu = pd.Categorical(pair["tingkat_sebelumnya"], categories=labels).codes
-    kini = pd.Categorical(pair["tingkat_kekumuhan"], categories=labels).codes
-    known = (dulu >= 0) & (kini >= 0)  # a count per cell, as crosstab would (fast per kabupaten)
-    counts = np.bincount(dulu[known] * n + kini[known], minlength=n * n).reshape(n, n)
-    return pd.DataFrame(counts.astype("int64"),
+    return pd.DataFrame(_transisi_counts(perubahan, tahun, tahun_sebelumnya),
                         index=pd.Index(labels, name="tingkat_sebelumnya"),
                         columns=pd.Index(labels, name="tingkat_kekumuhan"))
+
+
+#: Columns of the SK's location table (:func:`lokasi_sk`).
+LOKASI_COLUMNS = ["kawasan", "kelurahan", "luas_ha", "luas_kumuh_ha", "tingkat_kekumuhan",
+                  "kewenangan"]
+
+
+def _lokasi_rows(kawasan: Rows, nama_kelurahan: Mapping[str, str], tahun: int) -> list[tuple]:
+    """:func:`lokasi_sk`'s rows from ``indikator_kawasan``'s rows."""
+    kumuh = [r for r in kawasan
+             if r.tahun == tahun and r.tingkat_kekumuhan != criteria.TINGKAT_LABELS[0]]
+    return [(r.kawasan, ", ".join(nama_kelurahan.get(k, k)
+                                  for k in str(r.kode_kelurahan_daftar).split(",")),
+             r.luas_ha, r.luas_kumuh_ha, r.tingkat_kekumuhan, r.kewenangan)
+            for r in formatting.largest_first(kumuh, "luas_kumuh_ha", "kawasan")]
 
 
 def lokasi_sk(kawasan: pd.DataFrame, nama_kelurahan: Mapping[str, str],
               tahun: int) -> pd.DataFrame:
     """The SK's location table: the kumuh kawasan of ``tahun`` (largest luas kumuh first)
     with the names of the kelurahan they span, luas, luas kumuh, tingkat and kewenangan."""
-    rows = kawasan[(kawasan["tahun"] == tahun)
-                   & (kawasan["tingkat_kekumuhan"] != criteria.TINGKAT_LABELS[0])]
-    rows = rows.sort_values(["luas_kumuh_ha", "kawasan"], ascending=[False, True])
-    kelurahan = [", ".join(nama_kelurahan.get(k, k) for k in str(d).split(","))
-                 for d in rows["kode_kelurahan_daftar"]]
-    return pd.DataFrame({"kawasan": rows["kawasan"].to_list(), "kelurahan": kelurahan,
-                         "luas_ha": rows["luas_ha"].to_list(),
-                         "luas_kumuh_ha": rows["luas_kumuh_ha"].to_list(),
-                         "tingkat_kekumuhan": rows["tingkat_kekumuhan"].to_list(),
-                         "kewenangan": rows["kewenangan"].to_list()})
+    rows = _lokasi_rows(records(kawasan), nama_kelurahan, tahun)
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(LOKASI_COLUMNS)
+    return pd.DataFrame({c: list(v) for c, v in zip(LOKASI_COLUMNS, columns, strict=True)})
 
 
 # --- HTML fragments -------------------------------------------------------------------------
@@ -119,61 +138,66 @@ def _e(text: object) -> str:
     return html.escape(str(text))
 
 
-def luas_html(kabupaten: pd.DataFrame, kemajuan: pd.DataFrame, nama: str) -> str:
+def _tahun(row: tuple) -> int:
+    return int(row.tahun)
+
+
+def luas_html(kabupaten: Rows, kemajuan: Rows, nama: str) -> str:
     """Luas kumuh over all years with the like-for-like change, the latest year's sentences
-    (against the previous and the baseline year) stated first."""
+    (against the previous and the baseline year) stated first; from the rows of
+    ``indikator_kabupaten`` and ``kemajuan_kabupaten`` (:func:`formatting.records`)."""
     title = f"Kemajuan menuju 0 ha: luas kumuh per tahun — {nama}"
-    data = luas_per_tahun(kabupaten, kemajuan)
-    rows = [[r.tahun, r.kelurahan_dilaporkan, formatting.format_ha(r.luas_kumuh_ha),
-             r.perubahan_sebanding or "—"] for r in data.itertuples()]
+    rows = [[tahun, dilaporkan, formatting.format_ha(luas), kalimat or "—"]
+            for tahun, dilaporkan, luas, kalimat in _luas_rows(kabupaten, kemajuan)]
     table = formatting.table(["tahun", "kelurahan/desa dilaporkan", "luas kumuh",
                                   "perubahan pada kelurahan yang sama"], rows,
                                  frozenset({0, 3}))
-    if kemajuan.empty:
+    if not kemajuan:
         lead = "<p>Baru ada satu tahun data; belum ada perbandingan.</p>"
     else:
-        latest = kemajuan.sort_values("tahun").iloc[-1]
+        latest = max(kemajuan, key=_tahun)._asdict()
         sentences = "; ".join(kalimat_kemajuan(latest))
         lead = (f"<p>Tahun {int(latest['tahun'])}: {_e(sentences)}. Perbandingan hanya atas "
                 "kelurahan/desa yang diterbitkan pada kedua tahun.</p>")
     return f"<h3>{_e(title)}</h3>{lead}{table}"
 
 
-def transisi_html(perubahan: pd.DataFrame, kemajuan: pd.DataFrame, nama: str) -> str:
-    """The from-tingkat × to-tingkat table of the RTs of the latest two years."""
-    if kemajuan.empty:
+def transisi_html(perubahan: pd.DataFrame, kemajuan: Rows, nama: str) -> str:
+    """The from-tingkat × to-tingkat table of the RTs of the latest two years (``kemajuan``:
+    the rows of ``kemajuan_kabupaten``)."""
+    if not kemajuan:
         return ""
-    latest = kemajuan.sort_values("tahun").iloc[-1]
-    tahun, dulu = int(latest["tahun"]), int(latest["tahun_sebelumnya"])
-    data = transisi_tingkat(perubahan, tahun, dulu)
+    latest = max(kemajuan, key=_tahun)
+    tahun, dulu = int(latest.tahun), int(latest.tahun_sebelumnya)
+    counts = _transisi_counts(perubahan, tahun, dulu)
+    labels = criteria.TINGKAT_LABELS
     title = f"Perpindahan tingkat RT {dulu} → {tahun} — {nama}"
-    rows = [[f"{dulu}: {label}", *(formatting.format_angka(v, 0) for v in data.loc[label]),
-             formatting.format_angka(data.loc[label].sum(), 0)] for label in data.index]
-    rows.append(["jumlah", *(formatting.format_angka(data[c].sum(), 0)
-                             for c in data.columns),
-                 formatting.format_angka(data.to_numpy().sum(), 0)])
-    header = ["", *(f"{tahun}: {c}" for c in data.columns), "jumlah"]
-    note = (f"<p>{int(latest['jumlah_rt_membaik'])} RT membaik, "
-            f"{int(latest['jumlah_rt_memburuk'])} memburuk, {int(latest['jumlah_rt_tetap'])} "
+    rows = [[f"{dulu}: {label}", *(formatting.format_angka(v, 0) for v in counts[i]),
+             formatting.format_angka(counts[i].sum(), 0)] for i, label in enumerate(labels)]
+    rows.append(["jumlah", *(formatting.format_angka(v, 0) for v in counts.sum(axis=0)),
+                 formatting.format_angka(counts.sum(), 0)])
+    header = ["", *(f"{tahun}: {c}" for c in labels), "jumlah"]
+    note = (f"<p>{int(latest.jumlah_rt_membaik)} RT membaik, "
+            f"{int(latest.jumlah_rt_memburuk)} memburuk, {int(latest.jumlah_rt_tetap)} "
             "tetap (RT yang ada pada kedua tahun).</p>")
     return f"<h3>{_e(title)}</h3>{note}{formatting.table(header, rows)}"
 
 
-def lokasi_html(kawasan: pd.DataFrame, nama_kelurahan: Mapping[str, str], nama: str) -> str:
-    """The kawasan of the latest year as the SK kumuh's location table."""
-    if kawasan.empty:
+def lokasi_html(kawasan: Rows, nama_kelurahan: Mapping[str, str], nama: str) -> str:
+    """The kawasan of the latest year (rows of ``indikator_kawasan``) as the SK kumuh's
+    location table."""
+    if not kawasan:
         return ""
-    tahun = int(kawasan["tahun"].max())
-    data = lokasi_sk(kawasan, nama_kelurahan, tahun)
+    tahun = max(_tahun(r) for r in kawasan)
     title = f"Lokasi kawasan kumuh tahun {tahun} (tabel lokasi SK) — {nama}"
-    rows = [[i, r.kawasan, r.kelurahan, formatting.format_ha(r.luas_ha),
-             formatting.format_ha(r.luas_kumuh_ha), r.tingkat_kekumuhan, r.kewenangan]
-            for i, r in enumerate(data.itertuples(), start=1)]
+    rows = [[i, kaw, kel, formatting.format_ha(luas), formatting.format_ha(luas_kumuh),
+             tingkat, kewenangan] for i, (kaw, kel, luas, luas_kumuh, tingkat, kewenangan)
+            in enumerate(_lokasi_rows(kawasan, nama_kelurahan, tahun), start=1)]
     header = ["no", "kawasan", "kelurahan/desa", "luas", "luas kumuh", "tingkat",
               "kewenangan (UU 23/2014)"]
     body = (formatting.table(header, rows, frozenset({0, 1, 2, 5, 6})) if rows
             else "<p>Tidak ada kawasan yang dinilai kumuh.</p>")
-    bersih = int((kawasan["tahun"] == tahun).sum()) - len(rows)
+    bersih = sum(r.tahun == tahun for r in kawasan) - len(rows)
     if bersih:
         body += f"<p>{bersih} kawasan lain dinilai Tidak Kumuh.</p>"
     return f"<h3>{_e(title)}</h3>{body}"
@@ -185,7 +209,7 @@ def progress_section(tables: Mapping[str, pd.DataFrame], nama: str) -> str:
     and ``indikator_kelurahan`` (for the kelurahan names)."""
     kel = tables["indikator_kelurahan"]
     names = dict(zip(kel["kode_kelurahan"], kel["nama_kelurahan"], strict=True))
-    kemajuan = tables["kemajuan_kabupaten"]
-    return (luas_html(tables["indikator_kabupaten"], kemajuan, nama)
+    kemajuan = records(tables["kemajuan_kabupaten"])
+    return (luas_html(records(tables["indikator_kabupaten"]), kemajuan, nama)
             + transisi_html(tables["perubahan_rt"], kemajuan, nama)
-            + lokasi_html(tables["indikator_kawasan"], names, nama))
+            + lokasi_html(records(tables["indikator_kawasan"]), names, nama))

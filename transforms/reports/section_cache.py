@@ -1,7 +1,7 @@
 """Rendered kabupaten/kota sections of the indicator report, kept between runs.
 
 A nightly run usually changes a few kabupaten/kota; drawing every section again (tables and
-SVG charts, ~25 ms each, ~4 s for the whole country) is wasted. A section is a pure function of
+SVG charts, ~3 ms each, ~0.5 s for the whole country) is wasted. A section is a pure function of
 that kabupaten's rows and of the code that draws it, so :class:`SectionCache` keeps each one in
 a file (``<folder>/<kode>.html``) whose first line is a digest of exactly those: the rows of
 every table the section uses, the link it carries and the source of the report modules. Any
