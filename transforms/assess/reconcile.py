@@ -108,17 +108,28 @@ def stored_disagreements(scored_rows: pd.DataFrame, letters: dict[int, dict[str,
     """
     cells = cells or {}
     out: list[tuple[tuple[int, int, int], findings.Finding]] = []
+    complete: dict[str, np.ndarray] = {}
     for order, (stored, computed, label, agrees, show) in enumerate(_checks()):
         if stored not in scored_rows or computed not in scored_rows:
             continue
-        keep = _filled(scored_rows[stored]) & _complete(scored_rows, computed)
-        keep &= ~_surely_agrees(scored_rows[stored], scored_rows[computed], agrees)
-        rows = scored_rows.loc[keep.to_numpy(), [*_WHERE, stored, computed]]
-        for r in rows.itertuples(index=False):
-            value, result = getattr(r, stored), getattr(r, computed)
-            if agrees(value, result):
-                continue
-            wb, baris, sheet = int(r.wb), int(r.sumber_baris), r.sumber_sheet
+        key = computed if computed.startswith(("persen_", "nilai_")) else ""
+        if key not in complete:  # the total and the tingkat share theirs
+            complete[key] = _complete(scored_rows, computed).to_numpy()
+        keep = _filled(scored_rows[stored]).to_numpy() & complete[key]
+        keep &= ~_surely_agrees(scored_rows[stored], scored_rows[computed], agrees).to_numpy()
+        at = np.flatnonzero(keep)
+        if not len(at):  # most checks of most batches: no row to look at one by one
+            continue
+        pairs = zip(scored_rows[stored].iloc[at].tolist(),
+                    scored_rows[computed].iloc[at].tolist(), at.tolist(), strict=True)
+        differ = [(value, result, i) for value, result, i in pairs if not agrees(value, result)]
+        if not differ:
+            continue
+        where = zip(*(scored_rows[c].iloc[[i for _, _, i in differ]].tolist() for c in _WHERE),
+                    strict=True)
+        for (value, result, _), (wb, sumber_file, sha256, sheet, baris) in zip(differ, where,
+                                                                                strict=True):
+            wb, baris = int(wb), int(baris)
             sel = cells.get(wb, {}).get(stored)
             if sel is None:
                 sel = f"{sheet}!{letters.get(wb, {}).get(stored, '')}{baris}"
@@ -128,7 +139,7 @@ def stored_disagreements(scored_rows: pd.DataFrame, letters: dict[int, dict[str,
                 if stored.startswith("stored_persen_"):
                     value = round(float(value), 2)
             finding = findings.make(
-                "tersimpan_berbeda", wb=wb, sumber_file=r.sumber_file, sha256=r.sha256,
+                "tersimpan_berbeda", wb=wb, sumber_file=sumber_file, sha256=sha256,
                 sheet=sheet, baris=baris, kolom=computed, nilai=value, sel=sel, label=label,
                 nilai_hitung=show(result))
             out.append(((wb, baris, order), finding))
@@ -149,7 +160,8 @@ def _surely_agrees(stored: pd.Series, computed: pd.Series, agrees: Agrees) -> pd
     """Rows whose stored value certainly agrees, decided column-wise; the rest are checked
     one by one with ``agrees`` (so this only skips work, it never decides a disagreement).
     A percent within 0.0049 points agrees after any rounding: rounding to d decimals moves
-    it at most 0.005 for d >= 2 and lands on the stored value itself for d <= 1."""
+    it at most 0.005 for d >= 2 and lands on the stored value itself for d <= 1; the same
+    holds for a fraction's × 100 (its second candidate)."""
     if agrees is _tingkat_kekumuhan_agrees:  # each distinct label normalised once
         labels = pd.unique(pd.concat([stored, computed]).dropna())
         keys = {v: _tingkat_kekumuhan_key(v) for v in labels}
@@ -157,9 +169,11 @@ def _surely_agrees(stored: pd.Series, computed: pd.Series, agrees: Agrees) -> pd
         return same.fillna(False).astype(bool)
     if stored.dtype.kind != "f" or computed.dtype.kind not in "fi":
         return pd.Series(False, index=stored.index)
-    diff = (stored - computed.astype("float64")).abs()
-    if agrees is _persen_agrees:
-        return diff <= 0.0049
+    computed = computed.astype("float64")
+    diff = (stored - computed).abs()
+    if agrees is _persen_agrees:  # also a fraction (0.7667) whose × 100 is that close
+        as_fraction = (stored.abs() <= 1 + _EPS) & ((stored * 100 - computed).abs() <= 0.0049)
+        return (diff <= 0.0049) | as_fraction
     if agrees is _number_agrees:
         return diff <= _EPS
     return pd.Series(False, index=stored.index)
