@@ -159,21 +159,36 @@ def _filled(stored: pd.Series) -> pd.Series:
 def _surely_agrees(stored: pd.Series, computed: pd.Series, agrees: Agrees) -> pd.Series:
     """Rows whose stored value certainly agrees, decided column-wise; the rest are checked
     one by one with ``agrees`` (so this only skips work, it never decides a disagreement).
-    A percent within 0.0049 points agrees after any rounding: rounding to d decimals moves
-    it at most 0.005 for d >= 2 and lands on the stored value itself for d <= 1; the same
-    holds for a fraction's × 100 (its second candidate)."""
-    if agrees is _tingkat_kekumuhan_agrees:  # each distinct label normalised once
-        labels = pd.unique(pd.concat([stored, computed]).dropna())
-        keys = {v: _tingkat_kekumuhan_key(v) for v in labels}
-        same = stored.map(keys) == computed.map(keys)
-        return same.fillna(False).astype(bool)
+    A percent within 0.005 points (half of :data:`PERSEN_TOLERANCE`) agrees after any
+    rounding: rounding to d decimals moves it at most 0.005 for d >= 2 (0.01 in all) and lands
+    on the stored value itself for d <= 1; the same holds for a fraction's × 100 (its second
+    candidate)."""
+    if agrees is _tingkat_kekumuhan_agrees:
+        return _same_tingkat(stored, computed)
     if stored.dtype.kind != "f" or computed.dtype.kind not in "fi":
         return pd.Series(False, index=stored.index)
     computed = computed.astype("float64")
     diff = (stored - computed).abs()
     if agrees is _persen_agrees:  # also a fraction (0.7667) whose × 100 is that close
-        as_fraction = (stored.abs() <= 1 + _EPS) & ((stored * 100 - computed).abs() <= 0.0049)
-        return (diff <= 0.0049) | as_fraction
+        close = PERSEN_TOLERANCE / 2
+        as_fraction = (stored.abs() <= 1 + _EPS) & ((stored * 100 - computed).abs() <= close)
+        return (diff <= close) | as_fraction
     if agrees is _number_agrees:
         return diff <= _EPS
     return pd.Series(False, index=stored.index)
+
+
+def _same_tingkat(stored: pd.Series, computed: pd.Series) -> pd.Series:
+    """Rows whose stored and recomputed tingkat (neither missing) have the same
+    :func:`_tingkat_kekumuhan_key`: each distinct label is normalised once and the rows are
+    compared by the number of their key."""
+    stored_codes, stored_labels = pd.factorize(stored)  # a missing label: code -1
+    computed_codes, computed_labels = pd.factorize(computed)
+    number: dict[str, int] = {}
+    keys = {v: number.setdefault(_tingkat_kekumuhan_key(v), len(number))
+            for v in pd.unique(np.concatenate([np.asarray(stored_labels, dtype=object),
+                                               np.asarray(computed_labels, dtype=object)]))}
+    stored_keys = np.array([keys[v] for v in stored_labels] + [-1], dtype=np.int64)
+    computed_keys = np.array([keys[v] for v in computed_labels] + [-2], dtype=np.int64)
+    same = stored_keys[stored_codes] == computed_keys[computed_codes]
+    return pd.Series(same, index=stored.index)
