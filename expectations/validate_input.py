@@ -265,8 +265,10 @@ def _row_findings(suite: Suite, batch: Batch,
     # a form's problem sits at its own cell's row, not at the RT row's: found by column
     problems = {(p.wb, None if p.wb in batch.cells else p.baris, p.kolom): p
                 for p in batch.problems.itertuples(index=False)}
-    missing = {int(w.wb): set(str(w.kolom_hilang).split(",")) for w in workbooks.itertuples()
-               if isinstance(w.kolom_hilang, str)}
+    # two columns zipped: itertuples would build a tuple of all ~50 columns per workbook
+    missing = {int(wb): set(str(cols).split(","))
+               for wb, cols in zip(workbooks["wb"], workbooks["kolom_hilang"], strict=True)
+               if isinstance(cols, str)}
     for meta, index in suite.failures(rows_for_gx(rows)):
         aturan, col = meta["aturan"], meta["kolom"]
         if aturan == "rt_ganda":

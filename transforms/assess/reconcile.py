@@ -116,7 +116,7 @@ def stored_disagreements(scored_rows: pd.DataFrame, letters: dict[int, dict[str,
         if key not in complete:  # the total and the tingkat share theirs
             complete[key] = _complete(scored_rows, computed).to_numpy()
         keep = _filled(scored_rows[stored]).to_numpy() & complete[key]
-        keep &= ~_surely_agrees(scored_rows[stored], scored_rows[computed], agrees).to_numpy()
+        keep &= ~_surely_agrees(scored_rows[stored], scored_rows[computed], agrees)
         at = np.flatnonzero(keep)
         if not len(at):  # most checks of most batches: no row to look at one by one
             continue
@@ -156,7 +156,7 @@ def _filled(stored: pd.Series) -> pd.Series:
     return stored.map(lambda v: not _is_blank(v)).astype(bool)
 
 
-def _surely_agrees(stored: pd.Series, computed: pd.Series, agrees: Agrees) -> pd.Series:
+def _surely_agrees(stored: pd.Series, computed: pd.Series, agrees: Agrees) -> np.ndarray:
     """Rows whose stored value certainly agrees, decided column-wise; the rest are checked
     one by one with ``agrees`` (so this only skips work, it never decides a disagreement).
     A percent within 0.005 points (half of :data:`PERSEN_TOLERANCE`) agrees after any
@@ -166,19 +166,20 @@ def _surely_agrees(stored: pd.Series, computed: pd.Series, agrees: Agrees) -> pd
     if agrees is _tingkat_kekumuhan_agrees:
         return _same_tingkat(stored, computed)
     if stored.dtype.kind != "f" or computed.dtype.kind not in "fi":
-        return pd.Series(False, index=stored.index)
-    computed = computed.astype("float64")
-    diff = (stored - computed).abs()
-    if agrees is _persen_agrees:  # also a fraction (0.7667) whose × 100 is that close
-        close = PERSEN_TOLERANCE / 2
-        as_fraction = (stored.abs() <= 1 + _EPS) & ((stored * 100 - computed).abs() <= close)
-        return (diff <= close) | as_fraction
-    if agrees is _number_agrees:
-        return diff <= _EPS
-    return pd.Series(False, index=stored.index)
+        return np.zeros(len(stored), dtype=bool)
+    value, result = stored.to_numpy(), computed.astype("float64").to_numpy()
+    with np.errstate(invalid="ignore", over="ignore"):  # NaN (missing, inf): never "surely"
+        diff = np.abs(value - result)
+        if agrees is _persen_agrees:  # also a fraction (0.7667) whose × 100 is that close
+            close = PERSEN_TOLERANCE / 2
+            as_fraction = (np.abs(value) <= 1 + _EPS) & (np.abs(value * 100 - result) <= close)
+            return (diff <= close) | as_fraction
+        if agrees is _number_agrees:
+            return diff <= _EPS
+    return np.zeros(len(stored), dtype=bool)
 
 
-def _same_tingkat(stored: pd.Series, computed: pd.Series) -> pd.Series:
+def _same_tingkat(stored: pd.Series, computed: pd.Series) -> np.ndarray:
     """Rows whose stored and recomputed tingkat (neither missing) have the same
     :func:`_tingkat_kekumuhan_key`: each distinct label is normalised once and the rows are
     compared by the number of their key."""
@@ -190,5 +191,4 @@ def _same_tingkat(stored: pd.Series, computed: pd.Series) -> pd.Series:
                                                np.asarray(computed_labels, dtype=object)]))}
     stored_keys = np.array([keys[v] for v in stored_labels] + [-1], dtype=np.int64)
     computed_keys = np.array([keys[v] for v in computed_labels] + [-2], dtype=np.int64)
-    same = stored_keys[stored_codes] == computed_keys[computed_codes]
-    return pd.Series(same, index=stored.index)
+    return stored_keys[stored_codes] == computed_keys[computed_codes]
