@@ -48,7 +48,10 @@ def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     for col in contract.tables()[table]:
         values = frame[col.name] if col.name in frame else pd.Series(None, index=frame.index)
         if col.type in ("int8", "int16", "int32", "int64"):
-            values = pd.to_numeric(values).round().astype(f"Int{col.type[3:]}")
+            values = pd.to_numeric(values)
+            if values.dtype.kind not in "iu":  # whole numbers already: rounding copies only
+                values = values.round()
+            values = values.astype(f"Int{col.type[3:]}")
         elif col.type == "float64":
             values = pd.to_numeric(values).astype("float64")
         elif col.type == "string":
