@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from functools import cache
 
+import numpy as np
 import pandas as pd
 
 from expectations import input_suites
@@ -249,7 +250,7 @@ def rows_for_gx(rows: pd.DataFrame) -> pd.DataFrame:
     """The RT-row columns the suite checks (same index) plus the derived ones (fractional part
     of each count; the largest volume a ha/m criterion allows, spec §3 rounding); the
     stored-result and provenance text columns stay out of GX's copies."""
-    derived = {col + input_suites.INTEGER_SUFFIX: rows[col].astype("float64") % 1
+    derived = {col + input_suites.INTEGER_SUFFIX: _fractional_part(rows[col])
                for col in criteria.count_columns()}
     for c in criteria.criteria():
         if not c.is_count:
@@ -265,8 +266,10 @@ def _row_findings(suite: Suite, batch: Batch,
     # a form's problem sits at its own cell's row, not at the RT row's: found by column
     problems = {(p.wb, None if p.wb in batch.cells else p.baris, p.kolom): p
                 for p in batch.problems.itertuples(index=False)}
-    missing = {int(w.wb): set(str(w.kolom_hilang).split(",")) for w in workbooks.itertuples()
-               if isinstance(w.kolom_hilang, str)}
+    # two columns zipped: itertuples would build a tuple of all ~50 columns per workbook
+    missing = {int(wb): set(str(cols).split(","))
+               for wb, cols in zip(workbooks["wb"], workbooks["kolom_hilang"], strict=True)
+               if isinstance(cols, str)}
     for meta, index in suite.failures(rows_for_gx(rows)):
         aturan, col = meta["aturan"], meta["kolom"]
         if aturan == "rt_ganda":
@@ -313,6 +316,14 @@ def _row_findings(suite: Suite, batch: Batch,
                 yield findings.make(aturan, **kw, nilai=r[col],
                                     maks=None if maks is None else float(maks),
                                     satuan=criteria.input_columns()[col].unit)
+
+
+def _fractional_part(values: pd.Series) -> pd.Series:
+    """``values % 1`` as floats (the same bits: x - floor(x) is exact, and rounds like the
+    modulo's own correction for a negative x), ~3x faster than numpy's float remainder."""
+    x = values.to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(invalid="ignore"):  # inf: NaN, as from the modulo
+        return pd.Series(x - np.floor(x), index=values.index)
 
 
 def _rounded(rows: pd.DataFrame, c: criteria.Criterion) -> pd.Series:

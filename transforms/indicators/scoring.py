@@ -27,16 +27,20 @@ def fractions(frame: pd.DataFrame) -> pd.DataFrame:
 def nilai_from_fraction(fraction: np.ndarray) -> np.ndarray:
     """Score 0/1/3/5 from fractions, after rounding to 9 decimals (drops binary noise)."""
     f = np.round(fraction, criteria.FRACTION_DECIMALS)
-    conditions = [f >= lower for lower, _ in criteria.NILAI_BANDS]
-    choices = [score for _, score in criteria.NILAI_BANDS]
-    return np.select(conditions, choices, default=0).astype("int8")
+    # the bands are nested (each lower bound above the next): the number of bounds a
+    # fraction reaches picks its score (none, and NaN, score 0)
+    bands = sorted(criteria.NILAI_BANDS)
+    reached = np.zeros(len(f), dtype="int8")
+    for lower, _ in bands:
+        reached += f >= lower
+    return np.array([0, *(score for _, score in bands)], dtype="int8")[reached]
 
 
 def tingkat_kekumuhan_from_total(total: np.ndarray) -> np.ndarray:
     """Tingkat kekumuhan label from total_nilai (spec §3 bands)."""
-    conditions = [total >= lower for lower, _ in criteria.TINGKAT_BANDS]
-    labels = [label for _, label in criteria.TINGKAT_BANDS]
-    return np.select(conditions, labels, default=criteria.TINGKAT_BANDS[-1][1]).astype(object)
+    bands = sorted(criteria.TINGKAT_BANDS)  # lowest first; below them all: the lowest label
+    labels = np.array([bands[0][1], *(label for _, label in bands)], dtype=object)
+    return labels[np.searchsorted([lower for lower, _ in bands], total, side="right")]
 
 
 def add_percents(frame: pd.DataFrame) -> pd.DataFrame:

@@ -212,11 +212,26 @@ def with_reference(workbooks: pd.DataFrame, ref: reference.Reference) -> pd.Data
         reference.KODE_KELURAHAN_PATTERN).fillna(False).astype(bool)
     out["kode_dikenal"] = out["nama_kelurahan_resmi"].notna().where(well_formed, None)
     for level in ("kelurahan", "kecamatan", "kabupaten"):
-        written = out[level].map(reference.norm_name)
-        resmi = out[f"nama_{level}_resmi"].map(reference.norm_name)
+        written = _norm_names(out[level])
+        resmi = _norm_names(out[f"nama_{level}_resmi"])
         known = (written != "") & (resmi != "")
         out[f"nama_{level}_cocok"] = (written == resmi).where(known, None).astype("object")
     return out
+
+
+def _norm_names(names: pd.Series) -> pd.Series:
+    """:func:`reference.norm_name` of each name, each distinct text normalised once (a
+    kecamatan's or kabupaten's name repeats over its workbooks)."""
+    done: dict[str, str] = {}
+
+    def norm(name: object) -> str:
+        if not isinstance(name, str):
+            return reference.norm_name(name)
+        if name not in done:
+            done[name] = reference.norm_name(name)
+        return done[name]
+
+    return names.map(norm)
 
 
 def read_files(root: Path, files: list[InputFile], first_wb: int = 0) -> Batch:
