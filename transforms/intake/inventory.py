@@ -122,7 +122,9 @@ def plan(present: list[InputFile], manifest: pd.DataFrame, *, force: bool = Fals
          retry: set[str] | None = None) -> Plan:
     """Which files to read: new ones, those whose size or mtime changed, those in ``retry``
     (back after having vanished), or all when ``force``; never one still being copied."""
-    known = {r.sumber_file: r for r in manifest.itertuples(index=False)}
+    known = dict(zip(manifest["sumber_file"],
+                     zip(manifest["size"].tolist(), manifest["mtime_ns"].tolist(), strict=True),
+                     strict=True))  # the two columns compared, not every manifest column
     retry = retry or set()
     new, modified, unchanged, copying, to_read = [], [], [], [], []
     for f in present:
@@ -132,7 +134,7 @@ def plan(present: list[InputFile], manifest: pd.DataFrame, *, force: bool = Fals
         m = known.get(f.rel)
         if m is None:
             new.append(f.rel)
-        elif m.size != f.size or m.mtime_ns != f.mtime_ns or f.rel in retry:
+        elif m != (f.size, f.mtime_ns) or f.rel in retry:
             modified.append(f.rel)
         else:
             unchanged.append(f.rel)
