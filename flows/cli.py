@@ -154,7 +154,7 @@ def _consolidate(settings: config.Settings, api: prefect_server.Api, **params) -
         process.settle_imports()
     api.ready()
     run = nightly.with_runner(settings.runner, settings.dask_address, settings.workers)
-    with without_heartbeat():
+    with run_settings(temporary_server=api.starting):
         return run(input_dir=str(settings.input), out=_where(settings.out),
                    warehouse_path=str(settings.warehouse), workers=settings.workers,
                    settle_seconds=settings.settle_seconds, take_lock=False,
@@ -163,16 +163,22 @@ def _consolidate(settings: config.Settings, api: prefect_server.Api, **params) -
 
 
 @contextmanager
-def without_heartbeat() -> Iterator[None]:
-    """Prefect settings for a flow run that ends with this command's process: no heartbeat.
+def run_settings(temporary_server: bool) -> Iterator[None]:
+    """Prefect settings for a flow run that ends with this command's process.
 
-    Prefect's heartbeat thread (an event every 180 s, for automations that mark silent runs
-    crashed) sleeps in 1-second steps and is joined when the flow ends, which held the end of
-    every ``kumuh run`` back by up to a second. A command's end is seen by whoever started it
-    (exit code, log); the runs of ``kumuh serve`` keep their heartbeats."""
+    - No heartbeat: Prefect's heartbeat thread (an event every 180 s, for automations that mark
+      silent runs crashed) sleeps in 1-second steps and is joined when the flow ends, which held
+      the end of every ``kumuh run`` back by up to a second. A command's end is seen by whoever
+      started it (exit code, log); the runs of ``kumuh serve`` keep their heartbeats.
+    - With a temporary server, no log lines sent to it: its history goes with it when the run
+      ends (the log file keeps every line), and shipping them cost a national run ~2 s of CPU
+      on the two processes. A lasting server gets them, for its UI."""
     from prefect.settings import temporary_settings
 
-    with temporary_settings(updates={"flows.heartbeat_frequency": None}):
+    updates: dict[str, object] = {"flows.heartbeat_frequency": None}
+    if temporary_server:
+        updates["logging.to_api.enabled"] = False
+    with temporary_settings(updates=updates):
         yield
 
 

@@ -70,7 +70,7 @@ def test_a_running_local_server_is_used(prefect_api: dict, tmp_path: Path) -> No
     assert done.returncode == 0, done.stderr[-3000:]
     runs = _runs_of(api, inbox)
     assert [r["state_type"] for r in runs] == ["COMPLETED"]
-    # no heartbeat thread held the end of the run back (flows.cli.without_heartbeat)
+    # no heartbeat thread held the end of the run back (flows.cli.run_settings)
     events = _events_of(api, runs[0]["id"], until="prefect.flow-run.Running")
     assert "prefect.flow-run.Running" in events
     assert "prefect.flow-run.heartbeat" not in events

@@ -122,3 +122,18 @@ def test_the_commands_listing_serves_the_flows_inventory_once_and_only_while_fre
     (folder / "33.75" / "c.xlsx").write_bytes(b"tiga")
     tasks._AHEAD = (tasks._AHEAD[0], 0.0, tasks._AHEAD[2] - tasks.LISTING_FRESH_SECONDS, stale)
     assert len(tasks.take_inventory.fn(folder, 0.0).workbooks) == 3
+
+
+@pytest.mark.parametrize("temporary", [True, False])
+def test_a_command_run_sends_no_heartbeat_and_no_logs_to_a_temporary_server(
+        temporary: bool) -> None:
+    from prefect.settings import get_current_settings
+
+    from flows.cli import run_settings
+
+    before = get_current_settings()
+    with run_settings(temporary_server=temporary):
+        inside = get_current_settings()
+    assert inside.flows.heartbeat_frequency is None
+    assert inside.logging.to_api.enabled is (not temporary and before.logging.to_api.enabled)
+    assert get_current_settings().flows.heartbeat_frequency == before.flows.heartbeat_frequency
