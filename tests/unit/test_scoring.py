@@ -57,3 +57,13 @@ def test_zero_denominator_gives_zero_percent() -> None:
     scored = scoring.score(frame)
     assert scored["persen_2a"].iloc[0] == 0.0
     assert scored["nilai_2b"].iloc[0] == 0
+
+
+def test_tingkat_of_a_total_below_every_band_or_missing_is_the_lowest() -> None:
+    import numpy as np
+
+    from transforms.indicators.scoring import tingkat_kekumuhan_from_total
+
+    got = tingkat_kekumuhan_from_total(np.array([np.nan, -1.0, 15.0, 16.0, 37.0, 38.0, 60.0]))
+    assert got.tolist() == ["Tidak Kumuh", "Tidak Kumuh", "Tidak Kumuh", "Kumuh Ringan",
+                            "Kumuh Ringan", "Kumuh Sedang", "Kumuh Berat"]

@@ -40,7 +40,10 @@ def tingkat_kekumuhan_from_total(total: np.ndarray) -> np.ndarray:
     """Tingkat kekumuhan label from total_nilai (spec §3 bands)."""
     bands = sorted(criteria.TINGKAT_BANDS)  # lowest first; below them all: the lowest label
     labels = np.array([bands[0][1], *(label for _, label in bands)], dtype=object)
-    return labels[np.searchsorted([lower for lower, _ in bands], total, side="right")]
+    reached = np.searchsorted([lower for lower, _ in bands], total, side="right")
+    if np.issubdtype(np.asarray(total).dtype, np.floating):
+        reached[np.isnan(total)] = 0  # NaN sorts above every bound: it reaches none
+    return labels[reached]
 
 
 def add_percents(frame: pd.DataFrame) -> pd.DataFrame:
