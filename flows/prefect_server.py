@@ -151,7 +151,8 @@ class Api:
 
     @property
     def starting(self) -> bool:
-        """Whether a temporary server is starting (time to do other work meanwhile)."""
+        """Whether the API is a temporary server of this process: starting until
+        :meth:`ready` (time to do other work meanwhile), in use after it."""
         return self.server is not None
 
     def ready(self) -> str | None:

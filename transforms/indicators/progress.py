@@ -69,7 +69,7 @@ jumlah as (
     first(kawasan order by sumber_file, sumber_baris) as kawasan,
     string_agg(distinct kode_kelurahan, ',' order by kode_kelurahan) as kode_kelurahan_daftar,
     count(distinct kode_kelurahan) as jumlah_kelurahan,
-    {rollup.sums_sql("kode_kelurahan, rw, rt")}
+    {rollup.sums_sql(rollup.RT_ORDER)}
   from rt_berkawasan
   group by tahun, kode_kabupaten, kunci_kawasan
 ),

@@ -24,7 +24,8 @@ _LEVELS = {
 }
 
 
-#: Sort keys of RT rows: a roll-up sums its doubles in this order (see :func:`ordered_rt`).
+#: Sort keys of RT rows: a roll-up sums its doubles in this order (see :func:`ordered_rt`; the
+#: kawasan sums of the progress tables give it to :func:`sums_sql`).
 RT_ORDER = "tahun, kode_kelurahan, rw, rt"
 
 
