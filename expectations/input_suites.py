@@ -11,9 +11,12 @@ Each expectation's ``meta`` carries the rule code (``aturan``, see
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
-from expectations.gx_import import gx
 from transforms.spec import criteria, reference
+
+if TYPE_CHECKING:
+    from expectations.gx_import import gx
 
 INTEGER_SUFFIX = "__pecahan"  # derived column: fractional part of a count
 #: Derived column of a ha/m volume: the largest volume its row allows (the denominator, or
@@ -29,6 +32,8 @@ def rt_row_expectations() -> list[gx.expectations.Expectation]:
     """Value rules per RT row: required, non-negative, plausible magnitude, whole counts,
     volume ≤ denominator (ha/m: beyond rounding), unique RT per workbook; warnings: a ha/m
     volume above its denominator within rounding, penduduk ≥ KK and zero denominators."""
+    from expectations.gx_import import gx
+
     E = gx.expectations
     out: list[gx.expectations.Expectation] = [
         E.ExpectColumnValuesToNotBeNull(column="rt", meta=_meta("rt_kosong", "rt")),
@@ -75,6 +80,8 @@ def workbook_expectations(today: dt.date | None = None) -> list[gx.expectations.
     code well-formed and in the region list, year in range; warning: names match the list.
     Expects the frame of :func:`transforms.read.batch.with_reference` (``kode_dikenal``,
     ``nama_*_cocok``)."""
+    from expectations.gx_import import gx
+
     E = gx.expectations
     year = (today or dt.date.today()).year
     out: list[gx.expectations.Expectation] = [

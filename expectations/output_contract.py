@@ -18,16 +18,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from expectations.gx_import import gx
-from expectations.validate_input import Suite, ephemeral_context
+from expectations.failures import Failures, here
 from transforms.spec import contract
 
+if TYPE_CHECKING:
+    from expectations.gx_import import gx
+
+#: The contract's GX suite (:mod:`expectations.suites`).
+SUITE = "kontrak_keluaran"
 #: Profile-frame columns of the column-list check: the table's column at each position and
 #: the contract's.
 ACTUAL, EXPECTED = "kolom_tabel", "kolom_kontrak"
@@ -64,6 +69,8 @@ def _numeric(rule: str) -> bool:
 
 def rule_expectation(rule: str) -> gx.expectations.Expectation:
     """The expectation of one ``allowed`` rule, over its profile column."""
+    from expectations.gx_import import gx
+
     kind, _, spec = rule.partition(":")
     E = gx.expectations
     column, meta = rule_column(rule), {"aturan": rule}
@@ -83,16 +90,13 @@ def rule_expectation(rule: str) -> gx.expectations.Expectation:
 
 def contract_expectations() -> list[gx.expectations.Expectation]:
     """One expectation per distinct rule plus the column-list check (all tables at once)."""
+    from expectations.gx_import import gx
+
     E = gx.expectations
     return [E.ExpectColumnPairValuesToBeEqual(column_A=ACTUAL, column_B=EXPECTED,
                                               ignore_row_if="both_values_are_missing",
                                               meta={"aturan": COLUMN_LIST}),
             *(rule_expectation(rule) for rule in rules())]
-
-
-@cache
-def _suite() -> Suite:
-    return Suite(ephemeral_context(), "kontrak_keluaran", contract_expectations())
 
 
 def _checked_values(column: pa.ChunkedArray, rule: str) -> list[object]:
@@ -150,14 +154,14 @@ def profile(tables: dict[str, pa.Table | pd.DataFrame]) -> pd.DataFrame:
         if isinstance(data, pd.DataFrame) else data)])
 
 
-def profile_violations(frame: pd.DataFrame) -> list[str]:
+def profile_violations(frame: pd.DataFrame, failures: Failures = here) -> list[str]:
     """Evidence lines for every contract rule broken in a column profile (:func:`profile`,
-    or several concatenated)."""
+    or several concatenated); the suite runs where ``failures`` runs it."""
     frame = frame.reset_index(drop=True)
     if frame.empty:
         return []
     out: list[str] = []
-    for meta, index in _suite().failures(frame):  # pass/fail first, failing rows if any
+    for meta, index in failures(SUITE, frame):  # pass/fail first, failing rows if any
         rule = meta["aturan"]
         bad = frame.loc[index]
         if rule == COLUMN_LIST:
@@ -186,9 +190,9 @@ def check_tables(tables: dict[str, pa.Table]) -> None:
     check_profile(profile(tables) if tables else pd.DataFrame())
 
 
-def check_profile(frame: pd.DataFrame) -> None:
+def check_profile(frame: pd.DataFrame, failures: Failures = here) -> None:
     """Raise :class:`OutputContractError` when a column profile breaks the contract."""
-    problems = profile_violations(frame)
+    problems = profile_violations(frame, failures)
     if problems:
         raise OutputContractError("Data keluaran melanggar kontrak:\n" + "\n".join(problems))
 
@@ -197,8 +201,9 @@ class ContractCheck:
     """Collects each published table's profile as it is written (``inspect``) and checks
     them all in one GX call before the tables are switched (``check``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, failures: Failures = here) -> None:
         self.blocks: list[Block] = []
+        self.failures = failures
 
     def inspect(self, table: str, data: pa.Table) -> None:
         self.blocks += _blocks(table, data)  # framed once, in ``check``
@@ -206,4 +211,4 @@ class ContractCheck:
     def check(self) -> None:
         # parts of one table repeat its column list and may share values: count each once
         check_profile(_frame(self.blocks).drop_duplicates()
-                      if self.blocks else pd.DataFrame())
+                      if self.blocks else pd.DataFrame(), self.failures)

@@ -1,21 +1,21 @@
-"""Run the GX suites over a batch and turn failing rows into clerk findings.
+"""Run the input suites over a batch and turn failing rows into clerk findings.
 
-One ephemeral GX context per process, two validation calls per batch (RT rows, workbooks), with
-``result_format="COMPLETE"`` so every failing row comes back by index; the index maps to the
-workbook (``wb``), Excel row and column, and :mod:`transforms.assess.findings` writes the message.
+Two suite runs per batch (workbooks, RT rows; :mod:`expectations.suites`), each giving every
+failing row by index; the index maps to the workbook (``wb``), Excel row and column, and
+:mod:`transforms.assess.findings` writes the message. This module never imports GX: the suites
+run wherever the :data:`expectations.failures.Failures` function it is given runs them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
-from functools import cache
 
 import numpy as np
 import pandas as pd
 
 from expectations import input_suites
-from expectations.gx_import import ProgressBarsConfig, configurations_built_once, gx
+from expectations.failures import Failures, here
 from transforms.assess import findings
 from transforms.indicators import scoring
 from transforms.read.batch import Batch
@@ -28,103 +28,33 @@ PROBLEM_RULE = {"kosong": "nilai_kosong", "bukan_angka": "bukan_angka",
                 "ambigu": "angka_ambigu", "sel_error": "sel_error"}
 
 
-class Suite:
-    """A GX suite bound to a whole-dataframe batch definition in an ephemeral context.
-
-    A suite run costs ~3 ms per expectation to decide pass/fail and more to also list every
-    failing row, whatever the frame; most runs fail few expectations. So the suite runs once
-    for pass/fail, and only the expectations that failed run again listing their rows. The
-    suite validates the batch directly: no validation definition, so no result is stored in
-    the context (kumuh keeps its findings, not GX's results)."""
-
-    def __init__(self, context: gx.data_context.AbstractDataContext, name: str,
-                 expectations: list) -> None:
-        asset = context.data_sources.add_pandas(f"ds_{name}").add_dataframe_asset(name)
-        self.batch_definition = asset.add_batch_definition_whole_dataframe(name)
-        # one call with every expectation: adding them one by one re-saves the suite each time
-        self.suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
-        self.by_id = {e.id: e for e in self.suite.expectations}
-
-    def failures(self, frame: pd.DataFrame) -> list[tuple[dict, list]]:
-        """(expectation meta, failing index labels) for every failed expectation."""
-        if frame.empty:
-            return []
-        try:
-            with configurations_built_once():
-                return self._failures(frame)
-        finally:
-            self._release()
-
-    def _failures(self, frame: pd.DataFrame) -> list[tuple[dict, list]]:
-        batch = self.batch_definition.get_batch(batch_parameters={"dataframe": frame})
-        result = batch.validate(self.suite, result_format="BOOLEAN_ONLY")
-        failed = []
-        for r in result.results:
-            raise_if_broken(r)
-            if not r.success:
-                failed.append(self.by_id[r.expectation_config.id])
-        listed = []
-        for expectation in failed:
-            r = batch.validate(expectation, result_format="COMPLETE")
-            raise_if_broken(r)
-            listed.append((expectation.meta, r.result.get("unexpected_index_list") or []))
-        return listed
-
-    def _release(self) -> None:
-        """Drop the frames GX's execution engine keeps of the last batch (a national run's RT
-        rows would otherwise stay in memory until the process ends)."""
-        manager = self.batch_definition.data_asset.datasource.get_execution_engine().batch_manager
-        manager.reset_batch_cache()
-        manager.batch_data_cache.clear()
-
-
-def ephemeral_context() -> gx.data_context.AbstractDataContext:
-    """A GX context in memory, progress bars off (kumuh's suites live only in the process)."""
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False,
-                                                         metric_calculations=False)
-    return context
-
-
-def raise_if_broken(result) -> None:
-    """A GX expectation that could not run is kumuh's bug, never a finding."""
-    if result.exception_info and result.exception_info.get("raised_exception"):
-        raise RuntimeError(f"GX expectation failed to run: {result.exception_info}")
-
-
 class Validator:
-    """The two kumuh suites, built once; :meth:`validate` gives the findings of a batch."""
+    """The two input suites (``workbooks``, ``rt_rows``) run where ``failures`` runs them;
+    :meth:`validate` gives the findings of a batch."""
 
-    def __init__(self, today: dt.date | None = None) -> None:
-        context = ephemeral_context()
-        self.rows = Suite(context, "rt_rows", input_suites.rt_row_expectations())
-        self.workbooks = Suite(context, "workbooks", input_suites.workbook_expectations(today))
+    def __init__(self, failures: Failures = here) -> None:
+        self.failures = failures
 
     def validate(self, batch: Batch, workbooks: pd.DataFrame) -> pd.DataFrame:
         """Findings (``transforms.assess.findings.FINDING_COLUMNS``) of every workbook in ``batch``;
         ``workbooks`` is ``batch.workbooks`` joined with the reference
         (:func:`transforms.read.batch.with_reference`)."""
-        wb_findings = list(_workbook_findings(self.workbooks, workbooks))
+        wb_findings = list(_workbook_findings(self.failures, workbooks))
         blocked = {f.wb for f in wb_findings
                    if f.aturan in ("tidak_terbaca", "tabel_rt_tidak_ditemukan")}
-        row_findings = [f for f in _row_findings(self.rows, batch, workbooks)
+        row_findings = [f for f in _row_findings(self.failures, batch, workbooks)
                         if f.wb not in blocked]
         return findings.to_frame(wb_findings + row_findings)
 
 
-@cache
-def validator() -> Validator:
-    """The process's validator (GX context and suites are built once)."""
-    return Validator()
-
-
 # --- workbook-level findings ---------------------------------------------------------------
 
-def _workbook_findings(suite: Suite, workbooks: pd.DataFrame) -> Iterator[findings.Finding]:
+def _workbook_findings(failures: Failures, workbooks: pd.DataFrame
+                       ) -> Iterator[findings.Finding]:
     frame = workbooks.set_index("wb", drop=False).rename_axis(None)
     unreadable = set(frame.index[~frame["terbaca"].astype(bool)])
     no_table = set(frame.index[~frame["tabel_rt_ditemukan"].astype(bool)])
-    for meta, index in suite.failures(frame):
+    for meta, index in failures("workbooks", frame):
         aturan = meta["aturan"]
         for wb in index:
             w = frame.loc[wb]
@@ -260,7 +190,7 @@ def rows_for_gx(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[checked].assign(**derived)
 
 
-def _row_findings(suite: Suite, batch: Batch,
+def _row_findings(failures: Failures, batch: Batch,
                   workbooks: pd.DataFrame) -> Iterator[findings.Finding]:
     rows = batch.rows
     # a form's problem sits at its own cell's row, not at the RT row's: found by column
@@ -270,7 +200,7 @@ def _row_findings(suite: Suite, batch: Batch,
     missing = {int(wb): set(str(cols).split(","))
                for wb, cols in zip(workbooks["wb"], workbooks["kolom_hilang"], strict=True)
                if isinstance(cols, str)}
-    for meta, index in suite.failures(rows_for_gx(rows)):
+    for meta, index in failures("rt_rows", rows_for_gx(rows)):
         aturan, col = meta["aturan"], meta["kolom"]
         if aturan == "rt_ganda":
             yield from _duplicates(rows.loc[index])

@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
 
-from flows import config, prefect_server, process, runlog
+from flows import checks_process, config, prefect_server, process, runlog
 from flows.config import ConfigError
 
 process.set_up()
@@ -121,7 +121,8 @@ def _exclusive(settings: config.Settings) -> Iterator[prefect_server.Api]:
     """The writer lock, then the warehouse free of other programs — both waited for up to
     ``lock_timeout`` before Prefect starts (LockTimeout otherwise). Yields the run's Prefect
     API, chosen (a temporary server started) as soon as the lock is held, before the
-    warehouse check imports DuckDB and pandas."""
+    warehouse check imports DuckDB and pandas; with a server already running, the GX suites
+    start loading in a process of their own (:mod:`flows.checks_process`)."""
     from transforms.store.lock import beside, writer_lock
 
     def waiting(who: str) -> None:
@@ -134,12 +135,17 @@ def _exclusive(settings: config.Settings) -> Iterator[prefect_server.Api]:
     _log_beside(settings)
     with writer_lock(beside(settings.warehouse), settings.lock_timeout, waiting):
         api = prefect_server.start()
-        if settings.warehouse.exists():  # (a new one is nobody else's)
-            from transforms.store import warehouse
+        if not api.starting:  # nothing to wait for: GX loads in its own process meanwhile
+            checks_process.start()
+        try:
+            if settings.warehouse.exists():  # (a new one is nobody else's)
+                from transforms.store import warehouse
 
-            warehouse.connect(settings.warehouse, wait=settings.lock_timeout,
-                              on_wait=busy).close()
-        yield api
+                warehouse.connect(settings.warehouse, wait=settings.lock_timeout,
+                                  on_wait=busy).close()
+            yield api
+        finally:
+            checks_process.stop()
 
 
 def _consolidate(settings: config.Settings, api: prefect_server.Api, **params) -> dict:
@@ -150,7 +156,7 @@ def _consolidate(settings: config.Settings, api: prefect_server.Api, **params) -
 
     process.settle_imports()
     if api.starting and nightly.expects_changes(settings, params, keep_listing=True):
-        nightly.load_checks(settings.check_outputs)  # also while the server starts
+        nightly.load_checks()  # also while the server starts
         process.settle_imports()
     api.ready()
     run = nightly.with_runner(settings.runner, settings.dask_address, settings.workers)

@@ -18,7 +18,7 @@ from importlib.metadata import version
 from multiprocessing import get_context
 from pathlib import Path
 
-from flows import process
+from flows import checks_process, process
 from flows.config import Settings, read_chunk_size
 from flows.progress import Progress
 from flows.stop import ignore_interrupts
@@ -32,6 +32,8 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
 
+from expectations.output_contract import ContractCheck  # noqa: E402
+from expectations.validate_input import Validator  # noqa: E402
 from transforms.assess import findings, reconcile, submissions, year_change  # noqa: E402
 from transforms.indicators import progress, scoring  # noqa: E402
 from transforms.intake import inventory  # noqa: E402
@@ -117,9 +119,7 @@ def validate_batch(batch: batches.Batch, ref: reference.Reference
     checked = batches.with_reference(batch.workbooks, ref)
     if checked.empty:
         return checked, findings.to_frame([])
-    from expectations.validate_input import validator  # GX import costs ~2.5 s: only when needed
-
-    found = validator().validate(batch, checked)
+    found = Validator(checks_process.failures).validate(batch, checked)
     stored = reconcile.stored_disagreements(scoring.score(batch.rows), batch.letters,
                                             batch.cells)
     return checked, pd.concat([found, findings.to_frame(stored)], ignore_index=True)
@@ -225,9 +225,7 @@ def publish_tables(settings: Settings, ref: reference.Reference, run_id: str) ->
         rows = {name: warehouse.row_count(con, name) for name in [*changed, *flat]}
         check = None
         if settings.check_outputs:
-            from expectations.output_contract import ContractCheck  # GX: only when publishing
-
-            check = ContractCheck()
+            check = ContractCheck(checks_process.failures)
         parquet.publish(settings.out, run_id, changed=changed, keep=keep, flat=flat,
                         inspect=check.inspect if check else None,
                         after_write=check.check if check else None)
