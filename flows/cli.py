@@ -151,21 +151,29 @@ def _exclusive(settings: config.Settings) -> Iterator[prefect_server.Api]:
 def _consolidate(settings: config.Settings, api: prefect_server.Api, **params) -> dict:
     """One flow run (the caller holds the writer lock) reporting to ``api``, chosen before
     Prefect, pandas and the flow are imported, so they load while a temporary server starts,
-    and so do the GX suites when the run will probably need them."""
-    from flows import nightly, process
+    and so do the GX suites when the run will probably need them, while the files it will
+    read first are already being read (:func:`flows.tasks.read_ahead`)."""
+    from flows import nightly, process, tasks
 
     process.settle_imports()
-    if api.starting and nightly.expects_changes(settings, params, keep_listing=True):
-        nightly.load_checks()  # also while the server starts
-        process.settle_imports()
-    api.ready()
-    run = nightly.with_runner(settings.runner, settings.dask_address, settings.workers)
-    with run_settings(temporary_server=api.starting):
-        return run(input_dir=str(settings.input), out=_where(settings.out),
-                   warehouse_path=str(settings.warehouse), workers=settings.workers,
-                   settle_seconds=settings.settle_seconds, take_lock=False,
-                   lock_timeout=settings.lock_timeout, runner=settings.runner,
-                   check_outputs=settings.check_outputs, timezone=settings.timezone, **params)
+    try:
+        if api.starting:  # while the server starts: the first reads, then the GX suites
+            ahead = nightly.outlook(settings, params, keep_listing=True)
+            tasks.read_ahead(settings, ahead.first_read)
+            if ahead.changes:
+                nightly.load_checks()
+                process.settle_imports()
+        api.ready()
+        run = nightly.with_runner(settings.runner, settings.dask_address, settings.workers)
+        with run_settings(temporary_server=api.starting):
+            return run(input_dir=str(settings.input), out=_where(settings.out),
+                       warehouse_path=str(settings.warehouse), workers=settings.workers,
+                       settle_seconds=settings.settle_seconds, take_lock=False,
+                       lock_timeout=settings.lock_timeout, runner=settings.runner,
+                       check_outputs=settings.check_outputs, timezone=settings.timezone,
+                       **params)
+    finally:
+        tasks.end_reads_ahead()  # a run that failed before reading: its reads cancelled
 
 
 @contextmanager

@@ -349,28 +349,47 @@ def _plan(present: list[inventory.InputFile], known: pd.DataFrame,
 _FORCING = ("full", "force", "withdraw", "kabupaten", "kecamatan", "kelurahan", "tahun")
 
 
-def expects_changes(settings: Settings, params: dict, *, keep_listing: bool = False) -> bool:
-    """Whether a run with these flow parameters will probably validate or publish anything,
-    judged from the manifest and a look at the input folder, so that the CLI can load the GX
-    suites while the Prefect server starts. A hint: the flow decides for itself. With
-    ``keep_listing`` the look at the folder serves as the inventory of the flow run started
-    next in this process, if that starts within seconds."""
-    if any(params.get(name) for name in _FORCING) or not settings.warehouse.exists():
-        return True
-    try:
-        con = warehouse.connect(settings.warehouse, read_only=True)
+@dataclass(frozen=True)
+class Outlook:
+    """What a run will probably do, foreseen by the command while the Prefect server starts."""
+
+    changes: bool  # it will validate or publish something
+    first_read: list[inventory.InputFile]  # the files it reads first ([] when not foreseen)
+
+
+def outlook(settings: Settings, params: dict, *, keep_listing: bool = False) -> Outlook:
+    """What a run with these flow parameters will probably do, judged from the manifest and a
+    look at the input folder, so that the command can load the GX suites and start reading
+    while the Prefect server starts: whether anything changed, and which files a run of what
+    changed will read first (the flow's own plan, made the same way; not foreseen for scoped,
+    forced and withdrawal runs). A hint: the flow decides for itself. With ``keep_listing`` the
+    look at the folder serves as the inventory of the flow run started next in this process,
+    if that starts within seconds."""
+    if any(params.get(name) for name in _FORCING):
+        return Outlook(True, [])
+    known, before, pending = pd.DataFrame(columns=[*inventory.MANIFEST_COLUMNS, "ada"]), None, False
+    if settings.warehouse.exists():
         try:
-            known = warehouse.manifest(con)
-            if not warehouse.pending_groups(con).empty or warehouse.get_state(
-                    con, "fingerprint") != fingerprint(reference.Reference(settings.reference)):
-                return True
-        finally:
-            con.close()
-    except duckdb.Error:
-        return True
+            con = warehouse.connect(settings.warehouse, read_only=True)
+            try:
+                known = warehouse.manifest(con)
+                pending = not warehouse.pending_groups(con).empty
+                before = warehouse.get_state(con, "fingerprint")
+            finally:
+                con.close()
+        except duckdb.Error:
+            return Outlook(True, [])
     present = (scan_ahead(settings.input, settings.settle_seconds).workbooks if keep_listing
                else inventory.discover(settings.input, settle_seconds=settings.settle_seconds))
-    return _plan(present, known, full=False).changed
+    full = before != fingerprint(reference.Reference(settings.reference))  # as the flow says
+    plan = _plan(present, known, full)
+    return Outlook(pending or full or plan.changed, plan.to_read)
+
+
+def expects_changes(settings: Settings, params: dict) -> bool:
+    """Whether a run with these flow parameters will probably validate or publish anything
+    (:func:`outlook`)."""
+    return outlook(settings, params).changes
 
 
 def load_checks() -> None:

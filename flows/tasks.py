@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -47,6 +47,9 @@ from transforms.spec import contract, criteria, reference  # noqa: E402
 from transforms.store import run_tables, warehouse  # noqa: E402
 
 _POOL: ProcessPoolExecutor | None = None
+#: Reads the command started ahead (:func:`read_ahead`), by (input folder, first workbook
+#: number, the chunk's files): each taken by the read task of the same chunk.
+_READS_AHEAD: dict[tuple[Path, int, tuple[inventory.InputFile, ...]], Future] = {}
 #: Fewest files read in a process pool: starting one (spawn and imports, ~2–3 s on 2 cores)
 #: costs about as much as reading ~300 workbooks (~9 ms each) in the flow's own process.
 POOL_MIN_FILES = 300
@@ -104,8 +107,12 @@ def _transient(task, task_run, state) -> bool:
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=exponential_backoff(2),
       retry_condition_fn=_transient)
 def read_chunk(root: Path, files: list[inventory.InputFile], first_wb: int) -> batches.Batch:
-    """Read one chunk of workbooks (in the process pool when there is one). Retried: a
-    network share can fail transiently; bad content never raises, so it is never retried."""
+    """Read one chunk of workbooks (in the process pool when there is one; the command's read
+    of the same files when it started one ahead). Retried: a network share can fail
+    transiently; bad content never raises, so it is never retried."""
+    ahead = _READS_AHEAD.pop((root.resolve(), first_wb, tuple(files)), None)
+    if ahead is not None:
+        return ahead.result()
     if _POOL is None:
         return batches.read_files(root, files, first_wb)
     return _POOL.submit(batches.read_files, root, files, first_wb).result()
@@ -308,32 +315,66 @@ def mirror_to_storage(local: Path, remote: str) -> dict[str, int]:
     return mirror.mirror(local, remote)
 
 
+def _chunks(settings: Settings, files: list[inventory.InputFile],
+            first: int) -> list[tuple[int, list[inventory.InputFile]]]:
+    """The read tasks' chunks of ``files``: (number of the chunk's first workbook, files)."""
+    size = read_chunk_size(len(files), settings.workers, settings.chunk_size)
+    return [(first + i, files[i:i + size]) for i in range(0, len(files), size)]
+
+
+def _start_pool(workers: int) -> None:
+    global _POOL
+    _POOL = ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
+                                initializer=ignore_interrupts)
+
+
+def read_ahead(settings: Settings, files: list[inventory.InputFile]) -> None:
+    """Start reading ``files`` — the flow's first read, as the command foresees it — in a
+    process pool now, while the temporary Prefect server starts (seconds in which a core is
+    mostly idle). A read task whose chunk holds the same files (names, sizes, times, from the
+    first workbook number on) takes the read started here; any other reads anew, and
+    :func:`end_reads_ahead` cancels what no task took."""
+    if settings.runner != "local" or not files or _POOL is not None:
+        return
+    _start_pool(settings.workers if len(files) >= POOL_MIN_FILES else 1)
+    root = settings.input.resolve()
+    for first_wb, chunk in _chunks(settings, files, 0):
+        _READS_AHEAD[(root, first_wb, tuple(chunk))] = _POOL.submit(
+            batches.read_files, settings.input, chunk, first_wb)
+
+
+def end_reads_ahead() -> None:
+    """Cancel the reads started ahead that no read task took, and stop the reading pool."""
+    global _POOL
+    for future in _READS_AHEAD.values():
+        future.cancel()
+    _READS_AHEAD.clear()
+    if _POOL is not None:
+        _POOL.shutdown(cancel_futures=True)
+        _POOL = None
+
+
 def read_all(settings: Settings, files: list[inventory.InputFile], first: int) -> batches.Batch:
     """The batch of ``files``, read in chunks of tasks: on the Dask cluster with
     ``runner="dask"``, else in a process pool when there is enough to read to repay starting
     it (``POOL_MIN_FILES``)."""
-    global _POOL
-    size = read_chunk_size(len(files), settings.workers, settings.chunk_size)
-    chunks = [files[i:i + size] for i in range(0, len(files), size)]
-    if settings.runner == "local" and len(files) >= POOL_MIN_FILES and settings.workers > 1:
-        _POOL = ProcessPoolExecutor(settings.workers, mp_context=get_context("spawn"),
-                                    initializer=ignore_interrupts)
+    if _POOL is None and settings.runner == "local" and len(files) >= POOL_MIN_FILES and (
+            settings.workers > 1):
+        _start_pool(settings.workers)
     try:
         # quoted on the local runner: Prefect would otherwise walk every file record of each
         # chunk looking for futures (~10 ms a chunk of 250); the Dask runner hands a quoted
         # list on with its records turned into plain tuples, so there it goes as it is
         wrap = quote if settings.runner == "local" else list
-        futures = [read_chunk.submit(settings.input, wrap(chunk), first + i * size)
-                   for i, chunk in enumerate(chunks)]
+        futures = [read_chunk.submit(settings.input, wrap(chunk), first_wb)
+                   for first_wb, chunk in _chunks(settings, files, first)]
         parts, done = [], 0
         for f in futures:
             parts.append(f.result())
             done += len(parts[-1])
             PROGRESS.count(done, len(files))
     finally:
-        if _POOL is not None:
-            _POOL.shutdown()  # before stacking the parts: the readers' memory is given back
-            _POOL = None
+        end_reads_ahead()  # before stacking the parts: the readers' memory is given back
     batch = batches.concat(parts)
     # Each Prefect future and its concurrent future refer to each other (a done callback), and
     # their final state holds the chunk's Batch: without a collection now, a national run's
