@@ -1,5 +1,5 @@
-"""The consolidation flow: inventory → read → validate → decide → store (with roll-up) →
-publish → report.
+"""The consolidation flow: inventory → read → score → validate → decide → store (with
+roll-up) → publish → report.
 
 Thin wiring only: the steps are the tasks of :mod:`flows.tasks` (each one call into
 :mod:`transforms` or the GX suites of :mod:`expectations`), every SQL query is in
@@ -42,6 +42,7 @@ from flows.tasks import (  # noqa: E402
     read_all,
     reports_drawn_aside,
     scan_ahead,
+    score_rows,
     store,
     take_inventory,
     validate_batch,
@@ -258,12 +259,13 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
     if moving:
         batch = batches.select(batch, list(~batch.workbooks["sumber_file"].isin(moving)))
     PROGRESS.stage("validasi (Great Expectations)")
-    checked, found = validate_batch(quote(batch), quote(ref))
+    scored = score_rows(quote(batch))
+    checked, found = validate_batch(quote(batch), quote(scored), quote(ref))
     statuses, found = decide_submissions(quote(checked), quote(found), quote(published))
 
     letters = batch.letters
-    accepted = run_tables.accepted_rt_rows(batch.rows, checked, statuses)
-    del batch  # the read frames: freed before scoring (a national run's peak of memory)
+    accepted = run_tables.accepted_rt_rows(scored, checked, statuses)
+    del batch, scored  # the read frames: freed before the run's tables (a national run's peak)
     tables = run_tables.assemble(
         accepted, checked, statuses, found, plan, withdraw,
         all_scope=scope.is_all, scope=lingkup, input_dir=str(settings.input),

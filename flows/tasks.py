@@ -119,16 +119,22 @@ def read_chunk(root: Path, files: list[inventory.InputFile], first_wb: int) -> b
 
 
 @task(cache_policy=NO_CACHE)
-def validate_batch(batch: batches.Batch, ref: reference.Reference
+def score_rows(batch: batches.Batch) -> pd.DataFrame:
+    """Every RT row of the batch with its percentages, scores, total and tingkat (spec §3):
+    compared with the workbooks' stored results, and published for the accepted ones."""
+    return scoring.score(batch.rows)
+
+
+@task(cache_policy=NO_CACHE)
+def validate_batch(batch: batches.Batch, scored: pd.DataFrame, ref: reference.Reference
                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(reference-joined workbook frame, findings): the GX suites, one call per suite, and the
-    stored percents/scores that disagree with the recomputed ones (warnings)."""
+    stored percents/scores that disagree with the recomputed ones (``scored``: warnings)."""
     checked = batches.with_reference(batch.workbooks, ref)
     if checked.empty:
         return checked, findings.to_frame([])
     found = Validator(checks_process.failures).validate(batch, checked)
-    stored = reconcile.stored_disagreements(scoring.score(batch.rows), batch.letters,
-                                            batch.cells)
+    stored = reconcile.stored_disagreements(scored, batch.letters, batch.cells)
     return checked, pd.concat([found, findings.to_frame(stored)], ignore_index=True)
 
 

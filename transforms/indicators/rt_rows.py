@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from transforms.indicators import scoring
 from transforms.spec import contract, criteria
 
 HIERARCHY = ["kode_provinsi", "kode_kabupaten", "kode_kecamatan", "kode_kelurahan",
@@ -24,7 +23,8 @@ def accepted_rows(rows: pd.DataFrame, workbooks: pd.DataFrame,
                   accepted: set[int]) -> pd.DataFrame:
     """The RT rows of the ``accepted`` workbooks with their kelurahan's official identity, for
     :func:`rt_indicators`; ``workbooks`` is the reference-joined workbook frame (``*_resmi``
-    columns). A frame of its own: the caller can free the batch's rows before scoring."""
+    columns); ``rows`` are scored (:func:`transforms.indicators.scoring.score`). A frame of
+    its own: the caller can free the batch's rows before the run's tables are made."""
     ident = workbooks.loc[workbooks["wb"].isin(accepted),
                           ["wb", "tahun", "kode_kelurahan",
                            *[f"{c}_resmi" for c in HIERARCHY if c != "kode_kelurahan"]]]
@@ -34,11 +34,9 @@ def accepted_rows(rows: pd.DataFrame, workbooks: pd.DataFrame,
 
 
 def rt_indicators(picked: pd.DataFrame, run_id: str) -> pd.DataFrame:
-    """``indikator_rt`` rows (contract columns and order) of the accepted RT rows ``picked``
-    (:func:`accepted_rows`), scored and stamped with the run."""
-    scored = scoring.score(picked)
-    scored["run_id"] = run_id
-    return conform(scored, "indikator_rt")
+    """``indikator_rt`` rows (contract columns and order) of the accepted, scored RT rows
+    ``picked`` (:func:`accepted_rows`), stamped with the run."""
+    return conform(picked.assign(run_id=run_id), "indikator_rt")
 
 
 def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
