@@ -261,12 +261,19 @@ def stack_rows(reads: list[tuple[int, WorkbookRead]]) -> pd.DataFrame:
         data[col] = pd.Categorical.from_codes(codes, categories=categories)
     for name in dict.fromkeys(k for _, _, t in tables for k in t):
         parts = [t.get(name) for _, _, t in tables]
-        kinds = {p.dtype for p in parts if p is not None}
-        kind = kinds.pop() if len(kinds) == 1 and all(p is not None for p in parts) else (
-            object if np.dtype(object) in kinds else np.float64)
-        filled = [p.astype(kind, copy=False) if p is not None else np.full(n, np.nan, kind)
-                  for p, n in zip(parts, sizes, strict=True)]
-        data[name] = pd.Series(np.concatenate(filled), dtype=kind, copy=False)
+        present = [p for p in parts if p is not None]
+        kinds = {p.dtype for p in present}
+        if len(kinds) == 1 and len(present) == len(parts):
+            kind = kinds.pop()
+            column = np.concatenate(present)
+        else:
+            kind = object if np.dtype(object) in kinds else np.float64
+            column = np.concatenate([p.astype(kind, copy=False) for p in present])
+            if len(present) < len(parts):  # NaN on the rows of the tables without the column
+                has = np.repeat(np.array([p is not None for p in parts]), sizes)
+                column, filled = np.full(len(has), np.nan, kind), column
+                column[has] = filled
+        data[name] = pd.Series(column, dtype=kind, copy=False)
     return pd.DataFrame(data)
 
 
