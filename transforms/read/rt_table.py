@@ -261,12 +261,19 @@ def stack_rows(reads: list[tuple[int, WorkbookRead]]) -> pd.DataFrame:
         data[col] = pd.Categorical.from_codes(codes, categories=categories)
     for name in dict.fromkeys(k for _, _, t in tables for k in t):
         parts = [t.get(name) for _, _, t in tables]
-        kinds = {p.dtype for p in parts if p is not None}
-        kind = kinds.pop() if len(kinds) == 1 and all(p is not None for p in parts) else (
-            object if np.dtype(object) in kinds else np.float64)
-        filled = [p.astype(kind, copy=False) if p is not None else np.full(n, np.nan, kind)
-                  for p, n in zip(parts, sizes, strict=True)]
-        data[name] = pd.Series(np.concatenate(filled), dtype=kind, copy=False)
+        present = [p for p in parts if p is not None]
+        kinds = {p.dtype for p in present}
+        if len(kinds) == 1 and len(present) == len(parts):
+            kind = kinds.pop()
+            column = np.concatenate(present)
+        else:
+            kind = object if np.dtype(object) in kinds else np.float64
+            column = np.concatenate([p.astype(kind, copy=False) for p in present])
+            if len(present) < len(parts):  # NaN on the rows of the tables without the column
+                has = np.repeat(np.array([p is not None for p in parts]), sizes)
+                column, filled = np.full(len(has), np.nan, kind), column
+                column[has] = filled
+        data[name] = pd.Series(column, dtype=kind, copy=False)
     return pd.DataFrame(data)
 
 
@@ -280,48 +287,67 @@ def empty_rows() -> pd.DataFrame:
     return _empty_template().copy()
 
 
-#: Readings of this process's number-cell texts (survey files repeat the same texts): of the
-#: numeric columns' texts, and of the stored columns' texts (read without a trailing ``%``).
-#: Each is emptied past ``_MEMO_MAX`` entries when a table starts.
-_READINGS: dict[str, Reading] = {}
-_STORED_READINGS: dict[str, tuple[float, ...]] = {}
+class _IdNumber(float):
+    """The number of a text that reads one way only, the Indonesian way (``0,85``): its class
+    is its convention vote, so the votes of a column are counted over its cells' classes."""
+
+    __slots__ = ()
+
+
+class _EnNumber(float):
+    """The number of a text that reads one way only, the English way (``0.85``)."""
+
+    __slots__ = ()
+
+
+_VOTED: dict[Convention, type[float]] = {"id": _IdNumber, "en": _EnNumber}
+
+#: This process's number-cell texts, each read once (survey files repeat the same texts); a
+#: memo is emptied past ``_MEMO_MAX`` entries when a table starts. A numeric column's text
+#: maps to its number when it reads the same in every context (an :class:`_IdNumber` or
+#: :class:`_EnNumber` when it votes), else to its :class:`Reading`; a stored column's text
+#: (read without a trailing ``%``) to its number when the same under every convention, else
+#: to its number in each place of a :class:`Reading` (NaN where it has none).
+_READINGS: dict[str, float | Reading] = {}
+_STORED_READINGS: dict[str, float | tuple[float, ...]] = {}
 _MEMO_MAX = 200_000
 
 #: Position in a :class:`Reading` of a non-count column's read under each convention.
 _BY_CONVENTION: dict[Convention | None, int] = {"id": 2, "en": 3, None: 4}
-#: What a cell that is neither a number nor a text with a reading reads as: nothing yet.
-_UNREAD = (None,) * len(Reading._fields)
 
 
-def _stored_reading(value: object) -> tuple[float, ...]:
-    """A stored cell's number (NaN when it is none) in each place of a :class:`Reading`; a text
-    may end in ``%`` (memoised)."""
+def _stored_reading(value: object) -> float | tuple[float, ...]:
+    """A stored cell's number, or its number (NaN when it is none) in each place of a
+    :class:`Reading`; a text may end in ``%`` (memoised)."""
     if type(value) is str:
         found = reading(value.strip().removesuffix("%").strip())
         if type(found.none) is float:  # one number in every context
-            numbers = (found.none,) * 4
+            _STORED_READINGS[value] = found.none
         else:
-            numbers = tuple(read if type(read) is float else read[0] for read in found[1:])
-        _STORED_READINGS[value] = (math.nan, *numbers)
+            _STORED_READINGS[value] = (math.nan, *(read if type(read) is float else read[0]
+                                                   for read in found[1:]))
         return _STORED_READINGS[value]
     parsed = parse_number(value, is_count=False, convention=None)  # any convention: no text
-    return (math.nan if parsed.value is None else parsed.value,) * len(Reading._fields)
+    return math.nan if parsed.value is None else parsed.value
 
 
-def _text_reading(text: str) -> Reading:
-    """The memoised :func:`transforms.read.numbers.reading` of a numeric column's text."""
-    found = _READINGS.get(text)
-    if found is None:
-        found = _READINGS[text] = reading(text)
+def _text_reading(text: str) -> float | Reading:
+    """The memoised :func:`transforms.read.numbers.reading` of a numeric column's text: its
+    number when the same in every context, by the class of its vote, else the reading."""
+    found = reading(text)
+    same = found.none
+    if type(same) is float and found.count is same and found.id is same and found.en is same:
+        found = same if found.vote is None else _VOTED[found.vote](same)
+    _READINGS[text] = found
     return found
 
 
 _TINGKAT = "stored_tingkat_kekumuhan"
 
 
-def _all_floats(values: tuple[Any, ...]) -> bool:
-    """True when every value is a float (the common case: numeric cells, no text)."""
-    return not values or set(map(type, values)) == {float}
+#: Classes of what a numeric column's cell reads as without a look at the cell: a number
+#: (a text's, maybe voting) or a text's :class:`Reading`.
+_READABLE = frozenset({float, _IdNumber, _EnNumber, Reading})
 
 
 class TableReader:
@@ -347,6 +373,9 @@ class TableReader:
         self.typed: dict[tuple[int, str], str] = {}
         self._found: list[tuple[int, int, CellProblem]] = []
         self._errors: dict[tuple[int, int], str] | None = None
+        #: Column → its cells with each text replaced by what it reads as (its memo entry)
+        #: and the classes found; columns holding only numbers are left out.
+        self._readings: dict[int, tuple[list[Any], set[type]]] = {}
         self.convention: Convention | None = None
 
     def _error_at(self, r: int, c: int) -> str | None:
@@ -389,15 +418,26 @@ class TableReader:
 
     def _detect_convention(self, columns: list[tuple[Any, ...]]) -> Convention | None:
         """:func:`transforms.read.numbers.detect_convention` of the text cells of the known
-        numeric columns, each text read once (its reading is kept for parsing)."""
+        numeric columns, each text read once per process (what they read as is kept for
+        parsing in ``_readings``)."""
         votes: dict[Convention | None, int] = {"id": 0, "en": 0, None: 0}
         if columns:
             get = _READINGS.get
             for _, c, _ in self.lay.numeric:
-                for value in columns[c]:
-                    if type(value) is str and value:
-                        found = get(value) or _text_reading(value)
-                        votes[found.vote] += 1
+                values = columns[c]
+                if set(map(type, values)) == {float}:
+                    continue  # numbers only: nothing to read or vote
+                found = list(map(get, values, values))  # a text's memo entry, other cells as is
+                if str in set(map(type, found)):  # a text not read before (or an empty one)
+                    found = [_text_reading(v) if type(v) is str and v else v for v in found]
+                kinds = list(map(type, found))
+                votes["id"] += kinds.count(_IdNumber)
+                votes["en"] += kinds.count(_EnNumber)
+                if Reading in kinds:
+                    for read in found:
+                        if type(read) is Reading:
+                            votes[read.vote] += 1
+                self._readings[c] = (found, set(kinds))
         return vote_winner(votes)
 
     def _read_codes(self, rows: list[int], codes: list[tuple[str | None, str | None]],
@@ -418,19 +458,17 @@ class TableReader:
 
         Numbers pass as they are and texts take their reading; a column with an empty or
         other cell, or in a sheet with error cells, is read cell by cell."""
-        if not self._errors and _all_floats(values):
-            return np.array(values, dtype=np.float64)
         at = 1 if is_count else _BY_CONVENTION[self.convention]
-        if not self._errors:
-            get = _READINGS.get
-            reads = [v if type(v) is float else (get(v) or _UNREAD)[at] for v in values]
-            kinds = set(map(type, reads))
-            if kinds <= {float, tuple}:  # numbers and read texts only
-                if tuple in kinds:  # cells with a problem or a text kept as typed
+        found, kinds = self._readings.get(c) or (values, {float})
+        if not self._errors and kinds <= _READABLE:  # numbers and read texts only
+            if Reading in kinds:
+                reads = [read[at] if type(read) is Reading else read for read in found]
+                if tuple in set(map(type, reads)):  # cells with a problem or a text as typed
                     for i, read in enumerate(reads):
                         if type(read) is tuple:
                             reads[i] = self._take(read, rows[i], c, name, values[i], order)
-                return np.array(reads, dtype=np.float64)
+                found = reads
+            return np.array(found, dtype=np.float64)
         out = np.empty(len(values), dtype=np.float64)
         for i, value in enumerate(values):
             if type(value) is float and not self._errors:
@@ -438,7 +476,9 @@ class TableReader:
                 continue
             r = rows[i]
             if type(value) is str and value:
-                read = _text_reading(value)[at]
+                read = _READINGS[value]
+                if type(read) is Reading:
+                    read = read[at]
             else:
                 value = self._cell(r, c)
                 parsed = parse_number(value, is_count=is_count, convention=self.convention)
@@ -450,7 +490,7 @@ class TableReader:
 
     def _take(self, read: Read, r: int, c: int, name: str, value: object, order: int) -> float:
         """The value of a cell's read, recording its problem or its text as typed."""
-        if type(read) is float:
+        if type(read) is not tuple:
             return read
         number, problem, typed = read
         if problem is not None:
@@ -488,10 +528,12 @@ class TableReader:
 
     def _stored_numbers(self, values: tuple[Any, ...]) -> tuple[Any, ...] | list[Any]:
         """A stored column's numbers (a text may end in ``%``; NaN or ±inf kept as read)."""
-        if _all_floats(values):
+        if set(map(type, values)) <= {float}:
             return values
         at = _BY_CONVENTION[self.convention]
-        get = _STORED_READINGS.get
-        return [v if type(v) is float else (get(v) or _stored_reading(v))[at] for v in values]
-
-
+        found = list(map(_STORED_READINGS.get, values, values))  # a known text's entry, or as is
+        if set(map(type, found)) <= {float}:
+            return found
+        found = [read if type(read) is float or type(read) is tuple else _stored_reading(read)
+                 for read in found]
+        return [read[at] if type(read) is tuple else read for read in found]
