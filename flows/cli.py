@@ -121,8 +121,7 @@ def _exclusive(settings: config.Settings) -> Iterator[prefect_server.Api]:
     """The writer lock, then the warehouse free of other programs — both waited for up to
     ``lock_timeout`` before Prefect starts (LockTimeout otherwise). Yields the run's Prefect
     API, chosen (a temporary server started) as soon as the lock is held, before the
-    warehouse check imports DuckDB and pandas; with a server already running, the GX suites
-    start loading in a process of their own (:mod:`flows.checks_process`)."""
+    warehouse check imports DuckDB and pandas."""
     from transforms.store.lock import beside, writer_lock
 
     def waiting(who: str) -> None:
@@ -135,17 +134,25 @@ def _exclusive(settings: config.Settings) -> Iterator[prefect_server.Api]:
     _log_beside(settings)
     with writer_lock(beside(settings.warehouse), settings.lock_timeout, waiting):
         api = prefect_server.start()
-        if not api.starting:  # nothing to wait for: GX loads in its own process meanwhile
-            checks_process.start()
-        try:
-            if settings.warehouse.exists():  # (a new one is nobody else's)
-                from transforms.store import warehouse
+        if settings.warehouse.exists():  # (a new one is nobody else's)
+            from transforms.store import warehouse
 
-                warehouse.connect(settings.warehouse, wait=settings.lock_timeout,
-                                  on_wait=busy).close()
-            yield api
-        finally:
-            checks_process.stop()
+            warehouse.connect(settings.warehouse, wait=settings.lock_timeout,
+                              on_wait=busy).close()
+        yield api
+
+
+@contextmanager
+def _checks_ahead() -> Iterator[None]:
+    """With a Prefect API already running there is no server start to load GX behind: the
+    suites load in a process of their own from here on (:mod:`flows.checks_process`),
+    stopped when the block ends."""
+    if prefect_server.reuses_running():
+        checks_process.start()
+    try:
+        yield
+    finally:
+        checks_process.stop()
 
 
 def _consolidate(settings: config.Settings, api: prefect_server.Api, **params) -> dict:
@@ -200,12 +207,14 @@ def _run(args: argparse.Namespace) -> int:
     from flows.scope import checked_scope
 
     settings = _settings(args, need_input=True)
-    scope = checked_scope(settings.reference, kabupaten=args.kabupaten,
-                          kecamatan=args.kecamatan, kelurahan=args.kelurahan, tahun=args.tahun)
-    with _exclusive(settings) as api:
-        s = _consolidate(settings, api, full=args.full, kabupaten=scope.kabupaten,
-                         kecamatan=scope.kecamatan, kelurahan=scope.kelurahan,
-                         tahun=scope.tahun, force=args.force)
+    with _checks_ahead():
+        scope = checked_scope(settings.reference, kabupaten=args.kabupaten,
+                              kecamatan=args.kecamatan, kelurahan=args.kelurahan,
+                              tahun=args.tahun)
+        with _exclusive(settings) as api:
+            s = _consolidate(settings, api, full=args.full, kabupaten=scope.kabupaten,
+                             kecamatan=scope.kecamatan, kelurahan=scope.kelurahan,
+                             tahun=scope.tahun, force=args.force)
     if s.get("empty_input"):
         _say(f"PERHATIAN: folder masukan {Path(settings.input).resolve()} tidak berisi "
              "workbook satu pun — tidak ada yang diubah, data terbit tetap; bila ini folder "
@@ -221,7 +230,7 @@ def _withdraw(args: argparse.Namespace) -> int:
 
     settings = _settings(args, need_input=True)
     scope = checked_scope(settings.reference, kelurahan=args.kelurahan, tahun=args.tahun)
-    with _exclusive(settings) as api:
+    with _checks_ahead(), _exclusive(settings) as api:
         if not history.publishes(settings.warehouse, scope.kelurahan, scope.tahun):
             raise UsageError(f"kelurahan {scope.kelurahan} tahun {scope.tahun} tidak ada dalam "
                              "data terbit; tidak ada yang ditarik")

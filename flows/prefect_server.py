@@ -189,6 +189,12 @@ def _configured() -> bool:
     return False
 
 
+def reuses_running() -> bool:
+    """Whether :func:`start` will use an API that runs already (configured, or a local
+    server answering now) rather than start a temporary server."""
+    return _configured() or local_server() is not None
+
+
 def start() -> Api:
     """Choose the API for this process's runs and, if none answers, start a temporary server
     now (stopped when the process exits). Call before importing Prefect."""

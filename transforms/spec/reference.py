@@ -57,28 +57,29 @@ class Reference:
     folder: Path
 
     def _csv(self, name: str) -> pd.DataFrame:
-        return pd.read_csv(self.folder / name, dtype=str, keep_default_na=False)
+        return pd.read_csv(self.folder / name, dtype=str, keep_default_na=False,
+                           engine="pyarrow")
 
     @cached_property
     def villages(self) -> pd.DataFrame:
-        """One row per village: kode_/nama_ of kelurahan, kecamatan, kabupaten and provinsi."""
-        v = self._csv("villages.csv").rename(
-            columns={"code": "kode_kelurahan", "district_code": "kode_kecamatan",
-                     "name": "nama_kelurahan"}
-        )
-        d = self._csv("districts.csv").rename(
-            columns={"code": "kode_kecamatan", "regency_code": "kode_kabupaten",
-                     "name": "nama_kecamatan"}
-        )
-        r = self._csv("regencies.csv").rename(
-            columns={"code": "kode_kabupaten", "province_code": "kode_provinsi",
-                     "name": "nama_kabupaten"}
-        )
-        p = self._csv("provinces.csv").rename(columns={"code": "kode_provinsi",
-                                                       "name": "nama_provinsi"})
-        out = v.merge(d, on="kode_kecamatan").merge(r, on="kode_kabupaten")
-        out = out.merge(p, on="kode_provinsi")
-        return out[VILLAGE_COLUMNS].sort_values("kode_kelurahan", ignore_index=True)
+        """One row per village: kode_/nama_ of kelurahan, kecamatan, kabupaten and provinsi
+        (a village whose kecamatan, kabupaten or provinsi is not in the list is left out)."""
+        v = self._csv("villages.csv")
+        d = self._csv("districts.csv").set_index("code")
+        r = self._csv("regencies.csv").set_index("code")
+        p = self._csv("provinces.csv").set_index("code")
+        out = pd.DataFrame({"kode_kelurahan": v["code"], "kode_kecamatan": v["district_code"],
+                            "nama_kelurahan": v["name"]})
+        # each level looked up by its code (small tables: faster than merging)
+        out["nama_kecamatan"] = out["kode_kecamatan"].map(d["name"])
+        out["kode_kabupaten"] = out["kode_kecamatan"].map(d["regency_code"])
+        out["nama_kabupaten"] = out["kode_kabupaten"].map(r["name"])
+        out["kode_provinsi"] = out["kode_kabupaten"].map(r["province_code"])
+        out["nama_provinsi"] = out["kode_provinsi"].map(p["name"])
+        out = out.dropna()  # names are never missing (read as text): unmatched codes only
+        if not out["kode_kelurahan"].is_monotonic_increasing:
+            out = out.sort_values("kode_kelurahan")
+        return out[VILLAGE_COLUMNS].reset_index(drop=True)
 
     def villages_for(self, codes: pd.Series) -> pd.DataFrame:
         """:attr:`villages`, or its empty frame without loading the list when ``codes`` is
