@@ -114,4 +114,7 @@ def serve(conn: multiprocessing.connection.Connection) -> None:
             answer = (True, suites.failures(name, frame))
         except Exception as exc:  # kumuh's bug in a suite: raised in the command's process
             answer = (False, exc)
-        conn.send(answer)
+        try:
+            conn.send(answer)
+        except OSError:  # the command is gone (stopped mid-check): nothing to answer
+            return

@@ -6,6 +6,7 @@ first-run server start-up time) and tunes the allocator so freed frames go back 
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 from pathlib import Path
@@ -69,3 +70,20 @@ def settle_imports() -> None:
     process), so that a full collection during the run walks only the run's own objects
     (~0.05 s instead of 0.2–0.4 s each, three or more a run)."""
     gc.freeze()
+
+
+#: CPU niceness of the reading pool's processes (0 is normal; higher yields more).
+READER_NICENESS = 10
+
+
+def reader_set_up() -> None:
+    """For each process of the reading pool: Ctrl-C is the ``kumuh`` process's to handle (it
+    stops the pool itself), and a lower CPU priority, so that reads started while a temporary
+    Prefect server starts take only what the server and the command leave idle (the run waits
+    for the server, not for those reads); alone on the machine they run at full speed."""
+    from flows.stop import ignore_interrupts
+
+    ignore_interrupts()
+    with contextlib.suppress(AttributeError, OSError):  # no niceness here: normal priority
+        os.nice(READER_NICENESS)
+

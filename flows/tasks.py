@@ -21,7 +21,6 @@ from pathlib import Path
 from flows import checks_process, process
 from flows.config import Settings, read_chunk_size
 from flows.progress import Progress
-from flows.stop import ignore_interrupts
 
 process.set_up()
 
@@ -331,7 +330,7 @@ def _chunks(settings: Settings, files: list[inventory.InputFile],
 def _start_pool(workers: int) -> None:
     global _POOL
     _POOL = ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
-                                initializer=ignore_interrupts)
+                                initializer=process.reader_set_up)
 
 
 def read_ahead(settings: Settings, files: list[inventory.InputFile]) -> None:

@@ -225,7 +225,10 @@ def refresh_rollups(con: duckdb.DuckDBPyConnection, groups: pd.DataFrame,
     kode_kabupaten) ``groups`` from ``indikator_rt`` (inside the run's transaction)."""
     if groups.empty:
         return
-    rollup.register_reference(con, villages)
+    # the villages of the groups' kabupaten only: every level's names and reference counts
+    # of a kabupaten-year come from its own villages (a scan of 83,000 for two is not free)
+    rollup.register_reference(con, villages[villages["kode_kabupaten"].isin(
+        groups["kode_kabupaten"])])
     con.register("_groups", groups)
     rollup.ordered_rt(con, "indikator_rt r JOIN _groups g USING (tahun, kode_kabupaten)",
                       "rt_scope")
