@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from transforms.assess import findings
 from transforms.spec import criteria
@@ -81,7 +82,10 @@ def berubah_drastis(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame,
     if rows.empty:
         return findings.to_frame([]).assign(tahun=pd.Series(dtype="Int16"))
     rows = rows.assign(wb=rows.get("wb", -1))[["wb", *ROW_COLUMNS]].reset_index(drop=True)
-    con.register("_diterima", rows.assign(urutan=range(len(rows))))
+    # as Arrow: scanned in parallel, several times by the query (missing values NULL as from
+    # pandas)
+    con.register("_diterima", pa.Table.from_pandas(rows.assign(urutan=range(len(rows))),
+                                                   preserve_index=False))
     try:
         hits = con.sql(_sql(source)).df()
     finally:

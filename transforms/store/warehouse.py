@@ -202,11 +202,15 @@ def _insert(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame | pa.
             cols: list[str]) -> None:
     if len(frame) == 0:
         return
-    # ``frame`` is read by DuckDB's replacement scan of this local, not registered: a
-    # registered frame stays referenced by the connection until the transaction ends (a
-    # national run's RT rows alive through the roll-up and the progress tables)
+    # as Arrow: DuckDB scans an Arrow table in parallel, a pandas frame ~1.5x slower (a
+    # national run's RT rows: 1.4 -> 0.95 s); missing values are NULL either way. ``data`` is
+    # read by DuckDB's replacement scan of this local, not registered: a registered table stays
+    # referenced by the connection until the transaction ends (a national run's RT rows alive
+    # through the roll-up and the progress tables)
+    data = (pa.Table.from_pandas(frame, preserve_index=False)  # noqa: F841 (scanned)
+            if isinstance(frame, pd.DataFrame) else frame)
     con.execute(f"INSERT INTO {name} ({', '.join(cols)}) SELECT {', '.join(cols)} "
-                "FROM frame")
+                "FROM data")
 
 
 def _delete_keys(con: duckdb.DuckDBPyConnection, table: str, keys: pd.DataFrame) -> None:
