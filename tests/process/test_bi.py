@@ -225,3 +225,31 @@ def test_readme_recipes_run_as_written(moved: Path) -> None:
     finally:
         engine.dispose()
     assert [tuple(r)[1:] for r in rows] == [(2024, "Kumuh Sedang")]  # spec §4 worked example
+
+
+def test_the_views_are_built_once_and_again_when_the_tables_change(
+        tmp_path: Path, worked_example_run) -> None:
+    out, _ = copy_state(worked_example_run[0], tmp_path)
+
+    def schema(path: Path) -> list[tuple]:
+        with duckdb.connect(str(path), read_only=True) as con:
+            return con.sql("SELECT table_name, column_name, data_type, comment "
+                           "FROM duckdb_columns() ORDER BY ALL").fetchall()
+
+    first = schema(bi.write_bi_database(out))
+    templates = list(out.glob(bi.TEMPLATE.format(key="*")))
+    assert len(templates) == 1
+    built = templates[0].stat().st_mtime_ns
+    assert schema(bi.write_bi_database(out)) == first  # the same views, from the kept build
+    assert templates[0].stat().st_mtime_ns == built
+    assert any(comment for *_, comment in first)
+    # a table that had files and has none now is an empty typed view: built anew, old removed
+    gone = out / "indikator_kabupaten"
+    shutil.rmtree(gone.resolve())
+    gone.unlink()
+    again = schema(bi.write_bi_database(out))
+    assert again == first  # same columns, types and comments
+    assert [p.name for p in out.glob(bi.TEMPLATE.format(key="*"))] != [templates[0].name]
+    assert len(list(out.glob(bi.TEMPLATE.format(key="*")))) == 1
+    with duckdb.connect(str(out / bi.FILENAME), read_only=True) as con:
+        assert con.sql("SELECT count(*) FROM indikator_kabupaten").fetchall() == [(0,)]

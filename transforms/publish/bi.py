@@ -18,7 +18,9 @@ folder where the publish root is mounted now (another machine, a Docker volume, 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -66,11 +68,13 @@ def view_sql(out: Path, table: str) -> str:
     return f"CREATE VIEW {table} AS SELECT {cols} FROM {source_sql(out, table)}"
 
 
-def _comments(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    con.execute(f"COMMENT ON VIEW {table} IS {_sql_str(table)}")
+def _comments(table: str) -> list[str]:
+    """``COMMENT`` statements of one view and its columns (the contract's descriptions)."""
+    out = [f"COMMENT ON VIEW {table} IS {_sql_str(table)}"]
     for c in contract.tables()[table]:
         text = f"{c.description_id} — {c.description_en}" + (f" [{c.unit}]" if c.unit else "")
-        con.execute(f"COMMENT ON COLUMN {table}.{c.name} IS {_sql_str(text)}")
+        out.append(f"COMMENT ON COLUMN {table}.{c.name} IS {_sql_str(text)}")
+    return out
 
 
 def published_run_id(out: Path) -> str:
@@ -98,7 +102,6 @@ INFO: dict[str, tuple[str, str]] = {
 
 
 def _info(con: duckdb.DuckDBPyConnection, out: Path) -> None:
-    con.execute("CREATE TABLE kumuh_info (kunci VARCHAR, nilai VARCHAR)")
     values = {"contract_version": contract.CONTRACT_VERSION, "parquet_root": str(out),
               "folder_lain": "SET file_search_path = '<folder terbitan>' (atau config "
                              "file_search_path saat membuka kumuh.duckdb)",
@@ -109,15 +112,48 @@ def _info(con: duckdb.DuckDBPyConnection, out: Path) -> None:
     con.executemany("INSERT INTO kumuh_info VALUES (?, ?)", [(k, values[k]) for k in INFO])
 
 
+def _schema_sql(out: Path) -> list[str]:
+    """The file's statements that do not change from run to run: views, comments and the
+    empty ``kumuh_info`` table."""
+    statements = []
+    for table in contract.tables():
+        statements += [view_sql(out, table), *_comments(table)]
+    return [*statements, "CREATE TABLE kumuh_info (kunci VARCHAR, nilai VARCHAR)"]
+
+
+#: The views and comments built once, kept beside the file for the next publish: a run
+#: copies it and adds ``kumuh_info`` (~0.02 s instead of ~0.12 s of ~300 catalog changes).
+TEMPLATE = ".kumuh-bi-{key}.duckdb"
+
+
+def _template(out: Path) -> Path:
+    """The file of :func:`_schema_sql` for ``out`` (made when missing; any other left by
+    an earlier contract or folder state is removed)."""
+    schema = _schema_sql(out)
+    key = hashlib.sha256("\n".join(schema).encode()).hexdigest()[:16]
+    path = out / TEMPLATE.format(key=key)
+    if not path.exists():
+        for old in out.glob(TEMPLATE.format(key="*")):
+            old.unlink(missing_ok=True)
+        tmp = out / f".{path.name}.{os.getpid()}.tmp"
+        tmp.unlink(missing_ok=True)
+        con = duckdb.connect(str(tmp))
+        try:
+            con.execute("BEGIN TRANSACTION")  # one commit, not one per view and comment
+            con.execute(";\n".join(schema))
+            con.execute("COMMIT")
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(tmp, path)
+    return path
+
+
 def _build(path: Path, out: Path) -> None:
+    shutil.copyfile(_template(out), path)
     con = duckdb.connect(str(path))
     try:
-        con.execute("BEGIN TRANSACTION")  # one commit, not one per view and column comment
-        for table in contract.tables():
-            con.execute(view_sql(out, table))
-            _comments(con, table)
         _info(con, out)
-        con.execute("COMMIT")
         con.execute("CHECKPOINT")
     finally:
         con.close()
