@@ -4,6 +4,7 @@ text changed, removing the pages no longer reported."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -74,7 +75,7 @@ def test_a_page_names_the_run_that_last_checked_its_files(villages, tmp_path: Pa
 def _stats(folder: Path) -> dict[str, tuple[int, int]]:
     """(inode, mtime in ns) of every file under ``folder`` by its path there."""
     return {p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
-            for p in folder.rglob("*") if p.is_file()}
+            for p in folder.rglob("*") if p.is_file() and p.name != clerk.PAGE_DIGESTS}
 
 
 def test_a_rewrite_touches_only_the_pages_that_changed(villages, tmp_path: Path) -> None:
@@ -107,3 +108,26 @@ def test_a_rewrite_touches_only_the_pages_that_changed(villages, tmp_path: Path)
     assert "Ditolak — 1 kesalahan" in _page(folder, f"33.09/{KLAKAH}.html")
     assert set(now) == set(written) - {f"33.72/{PAJANG}.html", "33.72/index.html"}
     assert not (folder / "33.72").exists()
+
+
+def test_recorded_digests_spare_reading_pages_back_but_never_keep_a_wrong_page(
+        villages, tmp_path: Path) -> None:
+    pengiriman = _pengiriman(("tlogolele.xlsx", TLOGOLELE, "diterima", EARLIER),
+                             ("klakah.xlsx", KLAKAH, "diterima", LATER))
+    folder = tmp_path / "temuan"
+    pages = clerk.clerk_pages(_temuan(), pengiriman, villages, LATER)
+    clerk.write_pages(folder, pages)
+    digests = json.loads((folder / clerk.PAGE_DIGESTS).read_text(encoding="utf-8"))
+    assert set(digests) == set(pages)
+    page = folder / f"33.09/{KLAKAH}.html"
+    page.write_text("diubah tangan", encoding="utf-8")  # another size: written again
+    (folder / "index.md").unlink()  # gone: written again
+    clerk.write_pages(folder, pages)
+    assert _page(folder, f"33.09/{KLAKAH}.html") == pages[f"33.09/{KLAKAH}.html"]
+    assert (folder / "index.md").read_text(encoding="utf-8") == pages["index.md"]
+    # without recorded digests (a write cut short) every page is read back and compared
+    same_size = "x" * len(pages["index.html"].encode("utf-8"))
+    (folder / "index.html").write_text(same_size, encoding="utf-8")
+    (folder / clerk.PAGE_DIGESTS).unlink()
+    clerk.write_pages(folder, pages)
+    assert (folder / "index.html").read_text(encoding="utf-8") == pages["index.html"]

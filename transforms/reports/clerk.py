@@ -14,7 +14,9 @@ Clerk text names no software and no operator command.
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -496,12 +498,28 @@ def render_clerk_report(temuan: pd.DataFrame, pengiriman: pd.DataFrame, villages
     return render_markdown(groups, header), render_html(groups, header, links="index")
 
 
+#: Beside the pages: the md5 of each page as last written, so that a rewrite of a national
+#: report (~5,000 pages) compares digests instead of reading every page back (~0.2 s).
+PAGE_DIGESTS = ".halaman.json"
+
+
 def write_pages(folder: Path, pages: dict[str, str]) -> None:
     """Write the pages under ``folder`` (each replaced in one rename; a page whose file holds
     its text already is left untouched) and remove the pages of kabupaten/kelurahan no longer
-    reported, so no stale page is left to be sent."""
+    reported, so no stale page is left to be sent. A page counts as holding its text when
+    its digest is the one recorded at its last write and its size is the text's; pages
+    without a recorded digest are read back. The digests are removed while pages are
+    written, so a write cut short leaves none to trust."""
+    digests_file = folder / PAGE_DIGESTS
+    known = _recorded_digests(digests_file)
+    digests_file.unlink(missing_ok=True)
+    digests = {}
     for rel, text in pages.items():
-        if not _holds(folder / rel, text):
+        data = text.encode("utf-8")
+        digests[rel] = hashlib.md5(data, usedforsecurity=False).hexdigest()
+        held = (_has_size(folder / rel, len(data)) if known.get(rel) == digests[rel]
+                else _holds(folder / rel, data))
+        if not held:
             write_text_atomic(folder / rel, text)
     for old in folder.glob("*/*.html"):
         if old.relative_to(folder).as_posix() not in pages:
@@ -509,12 +527,30 @@ def write_pages(folder: Path, pages: dict[str, str]) -> None:
     for sub in folder.iterdir():
         if sub.is_dir() and not any(sub.iterdir()):
             sub.rmdir()
+    if pages:
+        write_text_atomic(digests_file, json.dumps(digests, sort_keys=True))
 
 
-def _holds(path: Path, text: str) -> bool:
-    """Whether the file at ``path`` holds exactly ``text`` as :func:`write_text_atomic` writes
-    it (False when it cannot be read: then it is written)."""
+def _recorded_digests(path: Path) -> dict[str, str]:
+    """The page digests recorded by the last :func:`write_pages` ({} when none or unreadable)."""
     try:
-        return path.read_bytes() == text.encode("utf-8")
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _has_size(path: Path, size: int) -> bool:
+    try:
+        return path.stat().st_size == size
+    except OSError:
+        return False
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether the file at ``path`` holds exactly ``data`` (a page's text as
+    :func:`write_text_atomic` writes it; False when it cannot be read: then it is written)."""
+    try:
+        return path.read_bytes() == data
     except OSError:
         return False
