@@ -55,7 +55,8 @@ class _WithoutBackends:
     is imported (a back-end another package imported already is left as it is)."""
 
     def find_spec(self, name: str, path: object = None, target: object = None) -> None:
-        if name.partition(".")[0] in UNUSED_BACKENDS:
+        top = name.partition(".")[0]
+        if top in UNUSED_BACKENDS and top not in sys.modules:
             raise ModuleNotFoundError(f"{name} tidak dipakai kumuh", name=name)
 
 

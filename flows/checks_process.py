@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.connection
+import pickle
+import traceback
 from typing import TYPE_CHECKING
 
 from flows import process
-from flows.stop import ignore_interrupts
+from flows.stop import children_ignore_interrupts, ignore_interrupts
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,7 +37,8 @@ class _Checks:
         self.conn, theirs = context.Pipe()
         self.process = context.Process(target=serve, args=(theirs,), name="kumuh-gx",
                                        daemon=True)  # ends with the command
-        self.process.start()
+        with children_ignore_interrupts():
+            self.process.start()
         theirs.close()
         self.checked = 0  # frames checked there (the run's log and tests read it)
 
@@ -101,9 +104,12 @@ def serve(conn: multiprocessing.connection.Connection) -> None:
     failures) or (False, the exception) until the command's end of the pipe closes."""
     ignore_interrupts()  # Ctrl-C is the command's to handle; it stops this process
     process.set_up()
-    from expectations import suites
+    try:
+        from expectations import suites
 
-    suites.load()
+        suites.load()
+    except Exception:  # GX cannot load here: the command checks in its own process (and
+        return  # says why there, if it cannot either); no traceback from this one
     process.settle_imports()
     while True:
         try:
@@ -113,8 +119,19 @@ def serve(conn: multiprocessing.connection.Connection) -> None:
         try:
             answer = (True, suites.failures(name, frame))
         except Exception as exc:  # kumuh's bug in a suite: raised in the command's process
-            answer = (False, exc)
+            answer = (False, _portable(exc))
         try:
             conn.send(answer)
         except OSError:  # the command is gone (stopped mid-check): nothing to answer
             return
+
+
+def _portable(exc: Exception) -> Exception:
+    """``exc`` as it can travel back to the command: itself when it survives pickling (with
+    this process's traceback as a note), else a RuntimeError naming it."""
+    exc.add_note("di proses pemeriksa GX:\n" + traceback.format_exc())
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+    return exc

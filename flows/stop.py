@@ -76,6 +76,24 @@ def _zombie(pid: int) -> bool:
         return True
 
 
+@contextmanager
+def children_ignore_interrupts() -> Iterator[None]:
+    """Processes started inside the block ignore Ctrl-C from their first instruction (an
+    ignored signal stays ignored across exec), not only once their set-up has run: a Ctrl-C
+    right after the command starts gives no traceback from a child still importing. This
+    process ignores it for the few milliseconds of the block (only in the main thread, where
+    signal handlers live; elsewhere the block changes nothing)."""
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or previous is None:
+        yield  # (None: a handler Python did not install, which it could not put back)
+        return
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def ignore_interrupts() -> None:
     """For worker processes (the reading pool): leave Ctrl-C to the ``kumuh`` process, which
     stops them itself, instead of each printing its own traceback."""

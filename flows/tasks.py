@@ -21,6 +21,7 @@ from pathlib import Path
 from flows import checks_process, process
 from flows.config import Settings, read_chunk_size
 from flows.progress import Progress
+from flows.stop import children_ignore_interrupts
 
 process.set_up()
 
@@ -112,9 +113,10 @@ def read_chunk(root: Path, files: list[inventory.InputFile], first_wb: int) -> b
     ahead = _READS_AHEAD.pop((root.resolve(), first_wb, tuple(files)), None)
     if ahead is not None:
         return ahead.result()
-    if _POOL is None:
+    pool = _POOL  # (once: read_all's end may drop it meanwhile)
+    if pool is None:
         return batches.read_files(root, files, first_wb)
-    return _POOL.submit(batches.read_files, root, files, first_wb).result()
+    return pool.submit(batches.read_files, root, files, first_wb).result()
 
 
 @task(cache_policy=NO_CACHE)
@@ -343,9 +345,27 @@ def read_ahead(settings: Settings, files: list[inventory.InputFile]) -> None:
         return
     _start_pool(settings.workers if len(files) >= POOL_MIN_FILES else 1)
     root = settings.input.resolve()
-    for first_wb, chunk in _chunks(settings, files, 0):
-        _READS_AHEAD[(root, first_wb, tuple(chunk))] = _POOL.submit(
-            batches.read_files, settings.input, chunk, first_wb)
+    with children_ignore_interrupts():  # the pool's processes start with the first reads
+        for first_wb, chunk in _chunks(settings, files, 0):
+            _READS_AHEAD[(root, first_wb, tuple(chunk))] = _POOL.submit(
+                batches.read_files, settings.input, chunk, first_wb)
+
+
+def _drop_other_reads_ahead(settings: Settings,
+                            chunks: list[tuple[int, list[inventory.InputFile]]]) -> None:
+    """Cancel the reads ahead that are not of these chunks (they would wait in the pool's
+    queue before the chunks' own reads), and stop their pool when none is (it was sized for
+    a read that is not the flow's)."""
+    if not _READS_AHEAD:
+        return
+    root = settings.input.resolve()
+    wanted = {(root, first_wb, tuple(chunk)) for first_wb, chunk in chunks}
+    others = [key for key in _READS_AHEAD if key not in wanted]
+    if len(others) == len(_READS_AHEAD):
+        end_reads_ahead()
+        return
+    for key in others:
+        _READS_AHEAD.pop(key).cancel()
 
 
 def end_reads_ahead() -> None:
@@ -363,6 +383,8 @@ def read_all(settings: Settings, files: list[inventory.InputFile], first: int) -
     """The batch of ``files``, read in chunks of tasks: on the Dask cluster with
     ``runner="dask"``, else in a process pool when there is enough to read to repay starting
     it (``POOL_MIN_FILES``)."""
+    chunks = _chunks(settings, files, first)
+    _drop_other_reads_ahead(settings, chunks)
     if _POOL is None and settings.runner == "local" and len(files) >= POOL_MIN_FILES and (
             settings.workers > 1):
         _start_pool(settings.workers)
@@ -372,7 +394,7 @@ def read_all(settings: Settings, files: list[inventory.InputFile], first: int) -
         # list on with its records turned into plain tuples, so there it goes as it is
         wrap = quote if settings.runner == "local" else list
         futures = [read_chunk.submit(settings.input, wrap(chunk), first_wb)
-                   for first_wb, chunk in _chunks(settings, files, first)]
+                   for first_wb, chunk in chunks]
         parts, done = [], 0
         for f in futures:
             parts.append(f.result())

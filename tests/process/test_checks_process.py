@@ -72,3 +72,21 @@ def test_large_frames_dead_process_and_errors_are_handled_in_the_command(
     pd.testing.assert_frame_equal(Validator(checks_process.failures).validate(batch, checked),
                                   expected)
     assert checks_process._CHECKS is None
+
+
+class _NeedsArguments(Exception):
+    def __init__(self, what: str, why: str) -> None:  # pickling re-calls it with one argument
+        super().__init__(f"{what}: {why}")
+
+
+def test_an_error_travels_back_whole_or_as_its_text() -> None:
+    try:
+        raise ValueError("nilai aneh")
+    except ValueError as exc:
+        plain = checks_process._portable(exc)
+    assert type(plain) is ValueError and "di proses pemeriksa GX" in plain.__notes__[0]
+    try:
+        raise _NeedsArguments("metrik", "gagal")
+    except _NeedsArguments as exc:
+        odd = checks_process._portable(exc)
+    assert type(odd) is RuntimeError and "_NeedsArguments: metrik: gagal" in str(odd)

@@ -974,3 +974,27 @@ def test_ods(tmp_path: Path) -> None:
     assert result.rows.loc[2, "luas_ha"] == 2.1
     sel = f"{column_letter(1 + NUMERIC.index('vol_2b'))}5"
     assert result.problems == [CellProblem("Rekap RT", 5, "vol_2b", sel, "#DIV/0!", "sel_error")]
+
+
+def test_a_number_memo_emptied_mid_table_reads_the_same(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reads in the flow's threads share the number memo, emptied when it grows past its
+    size: a table whose column needs a cell-by-cell read (an empty cell beside texts) reads
+    the same when another table's read empties the memo between its vote and its parse."""
+    from transforms.read import rt_table
+
+    rows = example_rows(r0={"vol_1c": "12,5", "vol_2a": "7,25"}, r1={"vol_1c": None})
+    path = tmp_path / "wb.xlsx"
+    build(path, Table(rows=rows))
+    expected = read(path)
+    voted = rt_table.TableReader._detect_convention
+
+    def vote_then_empty(self, columns):  # another thread's table empties the memo here
+        winner = voted(self, columns)
+        rt_table._READINGS.clear()
+        return winner
+
+    monkeypatch.setattr(rt_table.TableReader, "_detect_convention", vote_then_empty)
+    again = read(path)
+    assert again.rows.equals(expected.rows) and again.problems == expected.problems
+    assert again.rows.loc[0, "vol_1c"] == 12.5 and again.rows.loc[0, "vol_2a"] == 7.25

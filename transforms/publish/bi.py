@@ -128,15 +128,19 @@ TEMPLATE = ".kumuh-bi-{key}.duckdb"
 
 def _template(out: Path) -> Path:
     """The file of :func:`_schema_sql` for ``out`` (made when missing; any other left by
-    an earlier contract or folder state is removed)."""
+    an earlier contract, folder state or DuckDB version is removed)."""
     schema = _schema_sql(out)
-    key = hashlib.sha256("\n".join(schema).encode()).hexdigest()[:16]
+    key = hashlib.sha256("\n".join([duckdb.__version__, *schema]).encode()).hexdigest()[:16]
     path = out / TEMPLATE.format(key=key)
-    if not path.exists():
-        for old in out.glob(TEMPLATE.format(key="*")):
-            old.unlink(missing_ok=True)
-        tmp = out / f".{path.name}.{os.getpid()}.tmp"
-        tmp.unlink(missing_ok=True)
+    if path.exists():
+        return path
+    for old in out.glob(TEMPLATE.format(key="*")):
+        old.unlink(missing_ok=True)
+    tmp = out / f".{path.name}.{os.getpid()}.tmp"
+    wal = tmp.with_name(tmp.name + ".wal")
+    for stale in (tmp, wal):
+        stale.unlink(missing_ok=True)
+    try:
         con = duckdb.connect(str(tmp))
         try:
             con.execute("BEGIN TRANSACTION")  # one commit, not one per view and comment
@@ -146,6 +150,9 @@ def _template(out: Path) -> Path:
         finally:
             con.close()
         os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+        wal.unlink(missing_ok=True)
     return path
 
 

@@ -322,11 +322,12 @@ def _stored_reading(value: object) -> float | tuple[float, ...]:
     if type(value) is str:
         found = reading(value.strip().removesuffix("%").strip())
         if type(found.none) is float:  # one number in every context
-            _STORED_READINGS[value] = found.none
+            number: float | tuple[float, ...] = found.none
         else:
-            _STORED_READINGS[value] = (math.nan, *(read if type(read) is float else read[0]
-                                                   for read in found[1:]))
-        return _STORED_READINGS[value]
+            number = (math.nan, *(read if type(read) is float else read[0]
+                                  for read in found[1:]))
+        _STORED_READINGS[value] = number
+        return number
     parsed = parse_number(value, is_count=False, convention=None)  # any convention: no text
     return math.nan if parsed.value is None else parsed.value
 
@@ -476,7 +477,9 @@ class TableReader:
                 continue
             r = rows[i]
             if type(value) is str and value:
-                read = _READINGS[value]
+                read = _READINGS.get(value)  # memoised by the vote, unless emptied since
+                if read is None:  # (another table's read in this process's threads)
+                    read = _text_reading(value)
                 if type(read) is Reading:
                     read = read[at]
             else:
