@@ -9,7 +9,6 @@ in its own process or in the checks process of :mod:`flows.checks_process`.
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import cache
 
 import pandas as pd
@@ -85,7 +84,7 @@ def raise_if_broken(result) -> None:
 #: kumuh's suites by name: the input's RT rows and workbooks (spec §5), the output contract.
 BUILDERS = {
     "rt_rows": input_suites.rt_row_expectations,
-    "workbooks": lambda: input_suites.workbook_expectations(dt.date.today()),
+    "workbooks": input_suites.workbook_expectations,  # the year rule: today's year
     output_contract.SUITE: output_contract.contract_expectations,
 }
 

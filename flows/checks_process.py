@@ -40,7 +40,7 @@ class _Checks:
         with children_ignore_interrupts():
             self.process.start()
         theirs.close()
-        self.checked = 0  # frames checked there (the run's log and tests read it)
+        self.checked = 0  # frames checked there (:func:`checked_there`)
 
     def failures(self, name: str, frame: pd.DataFrame) -> list[tuple[dict, list]]:
         self.conn.send((name, frame))

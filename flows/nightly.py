@@ -104,6 +104,12 @@ def fingerprint(ref: reference.Reference) -> str:
     return f"{criteria.rules_fingerprint()}/{ref.fingerprint}/{version('kumuh')}"
 
 
+def outputs_outdated(before: str | None, ref: reference.Reference) -> bool:
+    """Whether every workbook must be read again: the outputs were made under another
+    :func:`fingerprint` (``before``; None before the first run) than this one's."""
+    return before != fingerprint(ref)
+
+
 def _artifacts(summary: RunSummary, clerk_md: str | None) -> None:
     """Prefect artifacts: the run summary as a table, the clerk's report as Markdown."""
     rows = [{"ukuran": k, "nilai": str(v)} for k, v in asdict(summary).items() if k != "rows"]
@@ -243,7 +249,7 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
         published = warehouse.published_sha(con)
         before = warehouse.get_state(con, "fingerprint")
         reread = full or before not in (None, fingerprint(ref))  # not on a first run
-        full = full or before != fingerprint(ref)
+        full = full or outputs_outdated(before, ref)
         seen_others = set(json.loads(warehouse.get_state(con, "berkas_lain") or "[]"))
     finally:
         con.close()
@@ -383,15 +389,9 @@ def outlook(settings: Settings, params: dict, *, keep_listing: bool = False) -> 
             return Outlook(True, [])
     present = (scan_ahead(settings.input, settings.settle_seconds).workbooks if keep_listing
                else inventory.discover(settings.input, settle_seconds=settings.settle_seconds))
-    full = before != fingerprint(reference.Reference(settings.reference))  # as the flow says
+    full = outputs_outdated(before, reference.Reference(settings.reference))  # as the flow
     plan = _plan(present, known, full)
     return Outlook(pending or full or plan.changed, plan.to_read)
-
-
-def expects_changes(settings: Settings, params: dict) -> bool:
-    """Whether a run with these flow parameters will probably validate or publish anything
-    (:func:`outlook`)."""
-    return outlook(settings, params).changes
 
 
 def load_checks() -> None:

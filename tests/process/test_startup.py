@@ -136,7 +136,10 @@ def test_the_temporary_server_dies_with_a_killed_run(tmp_path: Path) -> None:
 
 def test_expects_changes_reads_the_manifest(worked_example_run, tmp_path: Path) -> None:
     from flows.config import Settings
-    from flows.nightly import expects_changes
+    from flows.nightly import outlook
+
+    def expects_changes(settings: Settings, params: dict) -> bool:
+        return outlook(settings, params).changes
 
     base, _ = worked_example_run
     out, warehouse = copy_state(base, tmp_path)
