@@ -267,25 +267,47 @@ def test_warehouse_held_open_by_an_analyst_is_waited_for_up_to_the_timeout(day) 
 
 # --- Ctrl-C and SIGTERM ------------------------------------------------------------------------
 
+#: Copies of the day's workbooks in the inbox the stop test runs on: enough chunks of reading
+#: (~15 of 100) that a signal sent when the first chunk is read lands seconds before publishing,
+#: however loaded the machine (48 workbooks are read, checked and published in ~1 s).
+STOP_COPIES = 30
+
+
+def _long_inbox(base: Path) -> str:
+    """An inbox of ``STOP_COPIES`` hard-linked copies of the day's workbooks (same contents,
+    other names); returns its name under ``base``."""
+    inbox = base / "banyak"
+    if not inbox.exists():
+        files = [p for p in sorted((base / "masuk").rglob("*")) if p.is_file()]
+        for i in range(STOP_COPIES):
+            for f in files:
+                copy = inbox / f"salinan-{i:02d}" / f.relative_to(base / "masuk")
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                os.link(f, copy)
+    return inbox.name
+
+
 def _stop_mid_run(base: Path, env: dict, sig: int, *, group: bool) -> tuple[int, float, str]:
-    """Start a full run, send ``sig`` once it is reading, return (exit code, seconds from the
-    signal to the exit, stderr)."""
+    """Start a full run on the long inbox, send ``sig`` once its first chunk is read, return
+    (exit code, seconds from the signal to the exit, stderr)."""
     logs = base / "wh" / "log"
-    proc = subprocess.Popen([str(KUMUH), "run", "--full", "--input", "masuk", "--out", "out",
-                             "--warehouse", "wh/kumuh.duckdb"], cwd=base, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen([str(KUMUH), "run", "--full", "--input", _long_inbox(base),
+                             "--out", "out", "--warehouse", "wh/kumuh.duckdb"], cwd=base,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
     deadline = time.monotonic() + 180
     while not any("read_chunk" in f.read_text(errors="replace")
                   for f in logs.glob("kumuh-*.log")):
         assert proc.poll() is None and time.monotonic() < deadline
-        time.sleep(0.2)
+        time.sleep(0.05)
     t0 = time.monotonic()
     if group:  # Ctrl-C in a terminal: the whole foreground process group
         os.killpg(proc.pid, sig)
     else:  # kill / systemd: the process itself
         proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
+    log = "".join(f.read_text(errors="replace") for f in logs.glob("kumuh-*.log"))
+    assert "publish_tables" not in log, "the signal came after publishing: not mid-run"
     return proc.returncode, time.monotonic() - t0, err
 
 
