@@ -278,8 +278,7 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
         run_id=run_id, started=started,
         versions={"versi_aturan": criteria.RULES_VERSION, "edisi_referensi": ref.edition,
                   "versi_kumuh": version("kumuh")},
-        rt_findings=lambda rt: compare_years(settings, quote(rt), quote(checked),
-                                             quote(letters)))
+        rt_findings=lambda rt, wb: compare_years(settings, quote(rt), quote(wb), quote(letters)))
     del accepted  # the RT rows live on in ``tables.rt``
     run, vanished = tables.run, tables.vanished
     PROGRESS.stage("menyimpan ke warehouse")

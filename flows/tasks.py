@@ -26,6 +26,7 @@ from flows.stop import children_ignore_interrupts
 process.set_up()
 
 import duckdb  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from prefect import get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
@@ -166,11 +167,11 @@ def track_progress(con: duckdb.DuckDBPyConnection, groups: pd.DataFrame,
 
 
 @task(cache_policy=NO_CACHE)
-def compare_years(settings: Settings, rt: pd.DataFrame, checked: pd.DataFrame,
+def compare_years(settings: Settings, rt: pd.DataFrame, wb: np.ndarray,
                   letters: dict[int, dict[str, str]]) -> pd.DataFrame:
-    """``berubah_drastis`` warnings (spec §5) of the accepted RT rows against each RT's
-    previous published year."""
-    rows = rt[year_change.ROW_COLUMNS].merge(checked[["sumber_file", "wb"]], on="sumber_file")
+    """``berubah_drastis`` warnings (spec §5) of the accepted RT rows (``wb``: each row's
+    workbook number) against each RT's previous published year."""
+    rows = rt[year_change.ROW_COLUMNS].assign(wb=wb)
     con = warehouse.connect(settings.warehouse)
     try:
         return year_change.berubah_drastis(con, rows, letters=letters)

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from transforms.assess import findings, submissions
@@ -107,17 +108,18 @@ def assemble(rows: pd.DataFrame, workbooks: pd.DataFrame, statuses: pd.DataFrame
              found: pd.DataFrame, plan: Plan, withdrawn: list[tuple[str, int]], *,
              all_scope: bool, scope: str, input_dir: str, run_id: str, started: dt.datetime,
              versions: dict[str, str],
-             rt_findings: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> RunTables:
+             rt_findings: Callable[[pd.DataFrame, np.ndarray], pd.DataFrame] | None = None
+             ) -> RunTables:
     """The run's tables from what was read (``rows``: the accepted RT rows of
     :func:`accepted_rt_rows`; ``workbooks``: the reference-joined workbook frame), decided
     (``statuses``) and found. Vanished files get a
     notice only on an unscoped run, and not when their kelurahan-year is ``withdrawn`` by
     this run (deleted and withdrawn: settled, not missing). ``rt_findings``: warnings about the
-    accepted ``indikator_rt`` rows themselves (spec §5 ``berubah_drastis``), counted with the
-    workbooks' other findings."""
+    accepted ``indikator_rt`` rows themselves (spec §5 ``berubah_drastis``), given those rows
+    and each row's workbook number, counted with the workbooks' other findings."""
     rt = rt_indicators(rows, run_id)
     if rt_findings is not None:
-        found = pd.concat([found, rt_findings(rt)], ignore_index=True)
+        found = pd.concat([found, rt_findings(rt, rows["wb"].to_numpy())], ignore_index=True)
         statuses = submissions.with_counts(statuses, found)
     vanished = (plan.vanished[plan.vanished["ada"].astype(bool)] if all_scope
                 else plan.vanished.iloc[0:0])
