@@ -65,7 +65,7 @@ def scan(root: Path, suffixes: tuple[str, ...] = WORKBOOK_SUFFIXES,
             rel = prefix + name
             if name.startswith(".") or name.lower() in SYSTEM_FILES:
                 continue
-            if name.startswith(TEMP_PREFIX):  # is_temp_file(rel)
+            if is_temp_file(rel):
                 locks.append(rel)
                 continue
             if not name.lower().endswith(suffixes):
@@ -90,8 +90,9 @@ def discover(root: Path, suffixes: tuple[str, ...] = WORKBOOK_SUFFIXES,
 
 
 def is_temp_file(rel: str) -> bool:
-    """True for an Excel/Office lock file left next to an open workbook."""
-    return Path(rel).name.startswith(TEMP_PREFIX)
+    """True for an Excel/Office lock file left next to an open workbook (``rel``: a path
+    with ``/`` separators, as the inventory keeps them)."""
+    return rel.rsplit("/", 1)[-1].startswith(TEMP_PREFIX)
 
 
 @dataclass
