@@ -308,6 +308,19 @@ class Reading(NamedTuple):
     none: Read
 
 
+class IdNumber(float):
+    """The number of a text that reads one way only, the Indonesian way (``0,85``): its class
+    is its convention vote, so the votes of a column are counted over its cells' classes."""
+
+    __slots__ = ()
+
+
+class EnNumber(float):
+    """The number of a text that reads one way only, the English way (``0.85``)."""
+
+    __slots__ = ()
+
+
 def _read_of(parsed: ParsedNumber) -> Read:
     """A parse result that needs nothing recorded as its value, else the full triple."""
     if parsed.problem is None and parsed.value is not None:
@@ -322,9 +335,12 @@ def _vote(shape: _Shape) -> Convention | None:
     return "id" if shape.en_value is None else None
 
 
-def reading(text: str) -> Reading:
-    """The :class:`Reading` of a cell text: ``parse_number(text, is_count=…, convention=…)``
-    and ``read_otherwise`` in every context at once, and ``detect_convention``'s vote."""
+def reading(text: str) -> float | Reading:
+    """What :func:`parse_number` (``text``, ``is_count``=…, ``convention``=…) and
+    :func:`read_otherwise` make of a cell text in every context at once, and
+    :func:`detect_convention`'s vote: its number when the same in every context (an
+    :class:`IdNumber` or :class:`EnNumber` when the text votes, for it reads one way only),
+    else its :class:`Reading` (which never votes)."""
     plain = _PLAIN_NUMBER.fullmatch(text)
     if plain and len(text) <= MAX_NUMBER_CHARS and (
             plain[2] is None or plain[2].lower() in UNITS):
@@ -332,24 +348,27 @@ def reading(text: str) -> Reading:
         return _reading_of(_shape_of(plain[1]), "")
     if len(text) > MAX_NUMBER_CHARS:
         same = _read_of(parse_number(text, is_count=False, convention=None))
-        return Reading(None, same, same, same, same)
-    read = _analyse(text)
-    if read.shape is None:
-        same = _read_of(_SIMPLE[read.kind])
-        return Reading(read.vote, same, same, same, same)
-    return _reading_of(read.shape, read.sign)
+    else:
+        read = _analyse(text)
+        if read.shape is not None:
+            return _reading_of(read.shape, read.sign)
+        same = _read_of(_SIMPLE[read.kind])  # a text that is no number votes for none
+    return same if type(same) is float else Reading(None, same, same, same, same)
 
 
-def _reading_of(shape: _Shape, sign: str) -> Reading:
-    """The :class:`Reading` of a numeric text from its shape and sign (as ``_resolve``)."""
+def _reading_of(shape: _Shape, sign: str) -> float | Reading:
+    """:func:`reading` of a numeric text from its shape and sign (as ``_resolve``)."""
     id_value, en_value = shape
     factor = -1.0 if sign == "-" else 1.0
     if en_value is None:  # one reading (or none): no context matters
-        same: Read = (math.nan, "bukan_angka", False) if id_value is None else factor * id_value
-        return Reading(None if id_value is None else "id", same, same, same, same)
-    if id_value is None or id_value == en_value:
-        same = factor * en_value
-        return Reading("en" if id_value is None else None, same, same, same, same)
+        if id_value is None:
+            same = (math.nan, "bukan_angka", False)
+            return Reading(None, same, same, same, same)
+        return IdNumber(factor * id_value)
+    if id_value is None:
+        return EnNumber(factor * en_value)
+    if id_value == en_value:
+        return factor * en_value
     larger = max(id_value, en_value)  # both readings fit and differ: 1.309
     count: Read = factor * larger if larger == id_value else (factor * larger, None, True)
     return Reading(None, count, factor * id_value, (factor * en_value, None, True),

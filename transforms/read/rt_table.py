@@ -17,6 +17,8 @@ from transforms.read.labels import MAX_LABEL_CHARS
 from transforms.read.numbers import (
     EXCEL_ERRORS,
     Convention,
+    EnNumber,
+    IdNumber,
     Read,
     Reading,
     parse_number,
@@ -287,25 +289,10 @@ def empty_rows() -> pd.DataFrame:
     return _empty_template().copy()
 
 
-class _IdNumber(float):
-    """The number of a text that reads one way only, the Indonesian way (``0,85``): its class
-    is its convention vote, so the votes of a column are counted over its cells' classes."""
-
-    __slots__ = ()
-
-
-class _EnNumber(float):
-    """The number of a text that reads one way only, the English way (``0.85``)."""
-
-    __slots__ = ()
-
-
-_VOTED: dict[Convention, type[float]] = {"id": _IdNumber, "en": _EnNumber}
-
 #: This process's number-cell texts, each read once (survey files repeat the same texts); a
 #: memo is emptied past ``_MEMO_MAX`` entries when a table starts. A numeric column's text
-#: maps to its number when it reads the same in every context (an :class:`_IdNumber` or
-#: :class:`_EnNumber` when it votes), else to its :class:`Reading`; a stored column's text
+#: maps to :func:`transforms.read.numbers.reading` of it: its number when it reads the same in
+#: every context (voting by its class), else its :class:`Reading`; a stored column's text
 #: (read without a trailing ``%``) to its number when the same under every convention, else
 #: to its number in each place of a :class:`Reading` (NaN where it has none).
 _READINGS: dict[str, float | Reading] = {}
@@ -321,8 +308,8 @@ def _stored_reading(value: object) -> float | tuple[float, ...]:
     :class:`Reading`; a text may end in ``%`` (memoised)."""
     if type(value) is str:
         found = reading(value.strip().removesuffix("%").strip())
-        if type(found.none) is float:  # one number in every context
-            number: float | tuple[float, ...] = found.none
+        if type(found) is not Reading:  # one number in every context
+            number: float | tuple[float, ...] = float(found)
         else:
             number = (math.nan, *(read if type(read) is float else read[0]
                                   for read in found[1:]))
@@ -335,11 +322,7 @@ def _stored_reading(value: object) -> float | tuple[float, ...]:
 def _text_reading(text: str) -> float | Reading:
     """The memoised :func:`transforms.read.numbers.reading` of a numeric column's text: its
     number when the same in every context, by the class of its vote, else the reading."""
-    found = reading(text)
-    same = found.none
-    if type(same) is float and found.count is same and found.id is same and found.en is same:
-        found = same if found.vote is None else _VOTED[found.vote](same)
-    _READINGS[text] = found
+    found = _READINGS[text] = reading(text)
     return found
 
 
@@ -348,7 +331,7 @@ _TINGKAT = "stored_tingkat_kekumuhan"
 
 #: Classes of what a numeric column's cell reads as without a look at the cell: a number
 #: (a text's, maybe voting) or a text's :class:`Reading`.
-_READABLE = frozenset({float, _IdNumber, _EnNumber, Reading})
+_READABLE = frozenset({float, IdNumber, EnNumber, Reading})
 
 
 class TableReader:
@@ -420,7 +403,9 @@ class TableReader:
     def _detect_convention(self, columns: list[tuple[Any, ...]]) -> Convention | None:
         """:func:`transforms.read.numbers.detect_convention` of the text cells of the known
         numeric columns, each text read once per process (what they read as is kept for
-        parsing in ``_readings``)."""
+        parsing in ``_readings``). A text votes when it reads one way only, so the same in
+        every context: its memo entry is then a voting number (a :class:`Reading` left in the
+        memo never votes), and the votes are counted over the classes of the entries."""
         votes: dict[Convention | None, int] = {"id": 0, "en": 0, None: 0}
         if columns:
             get = _READINGS.get
@@ -429,16 +414,17 @@ class TableReader:
                 if set(map(type, values)) == {float}:
                     continue  # numbers only: nothing to read or vote
                 found = list(map(get, values, values))  # a text's memo entry, other cells as is
-                if str in set(map(type, found)):  # a text not read before (or an empty one)
-                    found = [_text_reading(v) if type(v) is str and v else v for v in found]
                 kinds = list(map(type, found))
-                votes["id"] += kinds.count(_IdNumber)
-                votes["en"] += kinds.count(_EnNumber)
-                if Reading in kinds:
-                    for read in found:
-                        if type(read) is Reading:
-                            votes[read.vote] += 1
-                self._readings[c] = (found, set(kinds))
+                classes = set(kinds)
+                if str in classes:  # a text not read before (or an empty one)
+                    found = [_text_reading(v) if type(v) is str and v else v for v in found]
+                    kinds = list(map(type, found))
+                    classes = set(kinds)
+                if IdNumber in classes:
+                    votes["id"] += kinds.count(IdNumber)
+                if EnNumber in classes:
+                    votes["en"] += kinds.count(EnNumber)
+                self._readings[c] = (found, classes)
         return vote_winner(votes)
 
     def _read_codes(self, rows: list[int], codes: list[tuple[str | None, str | None]],
