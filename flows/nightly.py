@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import os
 import uuid
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
@@ -27,6 +28,7 @@ from flows.scope import Code, checked_scope
 process.set_up()
 
 import duckdb  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from prefect import Flow, flow, get_run_logger  # noqa: E402
 from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
@@ -48,7 +50,7 @@ from flows.tasks import (  # noqa: E402
     validate_batch,
     write_reports,
 )
-from transforms.assess import submissions  # noqa: E402
+from transforms.assess import submissions, year_change  # noqa: E402
 from transforms.intake import inventory  # noqa: E402
 from transforms.publish import mirror  # noqa: E402
 from transforms.read import batch as batches  # noqa: E402
@@ -278,9 +280,8 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
         run_id=run_id, started=started,
         versions={"versi_aturan": criteria.RULES_VERSION, "edisi_referensi": ref.edition,
                   "versi_kumuh": version("kumuh")},
-        rt_findings=lambda rt, wb: compare_years(settings, quote(rt), quote(wb), quote(letters)))
+        rt_findings=_year_warnings(settings, letters))
     del accepted  # the RT rows live on in ``tables.rt``
-    run, vanished = tables.run, tables.vanished
     PROGRESS.stage("menyimpan ke warehouse")
     groups = store(settings, quote(ref), quote(tables),
                    withdrawn=pd.DataFrame(withdraw, columns=["kode_kelurahan", "tahun"]),
@@ -288,6 +289,7 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
                    present=quote([f.rel for f in plan.present]),
                    state={"fingerprint": fingerprint(ref),
                           "berkas_lain": json.dumps(listing.others)})
+    run, vanished = tables.run, tables.vanished
     del tables  # stored: free them before publishing
     PROGRESS.stage("menerbitkan Parquet")
     with reports_drawn_aside(settings, ref, run_id) as reports:
@@ -318,6 +320,22 @@ def _consolidate(settings: Settings, scope: inventory.Scope, run_id: str,
     _artifacts(summary, clerk_md)
     PROGRESS.close()
     return summary
+
+
+def _year_warnings(settings: Settings, letters: dict[int, dict[str, str]]
+                   ) -> Callable[[pd.DataFrame, np.ndarray], Callable[[], pd.DataFrame]]:
+    """``rt_findings`` of :func:`run_tables.assemble`: the year-on-year warnings of the
+    accepted RT rows, started at once on the flow's thread pool, so that their query runs while
+    the store task inserts and rolls up (the store asks for them with the findings, before it
+    commits); on the Dask runner, where a submitted task would run away from the warehouse,
+    worked out when asked for. Only the compared columns are handed over: the RT rows
+    themselves are freed once stored."""
+    def start(rt: pd.DataFrame, wb: np.ndarray) -> Callable[[], pd.DataFrame]:
+        rows = rt[year_change.ROW_COLUMNS]
+        if settings.runner == "local":
+            return compare_years.submit(settings, quote(rows), quote(wb), quote(letters)).result
+        return lambda: compare_years(settings, quote(rows), quote(wb), quote(letters))
+    return start
 
 
 def _nothing_to_do(settings: Settings, run_id: str, started: dt.datetime, lingkup: str,

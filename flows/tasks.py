@@ -170,7 +170,8 @@ def track_progress(con: duckdb.DuckDBPyConnection, groups: pd.DataFrame,
 def compare_years(settings: Settings, rt: pd.DataFrame, wb: np.ndarray,
                   letters: dict[int, dict[str, str]]) -> pd.DataFrame:
     """``berubah_drastis`` warnings (spec §5) of the accepted RT rows (``wb``: each row's
-    workbook number) against each RT's previous published year."""
+    workbook number) against each RT's previous published year: what the warehouse holds
+    committed, so a run's own store, under way beside this, is never compared with."""
     rows = rt[year_change.ROW_COLUMNS].assign(wb=wb)
     con = warehouse.connect(settings.warehouse)
     try:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -61,7 +62,7 @@ def vanished_findings(vanished: pd.DataFrame) -> list[findings.Finding]:
 
 def run_row(run_id: str, started: dt.datetime, scope: str, input_dir: str, plan: Plan,
             vanished: pd.DataFrame, statuses: pd.DataFrame,
-            rt: pd.DataFrame, versions: dict[str, str]) -> dict[str, object]:
+            rt_rows: int, versions: dict[str, str]) -> dict[str, object]:
     """The run's row of the ``runs`` history (what was found, read, decided and replaced),
     for operators; ``versions``: ``versi_aturan``, ``edisi_referensi``, ``versi_kumuh``."""
     counts = statuses["status"].value_counts()
@@ -71,20 +72,43 @@ def run_row(run_id: str, started: dt.datetime, scope: str, input_dir: str, plan:
             "tidak_berubah": len(plan.unchanged), "hilang": len(vanished),
             **{s: int(counts.get(s, 0)) for s in (submissions.DITERIMA, submissions.DITOLAK,
                                                    submissions.DUPLIKAT, submissions.DIGANTIKAN)},
-            "rt_diganti": len(rt), **versions, "status": "disimpan"}
+            "rt_diganti": rt_rows, **versions, "status": "disimpan"}
+
+
+#: The run's tables other than the RT rows: findings, manifest rows, the run's row, vanished.
+Settled = tuple[pd.DataFrame, pd.DataFrame, dict[str, object], pd.DataFrame]
 
 
 @dataclass
 class RunTables:
     """What one run stores: accepted RT rows (``indikator_rt``), findings
     (``temuan_validasi``), manifest rows of the files read and the run's ``runs`` row, plus
-    the vanished files the run summary reports."""
+    the vanished files the run summary reports. All but the RT rows are made when first asked
+    for (``settle``), so that work they wait on (the year-on-year warnings) can go on while the
+    RT rows are stored."""
 
     rt: pd.DataFrame
-    temuan: pd.DataFrame
-    processed: pd.DataFrame
-    run: dict[str, object]
-    vanished: pd.DataFrame
+    settle: Callable[[], Settled] = field(repr=False)
+
+    @cached_property
+    def _settled(self) -> Settled:
+        return self.settle()
+
+    @property
+    def temuan(self) -> pd.DataFrame:
+        return self._settled[0]
+
+    @property
+    def processed(self) -> pd.DataFrame:
+        return self._settled[1]
+
+    @property
+    def run(self) -> dict[str, object]:
+        return self._settled[2]
+
+    @property
+    def vanished(self) -> pd.DataFrame:
+        return self._settled[3]
 
     def take_rt(self) -> pd.DataFrame:
         """The RT rows, handed over once (an empty frame stays behind), so that the store step
@@ -108,31 +132,40 @@ def assemble(rows: pd.DataFrame, workbooks: pd.DataFrame, statuses: pd.DataFrame
              found: pd.DataFrame, plan: Plan, withdrawn: list[tuple[str, int]], *,
              all_scope: bool, scope: str, input_dir: str, run_id: str, started: dt.datetime,
              versions: dict[str, str],
-             rt_findings: Callable[[pd.DataFrame, np.ndarray], pd.DataFrame] | None = None
-             ) -> RunTables:
+             rt_findings: Callable[[pd.DataFrame, np.ndarray], Callable[[], pd.DataFrame]]
+             | None = None) -> RunTables:
     """The run's tables from what was read (``rows``: the accepted RT rows of
     :func:`accepted_rt_rows`; ``workbooks``: the reference-joined workbook frame), decided
     (``statuses``) and found. Vanished files get a
     notice only on an unscoped run, and not when their kelurahan-year is ``withdrawn`` by
-    this run (deleted and withdrawn: settled, not missing). ``rt_findings``: warnings about the
-    accepted ``indikator_rt`` rows themselves (spec §5 ``berubah_drastis``), given those rows
-    and each row's workbook number, counted with the workbooks' other findings."""
+    this run (deleted and withdrawn: settled, not missing). ``rt_findings``: given the accepted
+    ``indikator_rt`` rows and each row's workbook number, starts the warnings about those rows
+    themselves (spec §5 ``berubah_drastis``) and returns a function giving them, asked for
+    when the findings are first needed; they count with the workbooks' other findings."""
     rt = rt_indicators(rows, run_id)
-    if rt_findings is not None:
-        found = pd.concat([found, rt_findings(rt, rows["wb"].to_numpy())], ignore_index=True)
-        statuses = submissions.with_counts(statuses, found)
-    vanished = (plan.vanished[plan.vanished["ada"].astype(bool)] if all_scope
-                else plan.vanished.iloc[0:0])
-    if withdrawn:
-        keys = {(k, int(t)) for k, t in withdrawn}
-        settled = [(k, t) not in keys for k, t in
-                   zip(vanished["kode_kelurahan"], vanished["tahun"], strict=True)]
-        vanished = vanished.loc[pd.Series(settled, index=vanished.index, dtype=bool)]
-    gone = findings.to_frame(vanished_findings(vanished))
-    gone["tahun"] = vanished["tahun"].to_numpy()
-    temuan = pd.concat([temuan_table(found, workbooks, run_id),
-                        temuan_table(gone, workbooks, run_id)], ignore_index=True)
-    files = {f.rel: f for f in plan.present}
-    processed = manifest_rows(statuses, workbooks, found, files, run_id, started)
-    run = run_row(run_id, started, scope, input_dir, plan, vanished, statuses, rt, versions)
-    return RunTables(rt, temuan, processed, run, vanished)
+    year_warnings = rt_findings(rt, rows["wb"].to_numpy()) if rt_findings is not None else None
+    rt_rows = len(rt)
+
+    def settle() -> Settled:
+        found_all, counted = found, statuses
+        if year_warnings is not None:
+            found_all = pd.concat([found, year_warnings()], ignore_index=True)
+            counted = submissions.with_counts(statuses, found_all)
+        vanished = (plan.vanished[plan.vanished["ada"].astype(bool)] if all_scope
+                    else plan.vanished.iloc[0:0])
+        if withdrawn:
+            keys = {(k, int(t)) for k, t in withdrawn}
+            settled = [(k, t) not in keys for k, t in
+                       zip(vanished["kode_kelurahan"], vanished["tahun"], strict=True)]
+            vanished = vanished.loc[pd.Series(settled, index=vanished.index, dtype=bool)]
+        gone = findings.to_frame(vanished_findings(vanished))
+        gone["tahun"] = vanished["tahun"].to_numpy()
+        temuan = pd.concat([temuan_table(found_all, workbooks, run_id),
+                            temuan_table(gone, workbooks, run_id)], ignore_index=True)
+        files = {f.rel: f for f in plan.present}
+        processed = manifest_rows(counted, workbooks, found_all, files, run_id, started)
+        run = run_row(run_id, started, scope, input_dir, plan, vanished, counted, rt_rows,
+                      versions)
+        return temuan, processed, run, vanished
+
+    return RunTables(rt, settle)
