@@ -104,7 +104,8 @@ def build_version(out: Path, run_id: str, *, changed: dict[str, Rows],
     """Write ``<out>/.versions/<run_id>/``: for each partitioned table, the changed groups'
     rows from ``changed`` and hard links for the groups in ``keep``; the ``flat`` tables whole,
     or linked from the current version when not given. Tables (and their parts) are loaded and
-    written one at a time; ``inspect`` sees each loaded part first (the output contract)."""
+    written one at a time; ``inspect`` sees each loaded part first (the output contract). The
+    files are not yet made durable (:func:`publish` syncs them)."""
     root = out / VERSIONS / run_id
     if root.exists():
         shutil.rmtree(root)
@@ -124,7 +125,6 @@ def build_version(out: Path, run_id: str, *, changed: dict[str, Rows],
             _table_version(out, root, name, changed, keep, flat, inspect, write)
         for done in writing:
             done.result()
-    _sync_tree(root)
     return root
 
 
@@ -249,15 +249,22 @@ def publish(out: Path, run_id: str, *, changed: dict[str, Rows],
             keep: dict[str, set[tuple[int, str]]], flat: dict[str, Rows],
             inspect: Inspect | None = None,
             after_write: Callable[[], None] | None = None) -> Path:
-    """Build the run's version, then switch every table to it; returns the version folder.
-    ``inspect`` sees every table written; ``after_write`` runs before the switch — if either
-    raises, the new version is removed and the published tables stay as they were."""
+    """Build the run's version, make it durable, then switch every table to it; returns the
+    version folder. ``inspect`` sees every table written; ``after_write`` runs before the switch,
+    while the disk flush of the version goes on beside it (waiting on the disk, not the CPU)
+    — if either raises, the new version is removed and the published tables stay as they
+    were."""
     out.mkdir(parents=True, exist_ok=True)
     try:
         root = build_version(out, run_id, changed=changed, keep=keep, flat=flat,
                              inspect=inspect)
-        if after_write:
-            after_write()
+        with ThreadPoolExecutor(1, thread_name_prefix="sync") as pool:
+            synced = pool.submit(_sync_tree, root)
+            try:
+                if after_write:
+                    after_write()
+            finally:
+                synced.result()
     except Exception:
         shutil.rmtree(out / VERSIONS / run_id, ignore_errors=True)
         raise
