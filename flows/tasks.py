@@ -54,8 +54,9 @@ _READS_AHEAD: dict[tuple[Path, int, tuple[inventory.InputFile, ...]], Future] = 
 #: Fewest files read in a process pool: starting one (spawn and imports, ~2–3 s on 2 cores)
 #: costs about as much as reading ~300 workbooks (~9 ms each) in the flow's own process.
 POOL_MIN_FILES = 300
-#: Kabupaten-years loaded and written at a time when publishing (bounds the memory used).
-PUBLISH_GROUPS = 40
+#: Most rows loaded and written at a time when publishing (whole kabupaten-years; bounds the
+#: memory used: a national indikator_rt in four parts instead of one scan per 40 groups).
+PUBLISH_ROWS = 150_000
 PROGRESS = Progress()
 
 
@@ -218,11 +219,12 @@ def publish_tables(settings: Settings, ref: reference.Reference, run_id: str) ->
                 "reference_edition": ref.edition, "reference_attribution":
                 reference.ATTRIBUTION, "kumuh_version": version("kumuh")}
 
+        present = {name: warehouse.all_groups(con, name) for name in contract.PARTITIONED}
+
         def rows_of(name: str, where: pd.DataFrame | None):  # loaded part by part, as written
             def parts():
                 for part in ([None] if where is None else
-                             [where[i:i + PUBLISH_GROUPS]
-                              for i in range(0, len(where), PUBLISH_GROUPS)]):
+                             parquet.group_parts(where, present[name], PUBLISH_ROWS)):
                     data = warehouse.query_groups(con, name, part).arrow().read_all()
                     yield parquet.to_arrow(name, data, meta)
             return parts
@@ -230,9 +232,9 @@ def publish_tables(settings: Settings, ref: reference.Reference, run_id: str) ->
         changed = {name: rows_of(name, groups)
                    for name, groups in warehouse.pending_by_table(con).items()
                    if not groups.empty}
-        keep = {name: {(int(t), k) for t, k in
-                       warehouse.all_groups(con, name).itertuples(index=False)}
-                for name in contract.PARTITIONED}
+        keep = {name: {(int(t), k) for t, k in zip(groups["tahun"], groups["kode_kabupaten"],
+                                                    strict=True)}
+                for name, groups in present.items()}
         flat = {}
         if (queued["kode_kabupaten"] == warehouse.FLAT).any() or not parquet.current_version(
                 settings.out, "pengiriman"):

@@ -59,3 +59,19 @@ def test_unchanged_groups_are_hard_links_to_the_previous_version(tmp_path: Path,
     second = _file(tmp_path).resolve()
     assert second.parts[-4] == "v2" and second != first
     assert second.stat().st_ino == first.stat().st_ino
+
+
+def test_groups_are_loaded_in_parts_of_bounded_rows_in_their_order() -> None:
+    import pandas as pd
+
+    groups = pd.DataFrame({"tahun": [2023, 2023, 2024, 2024, 2024],
+                           "kode_kabupaten": ["11.01", "11.02", "11.01", "11.02", "11.03"]})
+    sizes = groups.assign(baris=[60, 50, 250, 30, 40]).iloc[[4, 0, 1, 2, 3]]  # any order
+    parts = parquet.group_parts(groups, sizes, max_rows=100)
+    # 60+50 > 100 cuts; a group over the limit stands alone; a group not in sizes counts 0
+    assert [p["kode_kabupaten"].tolist() for p in parts] == [
+        ["11.01"], ["11.02"], ["11.01"], ["11.02", "11.03"]]
+    assert [p["tahun"].tolist() for p in parts] == [[2023], [2023], [2024], [2024, 2024]]
+    unknown = pd.DataFrame({"tahun": [2025], "kode_kabupaten": ["99.99"]})
+    assert [len(p) for p in parquet.group_parts(unknown, sizes, 100)] == [1]
+    assert parquet.group_parts(groups.iloc[0:0], sizes, 100) == []

@@ -407,9 +407,10 @@ def query_groups(con: duckdb.DuckDBPyConnection, table: str,
 
 
 def all_groups(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
-    """Every (tahun, kode_kabupaten) present in a partitioned table."""
-    return con.sql(f"SELECT DISTINCT tahun, kode_kabupaten FROM {table} "
-                   "ORDER BY tahun, kode_kabupaten").df()
+    """Every (tahun, kode_kabupaten) present in a partitioned table, with its rows
+    (``baris``)."""
+    return con.sql(f"SELECT tahun, kode_kabupaten, count(*) AS baris FROM {table} "
+                   "GROUP BY tahun, kode_kabupaten ORDER BY tahun, kode_kabupaten").df()
 
 
 def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
