@@ -399,17 +399,19 @@ def read_all(settings: Settings, files: list[inventory.InputFile], first: int) -
         wrap = quote if settings.runner == "local" else list
         futures = [read_chunk.submit(settings.input, wrap(chunk), first_wb)
                    for first_wb, chunk in chunks]
-        parts, done = [], 0
+        # each part is stacked as it arrives, while the readers still work: when the last one
+        # comes, the run's batch is ready instead of stacked on the one core left
+        stack, done = batches.Stacker(len(files)), 0
         for f in futures:
-            parts.append(f.result())
-            done += len(parts[-1])
+            stack.add(f.result())
+            done += len(f.result())
             PROGRESS.count(done, len(files))
     finally:
-        end_reads_ahead()  # before stacking the parts: the readers' memory is given back
-    batch = batches.concat(parts)
+        end_reads_ahead()
+    batch = stack.batch()
     # Each Prefect future and its concurrent future refer to each other (a done callback), and
     # their final state holds the chunk's Batch: without a collection now, a national run's
     # parts (~200 MiB) would stay alive through validation and scoring.
-    del futures, parts
+    del futures, stack
     gc.collect()
     return batch

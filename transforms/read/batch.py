@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from transforms.intake.inventory import InputFile
+from transforms.read.row_stack import RowStack
 from transforms.read.rt_form import FormRead
 from transforms.read.rt_table import stack_rows
 from transforms.read.workbook import WorkbookRead, read_workbook
@@ -112,41 +113,55 @@ def combine(reads: list[WorkbookRead], first_wb: int = 0) -> Batch:
 
 def concat(batches: list[Batch]) -> Batch:
     """One batch from several, renumbering workbook ids so they stay unique."""
-    parts_wb, parts_rows, parts_problems, letters, typed, cells = [], [], [], {}, {}, {}
-    offset = 0
+    stack = Stacker(sum(len(b) for b in batches))
     for b in batches:
+        stack.add(b)
+    return stack.batch()
+
+
+class Stacker:
+    """One batch from batches added one at a time, for a run that reads in chunks: each is
+    stacked as it arrives (its RT rows copied into the growing arrays of a
+    :class:`transforms.read.row_stack.RowStack`), and :meth:`batch` is :func:`concat` of them,
+    ready soon after the last one. ``expected``: how many workbooks the batches will hold in
+    all (an estimate: it sizes the row arrays)."""
+
+    def __init__(self, expected: int) -> None:
+        self.expected = expected
+        self._offset = 0
+        self._workbooks: list[pd.DataFrame] = []
+        self._problems: list[pd.DataFrame] = []
+        self._rows = RowStack()
+        self._no_rows: pd.DataFrame | None = None  # the first batch's rows, if none has any
+        self._letters: dict[int, dict[str, str]] = {}
+        self._typed: dict[int, dict[tuple[int, str], str]] = {}
+        self._cells: dict[int, dict[str, str]] = {}
+
+    def add(self, b: Batch) -> None:
+        """Stack ``b`` after the batches added before, its workbook ids following theirs."""
         if b.workbooks.empty:
-            continue
-        shift = offset - int(b.workbooks["wb"].min())
-        parts_wb.append(b.workbooks.assign(wb=b.workbooks["wb"] + shift))
-        parts_rows.append(b.rows.assign(wb=b.rows["wb"] + shift))
-        parts_problems.append(b.problems.assign(wb=b.problems["wb"] + shift))
-        letters.update({wb + shift: cols for wb, cols in b.letters.items()})
-        typed.update({wb + shift: cells for wb, cells in b.typed.items()})
-        cells.update({wb + shift: where for wb, where in b.cells.items()})
-        offset += len(b.workbooks)
-    if not parts_wb:
-        return combine([])
-    return Batch(
-        pd.concat(parts_wb, ignore_index=True),
-        _concat_rows([p for p in parts_rows if len(p)]) if any(
-            len(p) for p in parts_rows) else parts_rows[0],
-        pd.concat(parts_problems, ignore_index=True),
-        letters,
-        typed,
-        cells,
-    )
+            return
+        shift = self._offset - int(b.workbooks["wb"].min())
+        self._workbooks.append(b.workbooks.assign(wb=b.workbooks["wb"] + shift))
+        self._problems.append(b.problems.assign(wb=b.problems["wb"] + shift))
+        self._letters.update({wb + shift: cols for wb, cols in b.letters.items()})
+        self._typed.update({wb + shift: cells for wb, cells in b.typed.items()})
+        self._cells.update({wb + shift: where for wb, where in b.cells.items()})
+        self._offset += len(b.workbooks)
+        if len(b.rows):
+            per_workbook = (self._rows.rows + len(b.rows)) / self._offset
+            self._rows.add(b.rows, shift, round(per_workbook * max(self.expected, self._offset)))
+        elif self._no_rows is None:
+            self._no_rows = b.rows.assign(wb=b.rows["wb"] + shift)
 
-
-def _concat_rows(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """RT-row frames stacked; categorical provenance columns stay categorical (their
-    categories unified first, else pandas would expand them to one string per row)."""
-    for col in ("sumber_file", "sha256", "sumber_sheet"):
-        if all(isinstance(p[col].dtype, pd.CategoricalDtype) for p in parts):
-            union = pd.Index(pd.concat([p[col].cat.categories.to_series() for p in parts]
-                                       ).unique())
-            parts = [p.assign(**{col: p[col].cat.set_categories(union)}) for p in parts]
-    return pd.concat(parts, ignore_index=True)
+    def batch(self) -> Batch:
+        """The batches added, as one."""
+        if not self._workbooks:
+            return combine([])
+        return Batch(pd.concat(self._workbooks, ignore_index=True),
+                     self._rows.frame() if self._rows.rows else self._no_rows,
+                     pd.concat(self._problems, ignore_index=True),
+                     self._letters, self._typed, self._cells)
 
 
 def select(batch: Batch, keep: list[bool]) -> Batch:
