@@ -24,13 +24,26 @@ def accepted_rows(rows: pd.DataFrame, workbooks: pd.DataFrame,
     """The RT rows of the ``accepted`` workbooks with their kelurahan's official identity, for
     :func:`rt_indicators`; ``workbooks`` is the reference-joined workbook frame (``*_resmi``
     columns); ``rows`` are scored (:func:`transforms.indicators.scoring.score`). A frame of
-    its own: the caller can free the batch's rows before the run's tables are made."""
+    its own: the caller can free the batch's rows before the run's tables are made. The
+    identity's texts come as categoricals (one value per workbook, taken by code: no string
+    per row until the contract's conversion)."""
     ident = workbooks.loc[workbooks["wb"].isin(accepted),
                           ["wb", "tahun", "kode_kelurahan",
                            *[f"{c}_resmi" for c in HIERARCHY if c != "kode_kelurahan"]]]
-    ident = ident.rename(columns=lambda c: c.removesuffix("_resmi"))
+    ident = ident.rename(columns=lambda c: c.removesuffix("_resmi")).reset_index(drop=True)
+    keep = rows["wb"].isin(accepted).to_numpy()
     needed = [c for c in rows.columns if c in _FROM_ROWS]
-    return rows.loc[rows["wb"].isin(accepted), needed].merge(ident, on="wb", how="inner")
+    picked = (rows[needed] if keep.all() else rows.loc[keep, needed]).reset_index(drop=True)
+    at = pd.Index(ident["wb"]).get_indexer(picked["wb"])  # every accepted row's workbook
+    columns = {}
+    for name in ident.columns.drop("wb"):
+        values = ident[name]
+        if pd.api.types.is_string_dtype(values.dtype):
+            codes, uniques = pd.factorize(values)
+            columns[name] = pd.Categorical.from_codes(codes[at], categories=uniques)
+        else:
+            columns[name] = values.take(at).reset_index(drop=True)
+    return picked.assign(**columns)
 
 
 def rt_indicators(picked: pd.DataFrame, run_id: str) -> pd.DataFrame:
