@@ -54,6 +54,21 @@ def test_a_committed_run_stores_rows_rollups_queue_and_history(tmp_path: Path,
     con.close()
 
 
+def test_the_writer_keeps_its_memory_limit_after_storing_rt_rows(tmp_path: Path,
+                                                                 villages) -> None:
+    con = warehouse.connect(tmp_path / "wh.duckdb")
+
+    def limit() -> str:
+        return con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+
+    before = limit()
+    with warehouse.transaction(con):
+        _apply(con, villages, ex.rt_table(villages), "r1")
+    assert limit() == before  # raised for the RT insert only
+    assert warehouse.row_count(con, "indikator_rt") == 3
+    con.close()
+
+
 def test_a_failure_inside_the_transaction_leaves_nothing_behind(tmp_path: Path,
                                                                 villages) -> None:
     con = warehouse.connect(tmp_path / "wh.duckdb")
