@@ -34,17 +34,25 @@ DEFAULT_WAREHOUSE = Path("data/warehouse/kumuh.duckdb")
 #: Files per read task, at least: large enough that task overhead vanishes, small enough that
 #: the Prefect server is never flooded (a task per workbook overflows its event queue).
 CHUNK_SIZE = 100
-#: Files per read task, at most: a national run's 10,000 workbooks in ~40 tasks instead of
+#: Files per read task, at most: a national run's 10,000 workbooks in ~30 tasks instead of
 #: ~100 (each task costs the flow and the Prefect server ~35 ms of CPU beside the readers).
-CHUNK_SIZE_MAX = 250
-#: Read tasks per worker, at least, while chunks can grow: the last ones balance the workers.
-CHUNKS_PER_WORKER = 8
+CHUNK_SIZE_MAX = 500
+#: A read task takes at most 1 / (this × readers) of the files still to read, so chunks shrink
+#: towards the end of a run and the readers finish together.
+CHUNKS_LEFT_PER_WORKER = 2
 
 
-def read_chunk_size(files: int, workers: int, smallest: int = CHUNK_SIZE) -> int:
-    """Files per read task for ``files`` workbooks on ``workers`` readers: ``smallest`` for
-    small runs, growing with the run up to ``CHUNK_SIZE_MAX``."""
-    return max(smallest, min(CHUNK_SIZE_MAX, -(-files // (max(workers, 1) * CHUNKS_PER_WORKER))))
+def read_chunk_sizes(files: int, workers: int, smallest: int = CHUNK_SIZE) -> list[int]:
+    """Files of each read task, in order, for ``files`` workbooks on ``workers`` readers: each
+    chunk a share of what is left, between ``smallest`` and ``CHUNK_SIZE_MAX`` — large while
+    much is left (few tasks), down to ``smallest`` at the end (no reader left waiting on
+    another's last big chunk)."""
+    sizes, left = [], files
+    while left > 0:
+        share = -(-left // (max(workers, 1) * CHUNKS_LEFT_PER_WORKER))
+        sizes.append(min(left, max(smallest, min(CHUNK_SIZE_MAX, share))))
+        left -= sizes[-1]
+    return sizes
 
 
 @dataclass(frozen=True)

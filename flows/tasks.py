@@ -19,7 +19,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from flows import checks_process, process
-from flows.config import Settings, read_chunk_size
+from flows.config import Settings, read_chunk_sizes
 from flows.progress import Progress
 from flows.stop import children_ignore_interrupts
 
@@ -329,8 +329,11 @@ def mirror_to_storage(local: Path, remote: str) -> dict[str, int]:
 def _chunks(settings: Settings, files: list[inventory.InputFile],
             first: int) -> list[tuple[int, list[inventory.InputFile]]]:
     """The read tasks' chunks of ``files``: (number of the chunk's first workbook, files)."""
-    size = read_chunk_size(len(files), settings.workers, settings.chunk_size)
-    return [(first + i, files[i:i + size]) for i in range(0, len(files), size)]
+    chunks, start = [], 0
+    for size in read_chunk_sizes(len(files), settings.workers, settings.chunk_size):
+        chunks.append((first + start, files[start:start + size]))
+        start += size
+    return chunks
 
 
 def _start_pool(workers: int) -> None:

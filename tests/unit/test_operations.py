@@ -88,15 +88,21 @@ def test_settings_that_cannot_work_name_their_source_key_and_value(tmp_path: Pat
     assert not config.cron_is_valid("0 2 * *") and not config.cron_is_valid("5-1 * * * *")
 
 
-def test_read_chunks_grow_with_the_run_but_stay_bounded() -> None:
-    """Small runs read 100 files per task; a national run's chunks grow (fewer tasks for the
-    flow and the Prefect server) to at most CHUNK_SIZE_MAX, keeping several per worker."""
-    assert config.read_chunk_size(40, 2) == config.CHUNK_SIZE
-    assert config.read_chunk_size(1_000, 2) == config.CHUNK_SIZE
-    assert config.read_chunk_size(3_200, 2) == 200  # 8 chunks per worker
-    assert config.read_chunk_size(10_562, 2) == config.CHUNK_SIZE_MAX
-    assert config.read_chunk_size(10_562, 16) == 100
-    assert config.read_chunk_size(5_000, 1, smallest=20) == config.CHUNK_SIZE_MAX
+def test_read_chunks_are_large_while_much_is_left_and_shrink_towards_the_end() -> None:
+    """A national run reads in few tasks (few for the flow and the Prefect server), at most
+    CHUNK_SIZE_MAX files each, shrinking to 100 at the end so the readers finish together;
+    every file is in exactly one chunk."""
+    assert config.read_chunk_sizes(40, 2) == [40]
+    assert config.read_chunk_sizes(0, 2) == []
+    sizes = config.read_chunk_sizes(10_562, 2)
+    assert sum(sizes) == 10_562 and max(sizes) == config.CHUNK_SIZE_MAX
+    assert sizes == sorted(sizes, reverse=True)  # never a bigger chunk after a smaller one
+    assert sizes[-2] == config.CHUNK_SIZE and sizes[-1] <= config.CHUNK_SIZE
+    assert 20 <= len(sizes) <= 35  # was 43 chunks of 250
+    assert config.read_chunk_sizes(1_000, 2)[:3] == [250, 188, 141]
+    many = config.read_chunk_sizes(10_562, 16)
+    assert max(many) == 331 and sum(many) == 10_562
+    assert config.read_chunk_sizes(50, 1, smallest=20) == [25, 20, 5]
 
 
 def test_the_commands_listing_serves_the_flows_inventory_once_and_only_while_fresh(
