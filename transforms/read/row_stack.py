@@ -35,8 +35,9 @@ class RowStack:
     """RT rows of chunks added in order, with ``wb`` shifted per chunk; :meth:`frame` is
     :func:`concat_rows` of the shifted frames. Chunks share one layout (columns, dtypes): numpy
     columns go into one preallocated 2-D array per dtype (pandas' block layout), categorical
-    ones into codes against categories unified as they come. A chunk of another layout (none
-    in practice) ends the copying: the rest is concatenated by :func:`concat_rows`."""
+    ones into codes against categories unified as they come. A chunk of another layout (one
+    whose workbooks have none of the stored-result columns the earlier chunks have) ends the
+    copying: the rest is concatenated by :func:`concat_rows`, as before the stack."""
 
     def __init__(self) -> None:
         self.rows = 0  # rows added
