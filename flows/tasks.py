@@ -406,8 +406,9 @@ def read_all(settings: Settings, files: list[inventory.InputFile], first: int) -
         # comes, the run's batch is ready instead of stacked on the one core left
         stack, done = batches.Stacker(len(files)), 0
         for f in futures:
-            stack.add(f.result())
-            done += len(f.result())
+            part = f.result()
+            stack.add(part)
+            done += len(part)
             PROGRESS.count(done, len(files))
     finally:
         end_reads_ahead()
