@@ -134,12 +134,15 @@ def _exclusive(settings: config.Settings) -> Iterator[prefect_server.Api]:
     _log_beside(settings)
     with writer_lock(beside(settings.warehouse), settings.lock_timeout, waiting):
         api = prefect_server.start()
+        held = contextlib.nullcontext()
         if settings.warehouse.exists():  # (a new one is nobody else's)
             from transforms.store import warehouse
 
-            warehouse.connect(settings.warehouse, wait=settings.lock_timeout,
-                              on_wait=busy).close()
-        yield api
+            # held open from here to the command's end: the flow's steps take cursors of it
+            held = warehouse.held_open(settings.warehouse, wait=settings.lock_timeout,
+                                       on_wait=busy)
+        with held:
+            yield api
 
 
 @contextmanager

@@ -191,8 +191,11 @@ def nightly_consolidation(input_dir: str = "data/sample", out: str = "data/out",
              if take_lock else nullcontext())
     with guard:
         try:
-            summary = asdict(_consolidate(settings, scope, run_id, started, full=full,
-                                          force=force, withdraw=withdraw or []))
+            # held open through the run: each step's connection is a cursor of it
+            with warehouse.held_open(settings.warehouse, wait=lock_timeout,
+                                     on_wait=lambda what: logger.warning("Menunggu: %s", what)):
+                summary = asdict(_consolidate(settings, scope, run_id, started, full=full,
+                                              force=force, withdraw=withdraw or []))
         except BaseException as exc:
             _record_failure(settings, run_id, exc)
             raise

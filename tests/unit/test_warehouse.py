@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -66,6 +68,36 @@ def test_the_writer_keeps_its_memory_limit_after_storing_rt_rows(tmp_path: Path,
         _apply(con, villages, ex.rt_table(villages), "r1")
     assert limit() == before  # raised for the RT insert only
     assert warehouse.row_count(con, "indikator_rt") == 3
+    con.close()
+
+
+def _opened_elsewhere(path: Path) -> bool:
+    """Whether another process can open the warehouse file (DuckDB's lock is free)."""
+    probe = f"import duckdb; duckdb.connect({str(path)!r}).close()"
+    return subprocess.run([sys.executable, "-c", probe], capture_output=True).returncode == 0
+
+
+def test_a_held_warehouse_is_opened_once_and_each_step_gets_a_cursor_of_it(
+        tmp_path: Path, villages) -> None:
+    path = tmp_path / "wh.duckdb"
+    warehouse.connect(path).close()
+    with warehouse.held_open(path):
+        assert not _opened_elsewhere(path)  # held open by this process from the start
+        con = warehouse.connect(path)
+        with warehouse.transaction(con):
+            _apply(con, villages, ex.rt_table(villages), "r1")
+        con.close()  # a step's cursor: the database stays open
+        with warehouse.held_open(path):  # a nested hold is the outer one
+            pass
+        assert not _opened_elsewhere(path)
+        # a read-only connection in the same process (refused by DuckDB beside an open
+        # writer of another configuration) is a cursor too, seeing what was committed
+        reader = warehouse.connect(path, read_only=True)
+        assert warehouse.row_count(reader, "indikator_rt") == 3
+        reader.close()
+    assert _opened_elsewhere(path)  # closed with the block
+    con = warehouse.connect(path)
+    assert warehouse.row_count(con, "indikator_rt") == 3  # durable after the close
     con.close()
 
 

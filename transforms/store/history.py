@@ -10,6 +10,8 @@ from pathlib import Path
 
 import duckdb
 
+from transforms.store import warehouse
+
 
 def begin_run(con: duckdb.DuckDBPyConnection, run_id: str, started: object, scope: str,
               input_dir: str) -> None:
@@ -41,7 +43,7 @@ def publishes(path: Path, kode_kelurahan: str, tahun: int) -> bool:
     ``kumuh withdraw``); False for a missing warehouse or one no run has filled yet."""
     if not path.exists():
         return False
-    con = duckdb.connect(str(path), read_only=True)
+    con = warehouse.connect(path, read_only=True)
     try:
         return bool(con.execute("SELECT count(*) FROM indikator_rt WHERE kode_kelurahan = ? "
                                 "AND tahun = ?", [kode_kelurahan, tahun]).fetchone()[0])

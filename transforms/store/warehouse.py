@@ -112,6 +112,33 @@ MEMORY_LIMIT = "512MB"
 RT_INSERT_MEMORY_LIMIT = "2GB"
 
 
+#: Warehouses this process holds open (resolved path → the connection kept open by
+#: :func:`held_open`): there, :func:`connect` gives a cursor of the open database.
+_HELD: dict[Path, duckdb.DuckDBPyConnection] = {}
+
+
+@contextmanager
+def held_open(path: Path, *, wait: float | None = 0.0,
+              on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Keep the warehouse open in this process while the block runs (a command's or a flow
+    run's steps): each :func:`connect` of it inside is then a cursor of the open database,
+    ~0.1 ms instead of opening the file (~50 ms for a national warehouse, and a checkpoint at
+    every close). Opened as :func:`connect` does (waiting up to ``wait`` for another program
+    to let go of it); closed, with its checkpoint, when the block ends. Nested holds of the
+    same file are the outer one."""
+    key = Path(path).resolve()
+    if key in _HELD:
+        yield
+        return
+    con = connect(path, wait=wait, on_wait=on_wait)
+    _HELD[key] = con
+    try:
+        yield
+    finally:
+        del _HELD[key]
+        con.close()
+
+
 def connect(path: Path, read_only: bool = False, *, wait: float | None = 0.0,
             on_wait: Callable[[str], None] | None = None) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the warehouse with every contract table and the bookkeeping.
@@ -119,7 +146,13 @@ def connect(path: Path, read_only: bool = False, *, wait: float | None = 0.0,
     DuckDB lets one process write a database file, and none while another process has it
     open, even read-only (an analyst's session). Then the writer waits up to ``wait`` seconds
     (None: as long as it takes), calling ``on_wait`` once with who holds the file, and raises
-    LockTimeout naming the holder when the time is up."""
+    LockTimeout naming the holder when the time is up. Inside :func:`held_open` of the file,
+    a cursor of the open database (its own connection, for one thread; ``read_only`` then
+    reads what the process may also write)."""
+    if _HELD:
+        held = _HELD.get(Path(path).resolve())
+        if held is not None:
+            return held.cursor()
     if read_only:
         return duckdb.connect(str(path), read_only=True)
     path.parent.mkdir(parents=True, exist_ok=True)
