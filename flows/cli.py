@@ -161,18 +161,20 @@ def _checks_ahead() -> Iterator[None]:
 def _consolidate(settings: config.Settings, api: prefect_server.Api, **params) -> dict:
     """One flow run (the caller holds the writer lock) reporting to ``api``, chosen before
     Prefect, pandas and the flow are imported, so they load while a temporary server starts,
-    and so do the GX suites when the run will probably need them, while the files it will
-    read first are already being read (:func:`flows.tasks.read_ahead`)."""
+    and so do the GX suites when the run will probably need them and Prefect's flow-run
+    engines, while the files it will read first are already being read
+    (:func:`flows.tasks.read_ahead`)."""
     from flows import nightly, process, tasks
 
     process.settle_imports()
     try:
-        if api.starting:  # while the server starts: the first reads, then the GX suites
+        if api.starting:  # while the server starts: the first reads, GX, Prefect's engines
             ahead = nightly.outlook(settings, params, keep_listing=True)
             tasks.read_ahead(settings, ahead.first_read)
             if ahead.changes:
                 nightly.load_checks()
-                process.settle_imports()
+            process.load_run_engine()
+            process.settle_imports()
         api.ready()
         run = nightly.with_runner(settings.runner, settings.dask_address, settings.workers)
         with run_settings(temporary_server=api.starting):

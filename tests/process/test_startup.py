@@ -178,3 +178,45 @@ def test_config_output_is_complete_when_the_process_exits(tmp_path: Path) -> Non
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert [line.split()[0] for line in lines][-1] == "check_outputs" and len(lines) == 11
+
+
+#: ``kumuh run`` in a process that writes the modules imported once the Prefect server is ready.
+LATE_IMPORTS = """
+import os, sys
+from flows import cli, prefect_server
+ready, seen, out = prefect_server.Api.ready, {}, sys.argv[1]
+def noted(self):
+    answer = ready(self)
+    seen["ready"] = set(sys.modules)
+    return answer
+prefect_server.Api.ready = noted
+end = os._exit
+def leave(code):
+    with open(out, "w") as fh:
+        fh.write("\\n".join(sorted(set(sys.modules) - seen.get("ready", set()))))
+    end(code)
+os._exit = leave
+sys.argv = ["kumuh", *sys.argv[2:]]
+try:
+    cli.console()
+finally:
+    leave(0)
+"""
+
+
+def test_a_temporary_servers_start_up_loads_what_the_flow_run_will_import(
+        tmp_path: Path) -> None:
+    from flows.process import RUN_ENGINE_MODULES
+
+    env = {**_without_api(dict(os.environ)), "PREFECT_SERVER_API_PORT": _closed_port()}
+    inbox, late = _inbox(tmp_path), tmp_path / "late.txt"
+    done = subprocess.run([sys.executable, "-c", LATE_IMPORTS, str(late), "run", "--input",
+                           str(inbox), "--out", str(tmp_path / "out"), "--warehouse",
+                           str(tmp_path / "k.duckdb")], env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    imported = late.read_text().split()
+    assert (tmp_path / "out" / "indikator_rt").is_dir()
+    roots = {name.split(".")[0] for name in RUN_ENGINE_MODULES} - {"prefect"}
+    after = [m for m in imported if m in RUN_ENGINE_MODULES or m.split(".")[0] in roots]
+    assert not after, f"imported only once the server was ready: {after}"
