@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -145,7 +146,9 @@ def plan(present: list[InputFile], manifest: pd.DataFrame, *, force: bool = Fals
                 continue
         to_read.append(f)
     names = {f.rel for f in present}
-    vanished = manifest[~manifest["sumber_file"].isin(names)].reset_index(drop=True)
+    # looked up in a set: pandas' isin on an Arrow string column took 0.1 s for 10,000 names
+    gone = np.array([rel not in names for rel in manifest["sumber_file"].tolist()], dtype=bool)
+    vanished = manifest.loc[gone].reset_index(drop=True)
     return Plan(present, to_read, unchanged, vanished, new, modified, copying)
 
 
