@@ -375,14 +375,15 @@ def _drop_other_reads_ahead(settings: Settings,
         _READS_AHEAD.pop(key).cancel()
 
 
-def end_reads_ahead() -> None:
-    """Cancel the reads started ahead that no read task took, and stop the reading pool."""
+def end_reads_ahead(wait: bool = True) -> None:
+    """Cancel the reads started ahead that no read task took, and stop the reading pool
+    (without ``wait``, its processes end in the background)."""
     global _POOL
     for future in _READS_AHEAD.values():
         future.cancel()
     _READS_AHEAD.clear()
     if _POOL is not None:
-        _POOL.shutdown(cancel_futures=True)
+        _POOL.shutdown(wait=wait, cancel_futures=True)
         _POOL = None
 
 
@@ -410,8 +411,11 @@ def read_all(settings: Settings, files: list[inventory.InputFile], first: int) -
             stack.add(part)
             done += len(part)
             PROGRESS.count(done, len(files))
-    finally:
+    except BaseException:
         end_reads_ahead()
+        raise
+    # every read is in: the readers end in the background (~0.26 s for two) while the run goes on
+    end_reads_ahead(wait=False)
     batch = stack.batch()
     # Each Prefect future and its concurrent future refer to each other (a done callback), and
     # their final state holds the chunk's Batch: without a collection now, a national run's
