@@ -38,6 +38,7 @@ from flows.tasks import (  # noqa: E402
     PROGRESS,
     compare_years,
     decide_submissions,
+    hold_warehouse,
     mirror_to_storage,
     open_warehouse,
     publish_tables,
@@ -192,8 +193,7 @@ def nightly_consolidation(input_dir: str = "data/sample", out: str = "data/out",
     with guard:
         try:
             # held open through the run: each step's connection is a cursor of it
-            with warehouse.held_open(settings.warehouse, wait=lock_timeout,
-                                     on_wait=lambda what: logger.warning("Menunggu: %s", what)):
+            with hold_warehouse(settings):
                 summary = asdict(_consolidate(settings, scope, run_id, started, full=full,
                                               force=force, withdraw=withdraw or []))
         except BaseException as exc:

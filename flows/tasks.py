@@ -12,7 +12,7 @@ import gc
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
 from multiprocessing import get_context
@@ -60,11 +60,23 @@ PUBLISH_ROWS = 150_000
 PROGRESS = Progress()
 
 
+def _waiting(settings: Settings) -> dict:
+    """How the flow waits for a warehouse another program holds: up to the lock timeout,
+    saying so in the run's log."""
+    logger = get_run_logger()
+    return {"wait": settings.lock_timeout,
+            "on_wait": lambda who: logger.warning("Menunggu: %s", who)}
+
+
 def open_warehouse(settings: Settings) -> duckdb.DuckDBPyConnection:
     """A writer connection to the warehouse, waiting while another program holds it."""
-    logger = get_run_logger()
-    return warehouse.connect(settings.warehouse, wait=settings.lock_timeout,
-                             on_wait=lambda who: logger.warning("Menunggu: %s", who))
+    return warehouse.connect(settings.warehouse, **_waiting(settings))
+
+
+def hold_warehouse(settings: Settings) -> AbstractContextManager[None]:
+    """The warehouse held open for a flow run (:func:`transforms.store.warehouse.held_open`),
+    waiting as :func:`open_warehouse` does."""
+    return warehouse.held_open(settings.warehouse, **_waiting(settings))
 
 
 #: How long a listing taken by the command before the flow started stands for the folder.
