@@ -2,11 +2,12 @@
 
 GX's package imports ``scipy.stats`` at start-up for distribution expectations (KL divergence,
 KS tests) that kumuh's suites never use; that import alone is ~0.5 s of every run that validates.
-Here ``scipy.stats`` is put in place as a lazy module (the standard library's
-:class:`importlib.util.LazyLoader`), loaded in full the first time anything touches it, so nothing
-changes for code that does use it. GX's optional SQL and S3 back-ends (SQLAlchemy, boto3), which
-kumuh's pandas-only suites never use, are kept out of its import the way GX itself runs where
-they are not installed (~0.3 s). GX's fingerprint of each pandas batch is switched off, and
+It imports ``altair`` (~0.25 s) only to draw the KL-divergence expectation's charts, which kumuh
+never renders. Both stand in ``sys.modules`` as a :class:`DeferredModule`, imported in full the
+first time anything asks for an attribute, so nothing changes for code that does use them. GX's
+optional SQL and S3 back-ends (SQLAlchemy, boto3), which kumuh's pandas-only suites never use,
+are kept out of its import the way GX itself runs where they are not installed (~0.3 s).
+GX's fingerprint of each pandas batch is switched off, and
 :func:`configurations_built_once` spares a suite run GX's rebuilding of each expectation's
 configuration (below).
 """
@@ -17,6 +18,7 @@ import importlib.util
 import logging
 import os
 import sys
+import types
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -24,25 +26,43 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 
-def _defer_scipy_stats() -> None:
-    """``scipy.stats`` as a lazy module until first used (nothing when already imported)."""
-    if "scipy.stats" in sys.modules:
+#: Modules GX imports at start-up for what kumuh never uses: loaded when first touched.
+DEFERRED = ("scipy.stats", "altair")
+
+
+class DeferredModule(types.ModuleType):
+    """Stands in for a module in ``sys.modules`` until an attribute of it is first asked for;
+    then the module is imported for real (it takes its own place in ``sys.modules``) and its
+    attributes are copied here for those holding this stand-in.
+
+    Not the standard :class:`importlib.util.LazyLoader`: in Python 3.11 ``import name`` reads
+    the ``__spec__`` of a module found in ``sys.modules``, which loads a lazy module at once;
+    a stand-in's ``__spec__`` is a plain attribute (None)."""
+
+    def __getattr__(self, attr: str) -> object:  # only for attributes not set here
+        name = self.__name__
+        if sys.modules.get(name) is self:
+            del sys.modules[name]
+        real = importlib.import_module(name)
+        self.__dict__.update(real.__dict__)
+        return getattr(real, attr)
+
+
+def _defer(name: str) -> None:
+    """Module ``name`` replaced by a :class:`DeferredModule` until first used (nothing when
+    already imported or not installed)."""
+    if name in sys.modules:
         return
     try:
-        spec = importlib.util.find_spec("scipy.stats")
+        spec = importlib.util.find_spec(name)  # imports the parent package of a submodule
     except ImportError:
         return
-    if spec is None or spec.loader is None:
+    if spec is None:
         return
-    import scipy
-
-    spec.loader = importlib.util.LazyLoader(spec.loader)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["scipy.stats"] = module
-    spec.loader.exec_module(module)
-    # ``from scipy import stats`` then finds the attribute and never asks the import system,
-    # whose look-up of a module's ``__spec__`` would load it at once (Python 3.11)
-    scipy.stats = module
+    sys.modules[name] = stand_in = DeferredModule(name)
+    parent, _, child = name.rpartition(".")
+    if parent:  # ``from scipy import stats`` finds the attribute without the import system
+        setattr(sys.modules[parent], child, stand_in)
 
 
 #: GX's optional back-ends kumuh never uses: SQL databases (SQLAlchemy) and S3 (boto3). GX
@@ -72,7 +92,8 @@ def _import_gx():
     return great_expectations
 
 
-_defer_scipy_stats()
+for _name in DEFERRED:
+    _defer(_name)
 gx = _import_gx()
 
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402

@@ -279,7 +279,10 @@ def _xml_sheet(rows: Iterator[list[object]]) -> Iterator[bytes]:
         cells = "".join(_xml_cell(f"{_letter(c)}{r}", v) for c, v in enumerate(values)
                         if v is not None)
         yield f'<row r="{r}">{cells}</row>'.encode()
-    yield b"</sheetData></worksheet>"
+    yield _SHEET_END
+
+
+_SHEET_END = b"</sheetData></worksheet>"
 
 
 def _letter(c: int) -> str:
@@ -297,15 +300,23 @@ def build_large(path: Path, n: int = LARGE_ROWS) -> None:
     base = {"luas_ha": 2.5, "jumlah_bangunan": 200, "jumlah_penduduk": 900, "jumlah_kk": 250,
             "panjang_jalan_ideal_m": 1000.0, "panjang_drainase_ideal_m": 1200.0}
 
-    def body() -> Iterator[list[object]]:
-        yield ["REKAPITULASI DATA KEKUMUHAN TINGKAT RT"]
-        yield []
-        yield [HEADER[c] for c in ["rt", "rw", *NUMERIC]]
+    head = [["REKAPITULASI DATA KEKUMUHAN TINGKAT RT"], [],
+            [HEADER[c] for c in ["rt", "rw", *NUMERIC]]]
+    # the RT rows repeat seven patterns: each row's XML is its pattern with the row number put
+    # in (the bytes :func:`_xml_sheet` gives, in half the time for 100,000 rows)
+    patterns = []
+    for k in range(7):
+        vols = [round(min(base[c.penyebut], (k + 1) * (13 if c.is_count else 0.05)
+                          * (100 if c.satuan == "m" else 1)), 2) for c in criteria.criteria()]
+        cells = "".join(_xml_cell(f"{_letter(c)}\0", v)
+                        for c, v in enumerate([*base.values(), *vols], start=2))
+        patterns.append(cells + "</row>")
+
+    def body() -> Iterator[bytes]:
         for i in range(n):
-            k = i % 7
-            vols = [round(min(base[c.penyebut], (k + 1) * (13 if c.is_count else 0.05)
-                              * (100 if c.satuan == "m" else 1)), 2) for c in criteria.criteria()]
-            yield [i % 999 + 1, i // 999 + 1, *base.values(), *vols]
+            r = str(i + len(head) + 1)
+            yield (f'<row r="{r}"><c r="A{r}"><v>{i % 999 + 1}</v></c><c r="B{r}"><v>'
+                   f"{i // 999 + 1}</v></c>" + patterns[i % 7].replace("\0", r)).encode()
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
@@ -316,13 +327,14 @@ def build_large(path: Path, n: int = LARGE_ROWS) -> None:
         info = zipfile.ZipInfo("xl/worksheets/sheet2.xml", ZIP_TIME)
         info.compress_type = zipfile.ZIP_DEFLATED
         with zf.open(info, "w", force_zip64=True) as fh:
+            fh.write(b"".join(_xml_sheet(iter(head)))[:-len(_SHEET_END)])
             chunk: list[bytes] = []
-            for part in _xml_sheet(body()):
+            for part in body():
                 chunk.append(part)
                 if len(chunk) >= 2000:
                     fh.write(b"".join(chunk))
                     chunk = []
-            fh.write(b"".join(chunk))
+            fh.write(b"".join(chunk) + _SHEET_END)
 
 
 # --- ODS -----------------------------------------------------------------------------------
