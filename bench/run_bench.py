@@ -9,7 +9,10 @@ Measures, in one run and the same environment:
   (1 % of the workbooks rewritten with new RT values, then put back, so the cache stays valid);
 - with ``--fresh-clone``: ``git clone`` of this checkout's HEAD, then ``make run`` (install
   included, fresh ``PREFECT_HOME``; the machine's uv download cache is used) and ``make test``.
-Each kumuh run is a fresh ``kumuh run`` process (wall time, start-up and exit included). Peak RSS:
+Each kumuh run is a fresh ``kumuh run`` process (wall time, start-up and exit included). The
+short measures (the two start-ups, no change, 1 % changed: a few seconds, where a virtual
+machine's moment-to-moment noise is as large as the distances to their limits) are the median
+of ``--repeats`` runs (3), every run's seconds kept in the JSON. Peak RSS:
 the largest single process and the whole process tree (flow + readers), sampled every 0.1 s.
 Prints the table and the performance targets (met, or how far off) and writes JSON under
 ``bench/out/``. ``--n2`` measures the floor and the cold run at a second N too, to show the
@@ -20,7 +23,7 @@ running Prefect server, so the three differ only in where the workbooks are read
 Generated workbooks are cached per N and seed.
 
 Usage: ``python bench/run_bench.py [--n 11000] [--n2 1000] [--seed 1] [--naive-max 1000]
-[--dask] [--fresh-clone]``
+[--repeats 3] [--dask] [--fresh-clone]``
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -53,6 +56,8 @@ from transforms.sample.workbooks import write_workbook  # noqa: E402
 from transforms.spec.criteria import criteria  # noqa: E402
 
 GIB = 1024.0
+#: Runs of each short measure (its median is the measure).
+REPEATS = 3
 
 
 def _kabupaten_codes(n_kelurahan: int) -> list[str]:
@@ -168,6 +173,20 @@ def kumuh_run(input_dir: Path, out: Path, warehouse: Path, *extra: str,
     return {"seconds": seconds, "peak_rss_mib": peak[0], "peak_rss_tree_mib": peak[1]}
 
 
+def median_of(runs: list[dict]) -> dict:
+    """The run of median seconds among ``runs`` (of :func:`kumuh_run`), with every run's
+    seconds as ``samples`` and the highest peak RSS of them all."""
+    middle = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
+    return {**middle, "samples": [r["seconds"] for r in runs],
+            "peak_rss_mib": max(r["peak_rss_mib"] for r in runs),
+            "peak_rss_tree_mib": max(r["peak_rss_tree_mib"] for r in runs)}
+
+
+def repeated(times: int, run: Callable[[int], dict]) -> dict:
+    """:func:`median_of` ``run(0)`` … ``run(times - 1)``."""
+    return median_of([run(i) for i in range(times)])
+
+
 def change_some(made: list[SampleWorkbook], fraction: float, seed: int,
                 backup: Path) -> list[tuple[Path, Path]]:
     """Rewrite ``fraction`` of the workbooks with new RT values (same kelurahan-year), keeping
@@ -186,8 +205,9 @@ def change_some(made: list[SampleWorkbook], fraction: float, seed: int,
 
 
 def restore(saved: list[tuple[Path, Path]]) -> None:
-    """Put the original workbooks back (the cached set stays the generated one)."""
-    for path, copy in saved:
+    """Put the original workbooks back (the cached set stays the generated one), the latest
+    change first: a file changed twice gets its first backup, the original, last."""
+    for path, copy in reversed(saved):
         shutil.copy2(copy, path)
 
 
@@ -205,16 +225,19 @@ def running_server() -> Iterator[dict[str, str]]:
         server.stop()
 
 
-def startup_with_server(tiny: Path, work: Path) -> dict[str, float]:
-    """Start-up on ``tiny`` (2 workbooks) with a running Prefect server: the second of two
-    runs (the first lets the server warm up), on a fresh warehouse each time."""
+def startup_with_server(tiny: Path, work: Path, repeats: int) -> dict[str, float]:
+    """Start-up on ``tiny`` (2 workbooks) with a running Prefect server: the median of
+    ``repeats`` runs after one that lets the server warm up, on a fresh warehouse each time."""
     with running_server() as env:
-        for _ in range(2):
+
+        def run(_: int) -> dict:
             shutil.rmtree(work / "srv-out", ignore_errors=True)
             for leftover in work.glob("srv.duckdb*"):
                 leftover.unlink()
-            row = kumuh_run(tiny, work / "srv-out", work / "srv.duckdb", env=env)
-    return row
+            return kumuh_run(tiny, work / "srv-out", work / "srv.duckdb", env=env)
+
+        run(0)
+        return repeated(repeats, run)
 
 
 def fresh_clone() -> dict[str, dict]:
@@ -262,10 +285,11 @@ def dask_runs(folder: Path, work: Path) -> dict[str, dict]:
     return rows
 
 
-def measure(n: int, seed: int, naive_max: int, full: bool,
-            dask: bool = False) -> tuple[int, dict[str, dict]]:
+def measure(n: int, seed: int, naive_max: int, full: bool, dask: bool = False,
+            repeats: int = REPEATS) -> tuple[int, dict[str, dict]]:
     """The measures at one N (all of them with ``full``, else the floor and the cold run;
-    with ``dask``, the cold runs of :func:`dask_runs` too)."""
+    with ``dask``, the cold runs of :func:`dask_runs` too); the short ones, the median of
+    ``repeats`` runs."""
     folder, made = generate(n, seed)
     files = sorted(str(p) for p in folder.rglob("*.xlsx"))
     rows: dict[str, dict] = {"floor": {"seconds": parse_floor(files)}}
@@ -285,23 +309,33 @@ def measure(n: int, seed: int, naive_max: int, full: bool,
         rows["first"] = kumuh_run(tiny, work / "tiny-out", work / "tiny.duckdb")
         print(f"  first run ever (Prefect database set up) {rows['first']['seconds']:.1f} s",
               flush=True)
-        shutil.rmtree(work / "tiny-out")
-        for leftover in work.glob("tiny.duckdb*"):
-            leftover.unlink()
-        rows["startup"] = kumuh_run(tiny, work / "tiny-out", work / "tiny.duckdb")
+
+        def startup(_: int) -> dict:
+            shutil.rmtree(work / "tiny-out")
+            for leftover in work.glob("tiny.duckdb*"):
+                leftover.unlink()
+            return kumuh_run(tiny, work / "tiny-out", work / "tiny.duckdb")
+
+        rows["startup"] = repeated(repeats, startup)
         print(f"  start-up {rows['startup']['seconds']:.1f} s", flush=True)
-        rows["startup_server"] = startup_with_server(tiny, work)
+        rows["startup_server"] = startup_with_server(tiny, work, repeats)
         print(f"  start-up, running server {rows['startup_server']['seconds']:.1f} s",
               flush=True)
     rows["cold"] = kumuh_run(folder, work / "out", work / "kumuh.duckdb")
     print(f"  cold {rows['cold']['seconds']:.1f} s", flush=True)
     if full:
-        rows["nochange"] = kumuh_run(folder, work / "out", work / "kumuh.duckdb")
+        rows["nochange"] = repeated(
+            repeats, lambda _: kumuh_run(folder, work / "out", work / "kumuh.duckdb"))
         print(f"  no change {rows['nochange']['seconds']:.1f} s", flush=True)
-        saved = change_some(made, 0.01, seed, work / "originals")
+        saved: list[tuple[Path, Path]] = []
+
+        def changed(i: int) -> dict:  # another 1 % each time; the earlier ones stay stored
+            now = change_some(made, 0.01, seed + i, work / f"originals-{i}")
+            saved.extend(now)
+            return {**kumuh_run(folder, work / "out", work / "kumuh.duckdb"), "files": len(now)}
+
         try:
-            rows["changed"] = kumuh_run(folder, work / "out", work / "kumuh.duckdb")
-            rows["changed"]["files"] = len(saved)
+            rows["changed"] = repeated(repeats, changed)
         finally:
             restore(saved)
         print(f"  1 % changed {rows['changed']['seconds']:.1f} s", flush=True)
@@ -418,6 +452,10 @@ def _print(n: int, rows: dict[str, dict]) -> None:
             label = f"kumuh after 1 % changed ({r['files']} files)"
         rate = f"{r['workbooks_per_s']:>7.0f} {r['ratio_to_floor']:>8.1f}" if per_wb else " " * 16
         print(f"{label:<46} {r['seconds']:>8.2f} {rate} {one:>9} {tree:>9}")
+    medians = [f"{LABELS[key]} " + ", ".join(f"{s:.2f}" for s in r["samples"])
+               for key, r in rows.items() if len(r.get("samples", ())) > 1]
+    if medians:
+        print("\nmedian of these runs (seconds):\n  " + "\n  ".join(medians))
 
 
 def main() -> None:
@@ -427,6 +465,8 @@ def main() -> None:
                     help="a second N: floor and cold run there too (time per workbook)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--naive-max", type=int, default=1000)
+    ap.add_argument("--repeats", type=int, default=REPEATS,
+                    help="runs of each short measure (its median counts)")
     ap.add_argument("--dask", action="store_true",
                     help="also cold runs on an external Dask cluster of 1 and 2 workers")
     ap.add_argument("--fresh-clone", action="store_true",
@@ -436,7 +476,8 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
 
     print(f"N = {args.n}", flush=True)
-    n, rows = measure(args.n, args.seed, args.naive_max, full=True, dask=args.dask)
+    n, rows = measure(args.n, args.seed, args.naive_max, full=True, dask=args.dask,
+                      repeats=args.repeats)
     if args.fresh_clone:
         rows.update(fresh_clone())
     per_wb = {n: (rows["cold"]["seconds"] - rows["startup"]["seconds"]) / n}
