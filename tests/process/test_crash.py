@@ -33,6 +33,8 @@ pytestmark = pytest.mark.slow
 
 KUMUH = Path(sys.executable).with_name("kumuh")
 VOLATILE = {"run_id", "diproses_pada"}
+#: Seconds between a reader's snapshots during a run that is killed.
+WATCH_PAUSE = 0.05
 
 
 def _table_digest(out: Path, table: str) -> str:
@@ -128,7 +130,9 @@ def test_sigkill_at_random_moments_never_shows_a_half_state(inputs, tmp_path: Pa
 
         def watch(out: Path = base / "out", seen: list = seen,
                   stop: threading.Event = stop) -> None:
-            while not stop.is_set():
+            # a snapshot takes ~50 ms of CPU: one every ~0.1 s leaves the run under test (and
+            # the suite's other worker) a core, and still sees every table many times a second
+            while not stop.wait(WATCH_PAUSE):
                 seen.append({t: _table_digest(out, t)
                              for t in ("indikator_rt", "indikator_kelurahan")})
 
@@ -144,6 +148,7 @@ def test_sigkill_at_random_moments_never_shows_a_half_state(inputs, tmp_path: Pa
         after = _state(base / "out")
         for table, digest in after.items():
             assert digest in (state_a[table], state_b[table]), (i, stages[-1], table)
+        assert seen, (i, "the reader saw no snapshot during the run")
         for snapshot in seen:
             for table, digest in snapshot.items():
                 assert digest in (state_a[table], state_b[table]), (i, "during", table)
