@@ -27,6 +27,7 @@ import logging
 import os
 import sys
 import tempfile
+import threading
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -161,9 +162,10 @@ def _checks_ahead() -> Iterator[None]:
 def _consolidate(settings: config.Settings, api: prefect_server.Api, **params) -> dict:
     """One flow run (the caller holds the writer lock) reporting to ``api``, chosen before
     Prefect, pandas and the flow are imported, so they load while a temporary server starts,
-    and so do the GX suites when the run will probably need them and Prefect's flow-run
-    engines, while the files it will read first are already being read
-    (:func:`flows.tasks.read_ahead`)."""
+    and so do the GX suites and the region list when the run will probably need them and
+    Prefect's flow-run engines, while the files it will read first are already being read
+    (:func:`flows.tasks.read_ahead`). With a server already running, the region list is read
+    in a thread while the flow run starts."""
     from flows import nightly, process, tasks
 
     process.settle_imports()
@@ -173,8 +175,12 @@ def _consolidate(settings: config.Settings, api: prefect_server.Api, **params) -
             tasks.read_ahead(settings, ahead.first_read)
             if ahead.changes:
                 nightly.load_checks()
+                nightly.load_reference(settings)
             process.load_run_engine()
             process.settle_imports()
+        else:  # no start to fill: the region list is read beside Prefect's start of the run
+            threading.Thread(target=nightly.load_reference, args=(settings,), daemon=True,
+                             name="kumuh-wilayah").start()
         api.ready()
         run = nightly.with_runner(settings.runner, settings.dask_address, settings.workers)
         with run_settings(temporary_server=api.starting):

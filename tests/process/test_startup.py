@@ -180,20 +180,29 @@ def test_config_output_is_complete_when_the_process_exits(tmp_path: Path) -> Non
     assert [line.split()[0] for line in lines][-1] == "check_outputs" and len(lines) == 11
 
 
-#: ``kumuh run`` in a process that writes the modules imported once the Prefect server is ready.
+#: ``kumuh run`` in a process that writes the modules imported once the Prefect server is ready
+#: (and whether the region list was read by then).
 LATE_IMPORTS = """
 import os, sys
 from flows import cli, prefect_server
+from transforms.spec import reference
 ready, seen, out = prefect_server.Api.ready, {}, sys.argv[1]
+loaded, made = reference._loaded, []
+def recorded(*args):
+    made.append(loaded(*args))
+    return made[-1]
+reference._loaded = recorded
 def noted(self):
     answer = ready(self)
     seen["ready"] = set(sys.modules)
+    seen["villages"] = any("villages" in vars(r) for r in made)
     return answer
 prefect_server.Api.ready = noted
 end = os._exit
 def leave(code):
     with open(out, "w") as fh:
         fh.write("\\n".join(sorted(set(sys.modules) - seen.get("ready", set()))))
+        fh.write(f"\\nvillages-read-ahead={seen.get('villages')}")
     end(code)
 os._exit = leave
 sys.argv = ["kumuh", *sys.argv[2:]]
@@ -215,7 +224,8 @@ def test_a_temporary_servers_start_up_loads_what_the_flow_run_will_import(
                            str(tmp_path / "k.duckdb")], env=env, capture_output=True,
                           text=True, timeout=600)
     assert done.returncode == 0, done.stderr
-    imported = late.read_text().split()
+    *imported, villages = late.read_text().split()
+    assert villages == "villages-read-ahead=True"  # the region list, read before the flow
     assert (tmp_path / "out" / "indikator_rt").is_dir()
     roots = {name.split(".")[0] for name in RUN_ENGINE_MODULES} - {"prefect"}
     after = [m for m in imported if m in RUN_ENGINE_MODULES or m.split(".")[0] in roots]

@@ -30,3 +30,17 @@ def test_villages_carry_every_level_and_leave_out_unknown_parents(tmp_path: Path
                      "nama_kecamatan": "PEKALONGAN BARAT", "nama_kelurahan": "MEDONO"}
     assert v.iloc[1]["nama_kelurahan"] == ""  # an empty name stays text, not missing
     assert v.iloc[2]["nama_kecamatan"] == "NA"  # a name is never read as a missing value
+
+
+def test_a_folder_is_read_once_per_process_until_its_files_change(tmp_path: Path) -> None:
+    _write(tmp_path, "provinces.csv", "code,name", "33,JAWA TENGAH")
+    _write(tmp_path, "regencies.csv", "code,province_code,name", "33.75,33,KOTA PEKALONGAN")
+    _write(tmp_path, "districts.csv", "code,regency_code,name", "33.75.01,33.75,PEKALONGAN")
+    _write(tmp_path, "villages.csv", "code,district_code,name", "33.75.01.1001,33.75.01,MEDONO")
+    first = reference.load(tmp_path)
+    assert reference.load(tmp_path) is first and len(first.villages) == 1
+    _write(tmp_path, "villages.csv", "code,district_code,name", "33.75.01.1001,33.75.01,MEDONO",
+           "33.75.01.1002,33.75.01,KRAPYAK")  # the edition changed: read again
+    again = reference.load(tmp_path)
+    assert again is not first and len(again.villages) == 2
+    assert reference.load(tmp_path / "tidak-ada").folder == tmp_path / "tidak-ada"

@@ -8,10 +8,11 @@ Produces, for validation and roll-up, one row per village with its whole hierarc
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -48,6 +49,10 @@ def norm_name(name: object) -> str:
 #: Columns of :attr:`Reference.villages`.
 VILLAGE_COLUMNS = ["kode_provinsi", "kode_kabupaten", "kode_kecamatan", "kode_kelurahan",
                    "nama_provinsi", "nama_kabupaten", "nama_kecamatan", "nama_kelurahan"]
+
+
+#: The list's files in a ``wilayah`` folder.
+FILES = ("provinces.csv", "regencies.csv", "districts.csv", "villages.csv")
 
 
 @dataclass(frozen=True)
@@ -97,10 +102,27 @@ class Reference:
     def fingerprint(self) -> str:
         """sha256 (16 hex) over the four CSV files: changes with the edition's content."""
         h = hashlib.sha256()
-        for name in ("provinces.csv", "regencies.csv", "districts.csv", "villages.csv"):
+        for name in FILES:
             h.update((self.folder / name).read_bytes())
         return h.hexdigest()[:16]
 
     @property
     def edition(self) -> str:
         return EDITION
+
+
+def load(folder: Path) -> Reference:
+    """The region list of ``folder``, one :class:`Reference` per process while its files stay
+    as they are (same size and modification time): what one step has read (the command,
+    ahead of a flow run, while a temporary Prefect server starts) the next ones reuse."""
+    try:
+        stamp = tuple((s.st_size, s.st_mtime_ns) for s in
+                      (os.stat(Path(folder) / name) for name in FILES))
+    except OSError:  # a missing file: said where the list is first read
+        return Reference(Path(folder))
+    return _loaded(Path(folder), stamp)
+
+
+@lru_cache(maxsize=4)
+def _loaded(folder: Path, stamp: tuple[tuple[int, int], ...]) -> Reference:
+    return Reference(folder)
