@@ -187,12 +187,12 @@ def _workbooks(temuan: pd.DataFrame, pengiriman: pd.DataFrame,
     finding (status ``dihapus``, with the code and year they were last read with; a withdrawn
     one has none) and any other file that only appears in the findings."""
     parts = [pengiriman[_WORKBOOK_COLUMNS]]
-    known = set(pengiriman["sumber_file"])
+    known = set(pengiriman["sumber_file"].tolist())
     if hilang is not None and len(hilang):
         gone = hilang[~hilang["sumber_file"].isin(known)
                       & hilang["sumber_file"].isin(temuan["sumber_file"])]
         parts.append(gone.assign(status=DIHAPUS)[_WORKBOOK_COLUMNS])
-        known |= set(gone["sumber_file"])
+        known |= set(gone["sumber_file"].tolist())
     extra = sorted(set(temuan["sumber_file"].dropna()) - known)
     if extra:
         parts.append(pd.DataFrame({"sumber_file": extra, "status": "", "kode_kelurahan": None,

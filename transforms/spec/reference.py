@@ -94,11 +94,6 @@ class Reference:
         return pd.DataFrame({c: pd.Series(dtype="str") for c in VILLAGE_COLUMNS})
 
     @cached_property
-    def village_codes(self) -> frozenset[str]:
-        """Every village code of the edition."""
-        return frozenset(self.villages["kode_kelurahan"])
-
-    @cached_property
     def fingerprint(self) -> str:
         """sha256 (16 hex) over the four CSV files: changes with the edition's content."""
         h = hashlib.sha256()
