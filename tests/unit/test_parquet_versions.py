@@ -75,3 +75,23 @@ def test_groups_are_loaded_in_parts_of_bounded_rows_in_their_order() -> None:
     unknown = pd.DataFrame({"tahun": [2025], "kode_kabupaten": ["99.99"]})
     assert [len(p) for p in parquet.group_parts(unknown, sizes, 100)] == [1]
     assert parquet.group_parts(groups.iloc[0:0], sizes, 100) == []
+
+
+def test_old_versions_are_pruned_to_the_newest_three_never_the_live_one(tmp_path: Path,
+                                                                        rt) -> None:
+    parquet.publish(tmp_path, "v1", changed={"indikator_rt": rt}, keep={}, flat={})
+    for run in ("v2", "v3", "v4"):
+        parquet.publish(tmp_path, run, changed={}, keep={"indikator_rt": {GROUP}}, flat={})
+    assert sorted(p.name for p in (tmp_path / parquet.VERSIONS).iterdir()) == ["v2", "v3", "v4"]
+    assert parquet.current_version(tmp_path, "indikator_rt").parent.name == "v4"
+    assert pq.read_table(_file(tmp_path)).num_rows == 3  # linked on from v1, still there
+
+    def refuse() -> None:
+        raise ValueError("kontrak dilanggar")
+
+    with pytest.raises(ValueError):  # pruned beside a publish that fails: the live one stays
+        parquet.publish(tmp_path, "v5", changed={}, keep={"indikator_rt": {GROUP}}, flat={},
+                        after_write=refuse)
+    assert sorted(p.name for p in (tmp_path / parquet.VERSIONS).iterdir()) == ["v3", "v4"]
+    assert parquet.current_version(tmp_path, "indikator_rt").parent.name == "v4"
+    assert pq.read_table(_file(tmp_path)).num_rows == 3

@@ -272,25 +272,28 @@ def publish(out: Path, run_id: str, *, changed: dict[str, Rows],
             after_write: Callable[[], None] | None = None) -> Path:
     """Build the run's version, make it durable, then switch every table to it; returns the
     version folder. ``inspect`` sees every table written; ``after_write`` runs before the switch,
-    while the disk flush of the version goes on beside it (waiting on the disk, not the CPU)
-    — if either raises, the new version is removed and the published tables stay as they
-    were."""
+    while the disk flush of the version and the pruning of old ones (:func:`prune`) go on
+    beside it (waiting on the disk, not the CPU) — if either raises, the new version is
+    removed and the published tables stay as they were."""
     out.mkdir(parents=True, exist_ok=True)
     try:
         root = build_version(out, run_id, changed=changed, keep=keep, flat=flat,
                              inspect=inspect)
-        with ThreadPoolExecutor(1, thread_name_prefix="sync") as pool:
+        with ThreadPoolExecutor(2, thread_name_prefix="sync") as pool:
             synced = pool.submit(_sync_tree, root)
+            # the old versions go meanwhile (~0.2 s of unlinking): the new one is the newest,
+            # so never among them, and none that a table points at goes
+            pruned = pool.submit(prune, out)
             try:
                 if after_write:
                     after_write()
             finally:
                 synced.result()
+                pruned.result()
     except Exception:
         shutil.rmtree(out / VERSIONS / run_id, ignore_errors=True)
         raise
     switch(out, run_id, contract.tables())
-    prune(out)
     return root
 
 
