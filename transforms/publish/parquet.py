@@ -273,7 +273,7 @@ def publish(out: Path, run_id: str, *, changed: dict[str, Rows],
     """Build the run's version, make it durable, then switch every table to it; returns the
     version folder. ``inspect`` sees every table written; ``after_write`` runs before the switch,
     while the disk flush of the version and the pruning of old ones (:func:`prune`) go on
-    beside it (waiting on the disk, not the CPU) — if either raises, the new version is
+    beside it (waiting on the disk, not the CPU) — if any of them raises, the new version is
     removed and the published tables stay as they were."""
     out.mkdir(parents=True, exist_ok=True)
     try:

@@ -540,14 +540,13 @@ def write_pages(folder: Path, pages: dict[str, str]) -> None:
                 else _holds(path, data))
         if not held:
             write_text_atomic(folder / rel, text)
-    for sub in _entries(base):
+    for sub in _entries(base):  # stale pages, then folders left empty
         if sub.is_dir():
             for page in _entries(sub.path):
                 if page.name.endswith(".html") and f"{sub.name}/{page.name}" not in pages:
                     os.unlink(page.path)
-    for sub in folder.iterdir():
-        if sub.is_dir() and not any(sub.iterdir()):
-            sub.rmdir()
+            if not _entries(sub.path):
+                os.rmdir(sub.path)
     if pages:
         write_text_atomic(digests_file, json.dumps(digests, sort_keys=True))
 
