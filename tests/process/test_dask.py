@@ -70,11 +70,19 @@ def _assert_same_tables(default: Path, dask: Path) -> None:
         assert rows or table == "temuan_validasi"
 
 
-def test_dask_runner_publishes_the_same_tables(tmp_path: Path, prefect_api: dict) -> None:
-    input_dir = ROOT / "data" / "sample"
-    default = _run(prefect_api, input_dir, tmp_path / "default")
-    dask = _run(prefect_api, input_dir, tmp_path / "dask", "--runner", "dask")
-    _assert_same_tables(default, dask)
+SAMPLE = ROOT / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def default_out(tmp_path_factory, prefect_api: dict) -> Path:
+    """The sample published by the default runner: what both Dask runs must publish too."""
+    return _run(prefect_api, SAMPLE, tmp_path_factory.mktemp("default"))
+
+
+def test_dask_runner_publishes_the_same_tables(tmp_path: Path, prefect_api: dict,
+                                               default_out: Path) -> None:
+    dask = _run(prefect_api, SAMPLE, tmp_path / "dask", "--runner", "dask")
+    _assert_same_tables(default_out, dask)
 
 
 @pytest.fixture
@@ -103,18 +111,12 @@ def _finished_tasks(address: str) -> dict[str, tuple[int, int]]:
 
 
 def test_external_dask_cluster_publishes_the_same_tables(
-        tmp_path: Path, prefect_api: dict, dask_cluster: str) -> None:
-    from transforms.sample import generate
-
-    input_dir = tmp_path / "input"
-    generate.generate_sample(input_dir, ROOT / "data/reference/wilayah",
-                           kelurahan_per_kabupaten=3, seed=11)
-    default = _run(prefect_api, input_dir, tmp_path / "default")
-    dask = _run(prefect_api, input_dir, tmp_path / "dask", "--runner", "dask",
+        tmp_path: Path, prefect_api: dict, dask_cluster: str, default_out: Path) -> None:
+    dask = _run(prefect_api, SAMPLE, tmp_path / "dask", "--runner", "dask",
                 "--dask-address", dask_cluster)
     finished, erred = _finished_tasks(dask_cluster)["read_chunk"]
     assert finished >= 1 and erred == 0
-    _assert_same_tables(default, dask)
+    _assert_same_tables(default_out, dask)
 
 
 def test_runner_setting_layers(tmp_path: Path) -> None:
