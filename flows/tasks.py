@@ -54,6 +54,10 @@ _READS_AHEAD: dict[tuple[Path, int, tuple[inventory.InputFile, ...]], Future] = 
 #: Fewest files read in a process pool: starting one (spawn and imports, ~2–3 s on 2 cores)
 #: costs about as much as reading ~300 workbooks (~9 ms each) in the flow's own process.
 POOL_MIN_FILES = 300
+#: Fewest files read ahead: below it the spawned reader (~1 s of CPU on 2 cores) would compete
+#: with the temporary server's start and the command's imports for the cores, to spare the
+#: flow a read of well under 0.1 s.
+READ_AHEAD_MIN_FILES = 20
 #: Most rows loaded and written at a time when publishing (whole kabupaten-years; bounds the
 #: memory used: a national indikator_rt in four parts instead of one scan per 40 groups).
 PUBLISH_ROWS = 150_000
@@ -360,7 +364,7 @@ def read_ahead(settings: Settings, files: list[inventory.InputFile]) -> None:
     mostly idle). A read task whose chunk holds the same files (names, sizes, times, from the
     first workbook number on) takes the read started here; any other reads anew, and
     :func:`end_reads_ahead` cancels what no task took."""
-    if settings.runner != "local" or not files or _POOL is not None:
+    if settings.runner != "local" or len(files) < READ_AHEAD_MIN_FILES or _POOL is not None:
         return
     _start_pool(settings.workers if len(files) >= POOL_MIN_FILES else 1)
     root = settings.input.resolve()

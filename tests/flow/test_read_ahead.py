@@ -50,3 +50,6 @@ def test_reads_ahead_of_other_files_are_not_taken(run_flow, tmp_path: Path) -> N
     assert nightly.outlook(settings, {}, keep_listing=True) == nightly.Outlook(False, [])
     tasks.read_ahead(settings, [])
     assert tasks._POOL is None
+    # nor a read of a handful of files: the flow reads those itself in less than the spawn
+    tasks.read_ahead(settings, first[:tasks.READ_AHEAD_MIN_FILES - 1])
+    assert tasks._POOL is None and not tasks._READS_AHEAD
