@@ -1,7 +1,9 @@
-"""Shared fixtures: a Prefect test harness for the whole session and flow-run helpers."""
+"""Shared fixtures: one Prefect server per test process (for in-process flow runs and
+``kumuh`` processes alike) and flow-run helpers."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -17,12 +19,31 @@ REFERENCE = Path(__file__).resolve().parents[1] / "data" / "reference" / "wilaya
 
 
 @pytest.fixture(scope="session")
-def prefect_harness():
-    """One temporary Prefect server and database for every flow run of the session."""
-    from prefect.testing.utilities import prefect_test_harness
+def prefect_harness(prefect_api):
+    """The flow runs of this test process report to the session's Prefect server
+    (:func:`prefect_api`, which the ``kumuh`` processes use too): one server per test process
+    instead of two (each costs ~12 s of CPU to start and keeps using some while it idles).
+    Left as Prefect's test harness leaves it: logs and events sent before the server stops."""
+    import inspect
 
-    with prefect_test_harness(server_startup_timeout=120):
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.utilities.asyncutils import run_coro_as_sync
+
+    with temporary_settings(updates={PREFECT_API_URL: prefect_api["PREFECT_API_URL"]}):
         yield
+
+        async def drain() -> None:
+            with contextlib.suppress(RuntimeError):  # no log worker was started
+                sent = APILogWorker.instance().drain()
+                if inspect.isawaitable(sent):
+                    await sent
+            sent = EventsWorker.drain_all()
+            if inspect.isawaitable(sent):
+                await sent
+
+        run_coro_as_sync(drain())
 
 
 @pytest.fixture
@@ -108,8 +129,9 @@ def read_table(out: Path, table: str, where: str = "") -> list[dict]:
 
 @pytest.fixture(scope="session")
 def prefect_api(tmp_path_factory):
-    """A real Prefect server on loopback for tests that start many ``kumuh`` processes: each
-    process then skips the temporary server's start-up. Yields the environment to use."""
+    """A real Prefect server on loopback for the test process's flow runs
+    (:func:`prefect_harness`) and the ``kumuh`` processes its tests start: each process then
+    skips the temporary server's start-up. Yields the environment to use."""
     import socket
     import subprocess
     import time
