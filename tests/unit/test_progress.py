@@ -471,3 +471,25 @@ def test_sk_location_table_and_section(computed) -> None:
     assert sentence in page and "(tahun awal)" in page
     assert "Perpindahan tingkat RT 2021 → 2023" in page
     assert "Medono, Podosugih" in page and "12,50 ha" in page
+
+
+def test_rows_split_once_by_kabupaten_equal_each_kabupatens_own(computed) -> None:
+    """The report converts each table once and splits it by kabupaten: the same rows, in the
+    same order, as converting each kabupaten's rows on its own; rows without a code left out."""
+    from transforms.reports.formatting import records, records_by
+
+    kel = computed["indikator_kawasan"]
+    split = records_by(kel, "kode_kabupaten")
+    assert set(split) == set(kel["kode_kabupaten"]) and len(split) > 1
+    for kode, part in kel.groupby("kode_kabupaten"):
+        assert split[kode] == records(part)
+    orphan = kel.head(1).assign(kode_kabupaten=None)
+    assert records_by(pd.concat([orphan, kel]), "kode_kabupaten") == split
+    perubahan = computed["perubahan_rt"]
+    by_kab = report.transitions_by(perubahan, "kode_kabupaten")
+    for kode, part in perubahan.groupby("kode_kabupaten"):
+        own = report.transitions(part)
+        assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(by_kab[kode], own,
+                                                                        strict=True))
+        assert (report._transisi_counts(by_kab[kode], 2023, 2021)
+                == report.transisi_tingkat(part, 2023, 2021).to_numpy()).all()

@@ -58,6 +58,17 @@ def records(frame: pd.DataFrame) -> Rows:
                                                 strict=True)]
 
 
+def records_by(frame: pd.DataFrame, key: str) -> dict[str, Rows]:
+    """:func:`records` of ``frame`` grouped by the text of column ``key`` (rows in frame
+    order, rows without a key left out): one conversion of the whole frame instead of one per
+    group, each of which costs ~0.1 ms a column in pandas."""
+    groups: dict[str, Rows] = {}
+    for row, k in zip(records(frame), frame[key].tolist(), strict=True):
+        if k is not None and k is not pd.NA:
+            groups.setdefault(str(k), []).append(row)
+    return groups
+
+
 def largest_first(rows: Rows, value: str, key: str) -> Rows:
     """``rows`` by the field ``value`` descending (missing values last), then ``key``
     ascending: pandas' ``sort_values([value, key], ascending=[False, True])``."""

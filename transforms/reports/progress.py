@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -84,15 +85,44 @@ def luas_per_tahun(kabupaten: pd.DataFrame, kemajuan: pd.DataFrame) -> pd.DataFr
                                  "perubahan_sebanding"])
 
 
-def _transisi_counts(perubahan: pd.DataFrame, tahun: int, tahun_sebelumnya: int) -> np.ndarray:
-    """:func:`transisi_tingkat`'s counts, tingkat by tingkat (Tidak Kumuh first)."""
-    pair = ((perubahan["tahun"] == tahun) & (perubahan["tahun_sebelumnya"] == tahun_sebelumnya)
-            ).to_numpy(dtype=bool, na_value=False)
+class Transitions(NamedTuple):
+    """``perubahan_rt`` rows as arrays: the years (NaN where none) and the tingkat before and
+    after as positions in ``criteria.TINGKAT_LABELS`` (-1: none, or not a tingkat)."""
+
+    tahun: np.ndarray
+    tahun_sebelumnya: np.ndarray
+    dulu: np.ndarray
+    kini: np.ndarray
+
+    def take(self, at: np.ndarray) -> Transitions:
+        """The rows at positions ``at``."""
+        return Transitions(*(column[at] for column in self))
+
+
+def transitions(perubahan: pd.DataFrame) -> Transitions:
+    """The ``perubahan_rt`` rows (columns ``tahun``, ``tahun_sebelumnya``,
+    ``tingkat_sebelumnya``, ``tingkat_kekumuhan``) as :class:`Transitions`."""
     labels = pd.Index(criteria.TINGKAT_LABELS)
-    n = len(labels)
-    # -1: not a tingkat, or none
-    dulu = labels.get_indexer(perubahan["tingkat_sebelumnya"].to_numpy()[pair])
-    kini = labels.get_indexer(perubahan["tingkat_kekumuhan"].to_numpy()[pair])
+    return Transitions(
+        *(pd.to_numeric(perubahan[c]).to_numpy(dtype="float64", na_value=np.nan)
+          for c in ("tahun", "tahun_sebelumnya")),
+        *(labels.get_indexer(perubahan[c].to_numpy())
+          for c in ("tingkat_sebelumnya", "tingkat_kekumuhan")))
+
+
+def transitions_by(perubahan: pd.DataFrame, key: str) -> dict[str, Transitions]:
+    """:func:`transitions` of ``perubahan`` grouped by the text of column ``key`` (converted
+    once for all groups)."""
+    every = transitions(perubahan)
+    return {str(k): every.take(at)
+            for k, at in perubahan.groupby(key, sort=False).indices.items()}
+
+
+def _transisi_counts(perubahan: Transitions, tahun: int, tahun_sebelumnya: int) -> np.ndarray:
+    """:func:`transisi_tingkat`'s counts, tingkat by tingkat (Tidak Kumuh first)."""
+    pair = (perubahan.tahun == tahun) & (perubahan.tahun_sebelumnya == tahun_sebelumnya)
+    n = len(criteria.TINGKAT_LABELS)
+    dulu, kini = perubahan.dulu[pair], perubahan.kini[pair]
     known = (dulu >= 0) & (kini >= 0)  # a count per cell, as crosstab would (fast per kabupaten)
     return np.bincount(dulu[known] * n + kini[known], minlength=n * n).reshape(n, n).astype(
         "int64")
@@ -103,7 +133,7 @@ def transisi_tingkat(perubahan: pd.DataFrame, tahun: int,
     """RTs by tingkat in ``tahun_sebelumnya`` (rows) × tingkat in ``tahun`` (columns), over
     the ``perubahan_rt`` rows of that pair of years; every tingkat present, Tidak Kumuh first."""
     labels = list(criteria.TINGKAT_LABELS)
-    return pd.DataFrame(_transisi_counts(perubahan, tahun, tahun_sebelumnya),
+    return pd.DataFrame(_transisi_counts(transitions(perubahan), tahun, tahun_sebelumnya),
                         index=pd.Index(labels, name="tingkat_sebelumnya"),
                         columns=pd.Index(labels, name="tingkat_kekumuhan"))
 
@@ -162,9 +192,10 @@ def luas_html(kabupaten: Rows, kemajuan: Rows, nama: str) -> str:
     return f"<h3>{_e(title)}</h3>{lead}{table}"
 
 
-def transisi_html(perubahan: pd.DataFrame, kemajuan: Rows, nama: str) -> str:
-    """The from-tingkat × to-tingkat table of the RTs of the latest two years (``kemajuan``:
-    the rows of ``kemajuan_kabupaten``)."""
+def transisi_html(perubahan: Transitions, kemajuan: Rows, nama: str) -> str:
+    """The from-tingkat × to-tingkat table of the RTs of the latest two years (``perubahan``:
+    the kabupaten's ``perubahan_rt`` rows, :func:`transitions`; ``kemajuan``: its rows of
+    ``kemajuan_kabupaten``)."""
     if not kemajuan:
         return ""
     latest = max(kemajuan, key=_tahun)
@@ -207,9 +238,17 @@ def progress_section(tables: Mapping[str, pd.DataFrame], nama: str) -> str:
     """Every progress piece of one kabupaten/kota; ``tables`` holds that kabupaten's rows of
     ``indikator_kabupaten``, ``kemajuan_kabupaten``, ``perubahan_rt``, ``indikator_kawasan``
     and ``indikator_kelurahan`` (for the kelurahan names)."""
-    kel = tables["indikator_kelurahan"]
-    names = dict(zip(kel["kode_kelurahan"], kel["nama_kelurahan"], strict=True))
-    kemajuan = records(tables["kemajuan_kabupaten"])
-    return (luas_html(records(tables["indikator_kabupaten"]), kemajuan, nama)
-            + transisi_html(tables["perubahan_rt"], kemajuan, nama)
-            + lokasi_html(records(tables["indikator_kawasan"]), names, nama))
+    rows = {name: records(tables[name]) for name in
+            ("indikator_kabupaten", "kemajuan_kabupaten", "indikator_kawasan",
+             "indikator_kelurahan")}
+    return progress_html(rows, transitions(tables["perubahan_rt"]), nama)
+
+
+def progress_html(rows: Mapping[str, Rows], perubahan: Transitions, nama: str) -> str:
+    """:func:`progress_section` from one kabupaten's rows of each table
+    (:func:`formatting.records`) and its ``perubahan_rt`` rows as :class:`Transitions`."""
+    names = {r.kode_kelurahan: r.nama_kelurahan for r in rows["indikator_kelurahan"]}
+    kemajuan = rows["kemajuan_kabupaten"]
+    return (luas_html(rows["indikator_kabupaten"], kemajuan, nama)
+            + transisi_html(perubahan, kemajuan, nama)
+            + lokasi_html(rows["indikator_kawasan"], names, nama))
