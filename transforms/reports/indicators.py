@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -229,8 +229,8 @@ def _summary(kab: Rows) -> str:
 def kabupaten_section(kode: str, rows: KabupatenRows, clerk_href: str) -> str:
     """Everything about one kabupaten/kota, from its rows only. Drawn from the rows as Python
     values (pandas costs ~0.1 ms a call on frames this small)."""
+    nama = str(rows.tables["indikator_kabupaten"][0].nama_kabupaten)
     kab = sorted(rows.tables["indikator_kabupaten"], key=lambda r: int(r.tahun))
-    nama = str(kab[0].nama_kabupaten)
     latest = max(_years(kab))
     kec = rows.tables["indikator_kecamatan"]
     kel = rows.tables["indikator_kelurahan"]
@@ -307,11 +307,17 @@ _NO_TRANSITIONS = progress.Transitions(*(np.empty(0, dtype) for dtype in
                                          ("float64", "float64", "int64", "int64")))
 
 
-def _by_kabupaten(used: dict[str, pd.DataFrame]) -> dict[str, KabupatenRows]:
-    """Per kabupaten code, its rows of each used table: each table converted once and split
-    (a conversion per kabupaten and table was ~60 % of drawing the report)."""
+def _by_kabupaten(used: dict[str, pd.DataFrame],
+                 only: Collection[str] | None = None) -> dict[str, KabupatenRows]:
+    """Per kabupaten code (of ``only``, else every one), its rows of each used table: each
+    table converted once and split (a conversion per kabupaten and table was ~60 % of drawing
+    the report)."""
     by_kab: dict[str, KabupatenRows] = {}
+    keep = None if only is None else set(only)
     for name, df in used.items():
+        if keep is not None:
+            df = df[np.fromiter((k in keep for k in df["kode_kabupaten"].tolist()), bool,
+                                len(df))]
         parts = (progress.transitions_by(df, "kode_kabupaten") if name == "perubahan_rt"
                  else records_by(df, "kode_kabupaten"))
         for kode, part in parts.items():
@@ -340,18 +346,28 @@ def render_report(tables: dict[str, pd.DataFrame], run_id: str,
     table counts as empty); the run's date and time in ``timezone``. With ``cache``, a
     kabupaten/kota whose rows did not change since the last run keeps its drawn section."""
     used = _used(tables)
-    by_kab = _by_kabupaten(used)
-    codes = sorted(k for k, rows in by_kab.items() if rows.tables["indikator_kabupaten"])
-    nav = "".join(f'<a href="#kab-{_e(k)}">'
-                  f'{_e(by_kab[k].tables["indikator_kabupaten"][0].nama_kabupaten)}</a>'
-                  for k in codes)
-    digests = cache.digests(used, "kode_kabupaten") if cache else {}
+    kab = used["indikator_kabupaten"]
+    names: dict[str, object] = {}  # each kabupaten's name on its first row
+    for kode, nama in zip(kab["kode_kabupaten"].tolist(), kab["nama_kabupaten"].tolist(),
+                          strict=True):
+        if kode is not None and kode is not pd.NA:
+            names.setdefault(str(kode), nama)
+    codes = sorted(names)
+    nav = "".join(f'<a href="#kab-{_e(k)}">{_e(names[k])}</a>' for k in codes)
+    digests = ({k: d + "|" + clerk_report_href
+                for k, d in cache.digests(used, "kode_kabupaten").items()} if cache else {})
+    kept = {k: cache.kept(k, digests[k]) for k in codes} if cache else {}
+    to_draw = [k for k in codes if kept.get(k) is None]
+    # only the rows of the sections to draw are converted (a nightly run draws a few)
+    by_kab = _by_kabupaten(used, to_draw if len(to_draw) < len(codes) else None)
 
     def section(k: str) -> str:
-        def draw() -> str:
-            return kabupaten_section(k, by_kab[k], clerk_report_href)
-        return (cache.section(k, digests[k] + "|" + clerk_report_href, draw) if cache
-                else draw())
+        body = kept.get(k)
+        if body is None:
+            body = kabupaten_section(k, by_kab[k], clerk_report_href)
+            if cache:
+                cache.keep(k, digests[k], body)
+        return body
 
     sections = "".join(section(k) for k in codes)
     if not sections:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -56,18 +56,19 @@ class SectionCache:
                 h.update(rows[at].tobytes())
         return {code: h.hexdigest() for code, h in per_code.items()}
 
-    def section(self, kode: str, digest: str, draw: Callable[[], str]) -> str:
-        """The section of ``kode``: the kept one if its first line is ``digest`` (drawn from
-        the same rows), else ``draw()``, kept for the next run."""
-        path = self.folder / f"{kode}.html"
+    def kept(self, kode: str, digest: str) -> str | None:
+        """The kept section of ``kode`` if its first line is ``digest`` (drawn from the same
+        rows), else None."""
         try:
-            first, _, body = path.read_text(encoding="utf-8").partition("\n")
-            if first == digest:
-                return body
+            first, _, body = (self.folder / f"{kode}.html").read_text(
+                encoding="utf-8").partition("\n")
         except (OSError, UnicodeDecodeError):
-            pass
-        body = draw()
+            return None
+        return body if first == digest else None
+
+    def keep(self, kode: str, digest: str, body: str) -> None:
+        """Keep the section ``body`` of ``kode``, just drawn from rows of ``digest``, for the
+        next run."""
         self.drawn += 1
         with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
-            write_text_atomic(path, f"{digest}\n{body}")
-        return body
+            write_text_atomic(self.folder / f"{kode}.html", f"{digest}\n{body}")
