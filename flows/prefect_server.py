@@ -43,11 +43,14 @@ SERVER_ENV = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
 #: Defaults the environment may override: no block-type registration, and neither the event
 #: store nor automations' triggers and actions, which serve a UI or automations that a server
 #: living for one command never has (~0.35 s of its start, ~0.6 s of its CPU in a national
-#: run). Flow and task runs and their states are recorded as before.
+#: run), nor the task-run recorder, which turns task-run events into a history dropped with the
+#: server (its flush, cut off when the server stops, wrote an ERROR with a traceback into the
+#: log file after one run in three). Flow runs and their states are recorded as before.
 SERVER_DEFAULTS = {"PREFECT_API_BLOCKS_REGISTER_ON_START": "false",
                    "PREFECT_MEMOIZE_BLOCK_AUTO_REGISTRATION": "false",
                    "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED": "false",
-                   "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false"}
+                   "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
+                   "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED": "false"}
 #: uvicorn's exit status when the port is already taken (another process got it first).
 _PORT_TAKEN = 3
 #: Linux prctl option: signal a child when its parent dies (sys/prctl.h ``PR_SET_PDEATHSIG``).

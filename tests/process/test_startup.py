@@ -230,3 +230,11 @@ def test_a_temporary_servers_start_up_loads_what_the_flow_run_will_import(
     roots = {name.split(".")[0] for name in RUN_ENGINE_MODULES} - {"prefect"}
     after = [m for m in imported if m in RUN_ENGINE_MODULES or m.split(".")[0] in roots]
     assert not after, f"imported only once the server was ready: {after}"
+    # a run with nothing to do, and what both runs left in the log file: no ERROR from the
+    # temporary server stopped under them (its task-run recorder's flush, cut off, wrote one)
+    again = subprocess.run([str(KUMUH), "run", "--input", str(inbox), "--out",
+                            str(tmp_path / "out"), "--warehouse", str(tmp_path / "k.duckdb")],
+                           env=env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0 and not again.stderr, again.stderr
+    log = "".join(f.read_text() for f in (tmp_path / "log").glob("kumuh-*.log"))
+    assert log.count("Finished in state Completed()") >= 2 and " ERROR " not in log, log[-3000:]
