@@ -221,7 +221,7 @@ def test_a_temporary_servers_start_up_loads_what_the_flow_run_will_import(
     inbox, late = _inbox(tmp_path), tmp_path / "late.txt"
     done = subprocess.run([sys.executable, "-c", LATE_IMPORTS, str(late), "run", "--input",
                            str(inbox), "--out", str(tmp_path / "out"), "--warehouse",
-                           str(tmp_path / "k.duckdb")], env=env, capture_output=True,
+                           str(tmp_path / "wh" / "k.duckdb")], env=env, capture_output=True,
                           text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     *imported, villages = late.read_text().split()
@@ -232,9 +232,7 @@ def test_a_temporary_servers_start_up_loads_what_the_flow_run_will_import(
     assert not after, f"imported only once the server was ready: {after}"
     # a run with nothing to do, and what both runs left in the log file: no ERROR from the
     # temporary server stopped under them (its task-run recorder's flush, cut off, wrote one)
-    again = subprocess.run([str(KUMUH), "run", "--input", str(inbox), "--out",
-                            str(tmp_path / "out"), "--warehouse", str(tmp_path / "k.duckdb")],
-                           env=env, capture_output=True, text=True, timeout=600)
+    again = _kumuh_run(inbox, env)  # the same folders
     assert again.returncode == 0 and not again.stderr, again.stderr
-    log = "".join(f.read_text() for f in (tmp_path / "log").glob("kumuh-*.log"))
+    log = "".join(f.read_text() for f in (tmp_path / "wh" / "log").glob("kumuh-*.log"))
     assert log.count("Finished in state Completed()") >= 2 and " ERROR " not in log, log[-3000:]

@@ -64,7 +64,7 @@ def records_by(frame: pd.DataFrame, key: str) -> dict[str, Rows]:
     group, each of which costs ~0.1 ms a column in pandas."""
     groups: dict[str, Rows] = {}
     for row, k in zip(records(frame), frame[key].tolist(), strict=True):
-        if k is not None and k is not pd.NA:
+        if pd.notna(k):  # None, NA, or the NaN of a NaN-backed text column
             groups.setdefault(str(k), []).append(row)
     return groups
 

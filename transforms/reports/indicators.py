@@ -299,7 +299,8 @@ class KabupatenRows:
     """One kabupaten's rows: of each used table as Python values (``perubahan_rt`` aside),
     and its ``perubahan_rt`` rows as arrays."""
 
-    tables: dict[str, Rows] = field(default_factory=lambda: {n: [] for n in _USED})
+    tables: dict[str, Rows] = field(
+        default_factory=lambda: {n: [] for n in _USED if n != "perubahan_rt"})
     perubahan: progress.Transitions = field(default_factory=lambda: _NO_TRANSITIONS)
 
 
@@ -346,14 +347,10 @@ def render_report(tables: dict[str, pd.DataFrame], run_id: str,
     table counts as empty); the run's date and time in ``timezone``. With ``cache``, a
     kabupaten/kota whose rows did not change since the last run keeps its drawn section."""
     used = _used(tables)
-    kab = used["indikator_kabupaten"]
-    names: dict[str, object] = {}  # each kabupaten's name on its first row
-    for kode, nama in zip(kab["kode_kabupaten"].tolist(), kab["nama_kabupaten"].tolist(),
-                          strict=True):
-        if kode is not None and kode is not pd.NA:
-            names.setdefault(str(kode), nama)
-    codes = sorted(names)
-    nav = "".join(f'<a href="#kab-{_e(k)}">{_e(names[k])}</a>' for k in codes)
+    kabupaten = records_by(used["indikator_kabupaten"], "kode_kabupaten")  # a few hundred rows
+    codes = sorted(kabupaten)
+    nav = "".join(f'<a href="#kab-{_e(k)}">{_e(kabupaten[k][0].nama_kabupaten)}</a>'
+                  for k in codes)
     digests = ({k: d + "|" + clerk_report_href
                 for k, d in cache.digests(used, "kode_kabupaten").items()} if cache else {})
     kept = {k: cache.kept(k, digests[k]) for k in codes} if cache else {}
